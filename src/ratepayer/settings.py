@@ -1,0 +1,182 @@
+"""Environment-driven settings.
+
+Every setting that differs between a laptop and production comes from a
+``RATEPAYER_*`` environment variable. Defaults are the safe production ones:
+DEBUG off, secure cookies on, and no secret key unless one is given (a
+development key is used only when RATEPAYER_DEBUG is true).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent.parent
+VAR_DIR = Path(os.environ.get("RATEPAYER_VAR_DIR", PROJECT_DIR / "var"))
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEBUG = env_bool("RATEPAYER_DEBUG", False)
+
+SECRET_KEY = os.environ.get("RATEPAYER_SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG or os.environ.get("RATEPAYER_TESTING") or "pytest" in sys.modules:
+        SECRET_KEY = "ratepayer-development-key-not-for-production-use-0123456789abcdef"
+    else:
+        raise ImproperlyConfigured(
+            "RATEPAYER_SECRET_KEY is not set. Set it to a long random string "
+            "(or set RATEPAYER_DEBUG=1 on a development machine)."
+        )
+
+# Key for customer PII encrypted at rest (Fernet). Separate from SECRET_KEY so
+# that rotating the session key does not make stored bank details unreadable.
+FIELD_ENCRYPTION_KEY = os.environ.get("RATEPAYER_FIELD_ENCRYPTION_KEY", "")
+
+ALLOWED_HOSTS = env_list("RATEPAYER_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env_list("RATEPAYER_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks.backends.database",
+    "ratepayer.staff",
+    "ratepayer.rates",
+    "ratepayer.customers",
+    "ratepayer.ledger",
+    "ratepayer.metering",
+    "ratepayer.billing",
+    "ratepayer.payments",
+    "ratepayer.console",
+    "ratepayer.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ratepayer.staff.middleware.RequestContextMiddleware",
+    "ratepayer.console.middleware.ContentSecurityPolicyMiddleware",
+]
+
+ROOT_URLCONF = "ratepayer.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ratepayer.console.context_processors.console",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "ratepayer.wsgi.application"
+
+DATABASE_URL = os.environ.get("RATEPAYER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'ratepayer.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + IMMEDIATE transactions: readers never block the writer and two
+    # writers queue instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA cache_size=-64000;"
+        ),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English"), ("es", "Español"), ("ru", "Русский")]
+TIME_ZONE = os.environ.get("RATEPAYER_TIME_ZONE", "America/Los_Angeles")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(os.environ.get("RATEPAYER_STATIC_ROOT", VAR_DIR / "static"))
+MEDIA_ROOT = Path(os.environ.get("RATEPAYER_MEDIA_ROOT", VAR_DIR / "media"))
+
+TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+if env_bool("RATEPAYER_TASKS_IMMEDIATE", False):
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+EMAIL_BACKEND = os.environ.get("RATEPAYER_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("RATEPAYER_FROM_EMAIL", "billing@example-utility.org")
+
+# Security: secure by default, relaxed only for local HTTP with DEBUG.
+SECURE_HTTPS = env_bool("RATEPAYER_SECURE_HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = SECURE_HTTPS
+CSRF_COOKIE_SECURE = SECURE_HTTPS
+SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("RATEPAYER_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = 31536000 if SECURE_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
+SECURE_HSTS_PRELOAD = SECURE_HTTPS
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATEPAYER_BEHIND_PROXY", False) else None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = int(os.environ.get("RATEPAYER_SESSION_SECONDS", 8 * 3600))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# Login throttling (staff.throttle): failed attempts per username and per address.
+LOGIN_FAILURE_LIMIT = int(os.environ.get("RATEPAYER_LOGIN_FAILURE_LIMIT", 5))
+LOGIN_LOCKOUT_SECONDS = int(os.environ.get("RATEPAYER_LOGIN_LOCKOUT_SECONDS", 900))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("RATEPAYER_LOG_LEVEL", "WARNING")},
+}
+
+# The utility this installation serves (name on documents, NACHA company name, ...).
+UTILITY_NAME = os.environ.get("RATEPAYER_UTILITY_NAME", "Cascade Public Utility District")

@@ -1,0 +1,52 @@
+"""Pure rating library: tariff model, rating engine, URDB import (no Django).
+
+    from ratepayer import rating
+    tariff = rating.load_tariff("snopud_schedule_7.yaml")   # or any path
+    bill = rating.rate(tariff, rating.RegisterUsage(Decimal("900")), Period(...))
+"""
+
+from .engine import (
+    BatchBill,
+    Bill,
+    BillLine,
+    IntervalUsage,
+    RatingError,
+    RegisterUsage,
+    ServiceInfo,
+    plan_parts,
+    rate,
+    rate_intervals,
+    rate_many,
+    winter_average_daily,
+)
+from .loaders import EXAMPLES, LoadError, example_paths, load_green_button, load_interval_csv, load_tariff
+from .model import Tariff, TariffError, parse_tariff
+from .urdb import UrdbError, is_urdb, urdb_to_document, urdb_to_tariff
+
+__all__ = [
+    "EXAMPLES",
+    "BatchBill",
+    "Bill",
+    "BillLine",
+    "IntervalUsage",
+    "LoadError",
+    "RatingError",
+    "RegisterUsage",
+    "ServiceInfo",
+    "Tariff",
+    "TariffError",
+    "UrdbError",
+    "example_paths",
+    "is_urdb",
+    "load_green_button",
+    "load_interval_csv",
+    "load_tariff",
+    "parse_tariff",
+    "plan_parts",
+    "rate",
+    "rate_intervals",
+    "rate_many",
+    "urdb_to_document",
+    "urdb_to_tariff",
+    "winter_average_daily",
+]

@@ -158,6 +158,9 @@ class BillLine:
     rate: Decimal
     amount: Decimal
     component: str = ""
+    tou: str | None = None
+    block: int | None = None
+    part: int = 0
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -211,6 +214,8 @@ class LineBatch:
     amount: np.ndarray
     part: int = 0
     keep_zero: bool = False
+    tou: str | None = None
+    block: int | None = None
 
 
 @dataclass
@@ -252,6 +257,9 @@ class BatchBill:
                     rate=Decimal(int(line.rate[i])).scaleb(-6),
                     amount=_cents(a),
                     component=line.component,
+                    tou=line.tou,
+                    block=line.block,
+                    part=line.part,
                 )
             )
         return Bill(period=self.period, lines=tuple(lines), total=_cents(total))
@@ -281,7 +289,7 @@ def _div_round_int(num: int, den: int) -> int:
     return sign * ((2 * abs(num) + den) // (2 * den))
 
 
-def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _mul(a: Any, b: Any) -> np.ndarray:
     """Exact product of two int arrays, switching to Python ints near overflow."""
     a = np.asarray(a)
     b = np.asarray(b)
@@ -638,7 +646,7 @@ class _IntervalMeasures(_Measures):
         self._scaled = scaled
         self._cal = cal
         self._masks = masks
-        self._max_cache: dict[Any, np.ndarray] = {}
+        self._max_cache: dict[Any, Any] = {}
         self._period = period
         self._parts = parts
 
@@ -725,8 +733,8 @@ class _IntervalMeasures(_Measures):
             csum = np.concatenate([np.zeros((self.meters, 1)), np.cumsum(block, axis=1)], axis=1)
             rel = first - self.i0
             agg = csum[:, rel + k] - csum[:, rel]
-            self._max_cache[key2] = (agg, rel)  # type: ignore[assignment]
-        agg, rel = self._max_cache[key2]  # type: ignore[misc]
+            self._max_cache[key2] = (agg, rel)
+        agg, rel = self._max_cache[key2]
         run_of = np.searchsorted(self.run_starts, rel, side="right") - 1
         sel_runs = self._run_select(part_set, window)
         sel = sel_runs[run_of]
@@ -803,10 +811,10 @@ class _Builder:
         return f" ({part.period.start.isoformat()} to {part.period.end.isoformat()})"
 
     def add(self, kind: str, description: str, unit: str, comp: str, q: np.ndarray, r: np.ndarray | int,
-            part: Part, keep_zero: bool = False) -> LineBatch:
+            part: Part, keep_zero: bool = False, tou: str | None = None, block: int | None = None) -> LineBatch:
         q = np.asarray(q)
         rate = _full(self.M, r) if isinstance(r, int) else np.asarray(r)
-        line = LineBatch(kind, description, unit, comp, q, rate, _amount(q, rate), part.index, keep_zero)
+        line = LineBatch(kind, description, unit, comp, q, rate, _amount(q, rate), part.index, keep_zero, tou, block)
         self.lines.append(line)
         return line
 
@@ -897,7 +905,7 @@ class _Builder:
             for b, (block, piece, lab) in enumerate(zip(comp.blocks, pieces, labels, strict=True)):
                 desc = f"{label}{', ' + lab if lab else ''}{self.tag(part)}"
                 self.add("energy", desc, unit, comp.name, piece, _scale_decimal(block.rate, SCALE_R), part,
-                         keep_zero=(b == 0))
+                         keep_zero=(b == 0), block=b)
             return
         names = list(comp.tou)
         by_period = {k: _convert(v, factor) for k, v in self.m.energy(part, names).items()}
@@ -909,7 +917,7 @@ class _Builder:
                 for b, (block, piece, lab) in enumerate(zip(blocks, pieces, labels, strict=True)):
                     desc = f"{label}, {t}{', ' + lab if lab else ''}{self.tag(part)}"
                     self.add("energy", desc, unit, comp.name, piece, _scale_decimal(block.rate, SCALE_R), part,
-                             keep_zero=(b == 0))
+                             keep_zero=(b == 0), tou=t, block=b)
             return
         # tier_basis total: limits on the total, each block shared by use
         first = comp.tou[names[0]]
@@ -923,7 +931,7 @@ class _Builder:
                 lab = labels[b]
                 desc = f"{label}, {t}{', ' + lab if lab else ''}{self.tag(part)}"
                 self.add("energy", desc, unit, comp.name, share, _scale_decimal(comp.tou[t][b].rate, SCALE_R), part,
-                         keep_zero=(b == 0))
+                         keep_zero=(b == 0), tou=t, block=b)
 
     def _winter(self, comp: EnergyCharge, part: Part, usage_q: np.ndarray) -> np.ndarray:
         values = []
@@ -958,7 +966,8 @@ class _Builder:
             days = "" if share == 1 else f", {part.period.days}/{self.period.days} of the period"
             window = f" ({comp.window})" if comp.window and comp.window not in label else ""
             desc = f"{label}{window}{', ' + lab if lab else ''}{days}{self.tag(part)}"
-            self.add("demand", desc, "kW", comp.name, q, _scale_decimal(block.rate, SCALE_R), part, keep_zero=(b == 0))
+            self.add("demand", desc, "kW", comp.name, q, _scale_decimal(block.rate, SCALE_R), part, keep_zero=(b == 0),
+                     tou=comp.window, block=b)
 
     def _ratchet(self, comp: DemandCharge) -> np.ndarray:
         assert comp.ratchet is not None

@@ -179,7 +179,7 @@ def _from_formats(parsed: Any, tz: str, source: str) -> IntervalUsage:
             start = int(start.timestamp())
         starts.append(int(start))
         values.append(float(kwh))
-        duration = int(getattr(dur, "total_seconds", lambda: dur)())
+        duration = int(dur.total_seconds()) if hasattr(dur, "total_seconds") else int(dur)
     return _usage_from(starts, values, duration, tz, source)
 
 

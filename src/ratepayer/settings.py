@@ -35,10 +35,11 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("RATEPAYER_DEBUG", False)
+TESTING = bool(os.environ.get("RATEPAYER_TESTING")) or "pytest" in sys.modules
 
 SECRET_KEY = os.environ.get("RATEPAYER_SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or os.environ.get("RATEPAYER_TESTING") or "pytest" in sys.modules:
+    if DEBUG or TESTING:
         SECRET_KEY = "ratepayer-development-key-not-for-production-use-0123456789abcdef"
     else:
         raise ImproperlyConfigured(
@@ -62,7 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
-    "django_tasks.backends.database",
+    "django_tasks_db",
     "ratepayer.staff",
     "ratepayer.rates",
     "ratepayer.customers",
@@ -129,6 +130,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+if TESTING:
+    # Tests create many users; production keeps Django's slow default hasher.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
@@ -143,7 +148,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("RATEPAYER_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("RATEPAYER_MEDIA_ROOT", VAR_DIR / "media"))
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if env_bool("RATEPAYER_TASKS_IMMEDIATE", False):
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class BillingConfig(AppConfig):
     name = "ratepayer.billing"
     label = "billing"
+
+    def ready(self) -> None:
+        from .actions import register_approval_handlers
+
+        register_approval_handlers()

@@ -1,0 +1,2 @@
+class BillingError(Exception):
+    """A billing action cannot be done as asked; nothing was changed."""

@@ -1,0 +1,226 @@
+"""Posting to the general ledger.
+
+Design (DESIGN §6):
+- Every money event is one balanced journal entry written by `post` (or
+  `post_entries` for batches: a bill run chunk, a lockbox file). Lines carry a
+  non-negative debit or credit, never both; debits equal credits. Python
+  checks this always; on PostgreSQL a deferred constraint trigger checks it
+  again at commit, so no code path can commit an unbalanced entry.
+- GL accounts come from the posting-rule table (event × service × class),
+  never from constants in code; `PostingRules` loads the table once per batch.
+- Lines on the receivable control account (142) carry the customer account and
+  service agreement: the AR subledger. Their cached balances (ARBalance) move
+  in the same transaction, with F() expressions and rows locked in primary-key
+  order, so concurrent posters neither lose nor double an amount.
+- Journal rows are append-only (triggers on both databases). A correction is
+  `reverse(entry)`: a new entry with every line's sides swapped, linked to the
+  original by a one-to-one key, so an entry can be reversed only once.
+- An idempotency key (file hash + item, bill id, ...) makes a repeated posting a
+  no-op that returns the existing entry.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, DecimalField, F, Value, When
+from django.utils import timezone
+
+from ratepayer.kernel.money import CENT, to_decimal
+
+from .errors import LedgerError, MissingPostingRule, UnbalancedEntry
+from .models import ARBalance, GLAccount, JournalEntry, JournalLine, PostingRule
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Line:
+    gl_account: str  # GL account number
+    debit: Decimal = ZERO
+    credit: Decimal = ZERO
+    account_id: int | None = None
+    agreement_id: int | None = None
+    memo: str = ""
+
+
+@dataclass
+class EntrySpec:
+    event: str
+    effective_date: date
+    description: str
+    lines: Sequence[Line]
+    source_type: str = ""
+    source_id: int | None = None
+    idempotency_key: str | None = None
+    reverses_id: int | None = None
+    extra: dict = field(default_factory=dict)
+
+
+class PostingRules:
+    """The posting-rule table in memory: one query, then lookups."""
+
+    def __init__(self) -> None:
+        self._rules: dict[tuple[str, str, str], tuple[str, str]] = {}
+        for rule in PostingRule.objects.select_related("debit_account", "credit_account"):
+            self._rules[(rule.event, rule.service, rule.customer_class)] = (
+                rule.debit_account.number,
+                rule.credit_account.number,
+            )
+
+    def accounts(self, event: str, service: str = "", customer_class: str = "") -> tuple[str, str]:
+        """(debit GL, credit GL) for the most specific matching rule."""
+        for key in ((event, service, customer_class), (event, service, ""), (event, "", customer_class), (event, "", "")):
+            if key in self._rules:
+                return self._rules[key]
+        raise MissingPostingRule(
+            f"No posting rule for event {event!r}, service {service or 'any'}, class {customer_class or 'any'}. "
+            "A supervisor adds it under Ledger › Posting rules."
+        )
+
+
+def _validate(spec: EntrySpec, gl: dict[str, GLAccount]) -> None:
+    if len(spec.lines) < 2:
+        raise UnbalancedEntry(f"{spec.description}: an entry needs at least two lines")
+    debits = credits = ZERO
+    for i, line in enumerate(spec.lines, 1):
+        debit, credit = to_decimal(line.debit), to_decimal(line.credit)
+        if debit < 0 or credit < 0:
+            raise UnbalancedEntry(f"{spec.description}: line {i} has a negative amount")
+        if (debit > 0) == (credit > 0):
+            raise UnbalancedEntry(f"{spec.description}: line {i} must have a debit or a credit, not both or neither")
+        if debit.quantize(CENT) != debit or credit.quantize(CENT) != credit:
+            raise UnbalancedEntry(f"{spec.description}: line {i} has fractions of a cent")
+        account = gl.get(line.gl_account)
+        if account is None:
+            raise LedgerError(f"{spec.description}: line {i}: GL account {line.gl_account} does not exist")
+        if account.is_receivable_control and (line.agreement_id is None or line.account_id is None):
+            raise LedgerError(
+                f"{spec.description}: line {i} is on receivable account {account.number} "
+                "and must name the customer account and service agreement")
+        debits += debit
+        credits += credit
+    if debits != credits:
+        raise UnbalancedEntry(f"{spec.description}: debits {debits} ≠ credits {credits}")
+
+
+def _gl_accounts(numbers: Iterable[str]) -> dict[str, GLAccount]:
+    return {a.number: a for a in GLAccount.objects.filter(number__in=set(numbers))}
+
+
+def post(*, event: str, effective_date: date, description: str, lines: Sequence[Line], source=None,
+         source_type: str = "", source_id: int | None = None, idempotency_key: str | None = None,
+         created_by=None, reverses: JournalEntry | None = None) -> JournalEntry:
+    """Post one balanced entry (idempotent by key). Returns the entry."""
+    if source is not None:
+        source_type = source_type or source._meta.label_lower
+        source_id = source_id or source.pk
+    spec = EntrySpec(event=event, effective_date=effective_date, description=description, lines=lines,
+                     source_type=source_type, source_id=source_id, idempotency_key=idempotency_key,
+                     reverses_id=reverses.pk if reverses else None)
+    return post_entries([spec], created_by=created_by)[0]
+
+
+def post_entries(specs: Sequence[EntrySpec], *, created_by=None) -> list[JournalEntry]:
+    """Post many entries in one transaction with a fixed number of queries.
+
+    Entries whose idempotency key was already posted are skipped and the
+    existing entry is returned in their place.
+    """
+    if not specs:
+        return []
+    gl = _gl_accounts(line.gl_account for spec in specs for line in spec.lines)
+    for spec in specs:
+        _validate(spec, gl)
+    keys = [s.idempotency_key for s in specs if s.idempotency_key]
+    if len(keys) != len(set(keys)):
+        raise LedgerError("the same idempotency key appears twice in one batch")
+    with transaction.atomic():
+        existing = {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__in=keys)} if keys else {}
+        new_specs = [s for s in specs if not (s.idempotency_key and s.idempotency_key in existing)]
+        now = timezone.now()
+        entries = [
+            JournalEntry(event=s.event, effective_date=s.effective_date, description=s.description[:300],
+                         source_type=s.source_type, source_id=s.source_id, idempotency_key=s.idempotency_key,
+                         reverses_id=s.reverses_id, created_by=created_by, posted_at=now)
+            for s in new_specs
+        ]
+        try:
+            with transaction.atomic():
+                created = JournalEntry.objects.bulk_create(entries, batch_size=2000)
+        except IntegrityError as exc:
+            raise LedgerError(f"posting refused (already posted or already reversed): {exc}") from exc
+        if any(e.pk is None for e in created):  # pragma: no cover - both supported databases return keys
+            raise LedgerError("database did not return journal entry ids")
+        lines: list[JournalLine] = []
+        deltas: dict[int, Decimal] = defaultdict(Decimal)
+        agreement_accounts: dict[int, int] = {}
+        for entry, spec in zip(created, new_specs, strict=True):
+            for line in spec.lines:
+                debit, credit = to_decimal(line.debit), to_decimal(line.credit)
+                lines.append(JournalLine(entry=entry, gl_account=gl[line.gl_account], debit=debit, credit=credit,
+                                         account_id=line.account_id, agreement_id=line.agreement_id,
+                                         memo=line.memo[:200]))
+                if gl[line.gl_account].is_receivable_control:
+                    deltas[line.agreement_id] += debit - credit
+                    agreement_accounts[line.agreement_id] = line.account_id
+        JournalLine.objects.bulk_create(lines, batch_size=5000)
+        apply_balance_deltas(deltas, agreement_accounts)
+    created_iter = iter(created)
+    return [existing[s.idempotency_key] if s.idempotency_key in existing else next(created_iter) for s in specs]
+
+
+def apply_balance_deltas(deltas: dict[int, Decimal], agreement_accounts: dict[int, int]) -> None:
+    """Move cached AR balances by ``deltas`` (agreement -> signed amount) with
+    one locking read and one UPDATE ... CASE per 500 agreements."""
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    have = set()
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start:start + 2000]
+        # lock in primary-key order so concurrent posters cannot deadlock
+        have.update(ARBalance.objects.select_for_update().filter(agreement_id__in=chunk).order_by("pk")
+                    .values_list("agreement_id", flat=True))
+    missing = [a for a in ids if a not in have]
+    if missing:
+        ARBalance.objects.bulk_create(
+            [ARBalance(agreement_id=a, account_id=agreement_accounts[a], balance=ZERO) for a in missing],
+            ignore_conflicts=True, batch_size=2000)
+        list(ARBalance.objects.select_for_update().filter(agreement_id__in=missing).order_by("pk").values_list("pk"))
+    now = timezone.now()
+    nonzero = [a for a in ids if deltas[a] != 0]
+    for start in range(0, len(nonzero), 500):
+        chunk = nonzero[start:start + 500]
+        ARBalance.objects.filter(agreement_id__in=chunk).update(
+            balance=F("balance") + Case(
+                *[When(agreement_id=a, then=Value(deltas[a])) for a in chunk],
+                default=Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)),
+            updated_at=now)
+
+
+def reversal_spec(entry: JournalEntry, *, effective_date: date, description: str,
+                  event: str | None = None, idempotency_key: str | None = None) -> EntrySpec:
+    lines = [Line(gl_account=line.gl_account.number, debit=line.credit, credit=line.debit, account_id=line.account_id,
+                  agreement_id=line.agreement_id, memo=f"reversal: {line.memo}"[:200])
+             for line in entry.lines.select_related("gl_account").order_by("pk")]
+    return EntrySpec(event=event or f"{entry.event}_reversal", effective_date=effective_date, description=description,
+                     lines=lines, source_type=entry.source_type, source_id=entry.source_id,
+                     idempotency_key=idempotency_key, reverses_id=entry.pk)
+
+
+def reverse(*, entry: JournalEntry, effective_date: date, description: str, created_by=None,
+            event: str | None = None) -> JournalEntry:
+    """Post the mirror image of ``entry``, linked to it. An entry can be
+    reversed once; a reversal cannot itself be reversed."""
+    if entry.reverses_id is not None:
+        raise LedgerError(f"JE{entry.pk} is itself a reversal; post a new entry instead.")
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise LedgerError(f"JE{entry.pk} has already been reversed.")
+    spec = reversal_spec(entry, effective_date=effective_date, description=description, event=event)
+    return post_entries([spec], created_by=created_by)[0]

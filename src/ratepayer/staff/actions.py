@@ -1,0 +1,117 @@
+"""Staff actions: roles set-up, users, login throttling, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from . import audit, permissions
+from .errors import LoginThrottled, StaffError
+from .models import ApiToken, ApprovalLimit, LoginFailure
+from .roles import DEFAULT_LIMITS, ROLES
+
+
+def ensure_roles(*, limits_effective_from: date = date(2000, 1, 1)) -> None:
+    """Create the role groups and seed default limits (idempotent)."""
+    for role in ROLES:
+        Group.objects.get_or_create(name=role)
+    existing = set(ApprovalLimit.objects.values_list("role", "action"))
+    ApprovalLimit.objects.bulk_create(
+        [
+            ApprovalLimit(role=role, action=action, amount=Decimal(amount), effective_from=limits_effective_from,
+                          reason="default limit")
+            for role, actions in DEFAULT_LIMITS.items()
+            for action, amount in actions.items()
+            if (role, action) not in existing
+        ]
+    )
+
+
+def create_staff_user(
+    *, username: str, password: str, roles: list[str], first_name: str = "", last_name: str = "",
+    email: str = "", created_by=None,
+):
+    if created_by is not None:
+        permissions.require(created_by, "users.admin", "create staff users")
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise StaffError(f"Unknown role(s): {', '.join(unknown)}")
+    User = get_user_model()
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=username, password=password, first_name=first_name, last_name=last_name, email=email
+        )
+        user.groups.set(Group.objects.filter(name__in=roles))
+        audit.record("user.created", obj=user, summary=f"{username}: {', '.join(roles)}", after={"roles": roles},
+                     user_id=created_by.pk if created_by else None)
+    return user
+
+
+# --- login throttling --------------------------------------------------------
+
+def _window_start():
+    return timezone.now() - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def check_login_allowed(username: str, ip_address: str | None) -> None:
+    """Refuse a sign-in attempt after too many recent failures for the same
+    username or from the same address."""
+    since = _window_start()
+    limit = settings.LOGIN_FAILURE_LIMIT
+    by_user = LoginFailure.objects.filter(username__iexact=username, at__gte=since).count()
+    by_ip = LoginFailure.objects.filter(ip_address=ip_address, at__gte=since).count() if ip_address else 0
+    if by_user >= limit or by_ip >= limit * 4:
+        minutes = max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+        raise LoginThrottled(f"Too many failed sign-ins. Try again in {minutes} minutes or ask a supervisor.")
+
+
+def record_login_failure(username: str, ip_address: str | None) -> None:
+    LoginFailure.objects.create(username=username[:150], ip_address=ip_address)
+    audit.record("login.failed", object_type="auth.user", object_id=username[:40], summary=f"failed sign-in for {username!r}")
+
+
+def clear_login_failures(username: str) -> None:
+    LoginFailure.objects.filter(username__iexact=username).delete()
+
+
+# --- API tokens --------------------------------------------------------------
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_api_token(*, user, name: str) -> tuple[ApiToken, str]:
+    """Create a personal token; the raw token is returned once and never stored."""
+    permissions.require(user, "api.use", "use the API")
+    raw = "rp_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=token_digest(raw))
+    audit.record("api_token.created", obj=token, summary=f"API token {name!r} for {user.get_username()}")
+    return token, raw
+
+
+def revoke_api_token(*, token: ApiToken, by) -> None:
+    if token.user_id != by.pk:
+        permissions.require(by, "users.admin", "revoke another person's API token")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit.record("api_token.revoked", obj=token, summary=f"API token {token.name!r} revoked")
+
+
+def authenticate_api_token(raw: str):
+    """The active user for a raw token, or None."""
+    if not raw or not raw.startswith("rp_"):
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=token_digest(raw), revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,36 @@
+"""Shared fixtures: staff users per role and a small utility to work on."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("RATEPAYER_TESTING", "1")
+
+import pytest  # noqa: E402
+
+from tests import factories  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_flush_on_sqlite(django_db_setup, django_db_blocker):
+    """Journal and audit tables refuse DELETE on SQLite (a trigger) unless the
+    maintenance flag is set; Django's flush between transactional tests needs it."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("CREATE TABLE IF NOT EXISTS ratepayer_maintenance (allow_delete integer NOT NULL)")
+                cursor.execute("DELETE FROM ratepayer_maintenance")
+                cursor.execute("INSERT INTO ratepayer_maintenance (allow_delete) VALUES (1)")
+    yield
+
+
+@pytest.fixture
+def users(db):
+    return factories.staff_users()
+
+
+@pytest.fixture
+def utility(db, users):
+    return factories.small_utility(users["specialist"])

@@ -121,6 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if os.environ.get("RATEPAYER_TEST_DB_NAME"):
+    # lets several test runs share one PostgreSQL server without clashing
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["RATEPAYER_TEST_DB_NAME"]}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

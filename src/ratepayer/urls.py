@@ -1,7 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from ratepayer.api.urls import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("billing/", include("ratepayer.billing.urls")),
+    path("reads/", include("ratepayer.metering.urls")),
+    path("payments/", include("ratepayer.payments.urls")),
+    path("rates/", include("ratepayer.rates.urls")),
     path("", include("ratepayer.console.urls")),
 ]

@@ -238,38 +238,44 @@ class BatchBill:
         return [_cents(int(c)) for c in self.total_cents]
 
     def bill(self, i: int) -> Bill:
-        lines = []
-        total = 0
-        for line in self.lines:
-            q = int(line.quantity[i])
-            a = int(line.amount[i])
-            if a == 0 and q == 0 and not line.keep_zero:
-                continue
-            if line.kind == "minimum" and a == 0:
-                continue
-            total += a
-            lines.append(
-                BillLine(
-                    kind=line.kind,
-                    description=line.description,
-                    quantity=Decimal(q).scaleb(-4),
-                    unit=line.unit,
-                    rate=Decimal(int(line.rate[i])).scaleb(-6),
-                    amount=_cents(a),
-                    component=line.component,
-                    tou=line.tou,
-                    block=line.block,
-                    part=line.part,
-                )
-            )
-        return Bill(period=self.period, lines=tuple(lines), total=_cents(total))
+        return self._bills([i])[0]
 
     def bills(self) -> list[Bill]:
-        return [self.bill(i) for i in range(self.meters)]
+        """Every meter's Bill (Decimal lines), in meter order."""
+        return self._bills(range(self.meters))
+
+    def _bills(self, meters: Sequence[int] | range) -> list[Bill]:
+        cols = [(line, line.quantity.tolist(), line.rate.tolist(), line.amount.tolist()) for line in self.lines]
+        out = []
+        for i in meters:
+            lines = []
+            total = 0
+            for line, qs, rs, amts in cols:
+                q = int(qs[i])
+                a = int(amts[i])
+                if a == 0 and (q == 0 and not line.keep_zero or line.kind == "minimum"):
+                    continue
+                total += a
+                lines.append(
+                    BillLine(
+                        line.kind,
+                        line.description,
+                        Decimal(q).scaleb(-4),
+                        line.unit,
+                        Decimal(int(rs[i])).scaleb(-6),
+                        Decimal(a).scaleb(-2),
+                        line.component,
+                        line.tou,
+                        line.block,
+                        line.part,
+                    )
+                )
+            out.append(Bill(period=self.period, lines=tuple(lines), total=Decimal(total).scaleb(-2)))
+        return out
 
 
 def _cents(c: int) -> Decimal:
-    return Decimal(c).scaleb(-2).quantize(Decimal("0.01"))
+    return Decimal(c).scaleb(-2)
 
 
 # --------------------------------------------------------------------------- integer helpers
@@ -610,15 +616,17 @@ class _IntervalMeasures(_Measures):
         self,
         tariff: Tariff,
         usage: IntervalUsage,
-        scaled: np.ndarray,
+        values: np.ndarray,
+        demand_kw: np.ndarray | None,
         cal: LocalCalendar,
         masks: dict[str, np.ndarray],
         period: Period,
         parts: list[Part],
     ):
-        self.meters = usage.meters
+        self.meters = int(values.shape[0])
         self.unit = usage.unit
         self.usage = usage
+        self.demand_kw = demand_kw
         d0, d1 = day_number(period.start), day_number(period.end)
         i0 = int(np.searchsorted(cal.day, d0, side="left"))
         i1 = int(np.searchsorted(cal.day, d1, side="right"))
@@ -637,13 +645,14 @@ class _IntervalMeasures(_Measures):
         self.run_starts = np.concatenate([[0], change]).astype(np.int64)
         self.run_part = part_idx[self.run_starts]
         self.run_bits = bits[self.run_starts]
-        block = scaled[:, i0:i1]
+        block = np.multiply(values[:, i0:i1], SCALE_Q, dtype=np.float64)
+        np.rint(block, out=block)
         sums = np.add.reduceat(block, self.run_starts, axis=1)
         if np.isnan(sums).any():
             bad = int(np.argmax(np.isnan(sums).any(axis=1)))
             raise RatingError(f"meter {bad} has missing interval values in {period}")
         self.run_sums = sums
-        self._scaled = scaled
+        self._block = block
         self._cal = cal
         self._masks = masks
         self._max_cache: dict[Any, Any] = {}
@@ -704,17 +713,17 @@ class _IntervalMeasures(_Measures):
         if minutes == self.usage.interval_minutes:
             key = ("run_max",)
             if key not in self._max_cache:
-                src = self.usage.demand_kw
+                src = self.demand_kw
                 if src is not None:
                     block = np.rint(np.asarray(src[:, self.i0 : self.i1], dtype=np.float64) * SCALE_Q)
                     self._max_cache[key] = np.maximum.reduceat(block, self.run_starts, axis=1)
                 else:
-                    self._max_cache[key] = np.maximum.reduceat(self._scaled[:, self.i0 : self.i1], self.run_starts, axis=1)
+                    self._max_cache[key] = np.maximum.reduceat(self._block, self.run_starts, axis=1)
             sel = self._run_select(part_set, window)
             if not sel.any():
                 return np.zeros(self.meters, dtype=np.int64)
             peak = self._max_cache[key][:, sel].max(axis=1)
-            if self.usage.demand_kw is not None:
+            if self.demand_kw is not None:
                 return peak.astype(np.int64)
             factor = 60 // minutes if 60 % minutes == 0 else None
             if factor is not None:
@@ -729,7 +738,7 @@ class _IntervalMeasures(_Measures):
             aligned = (cal.minute[idx] % minutes) == 0
             first = idx[aligned]
             first = first[first + k <= self.i1]
-            block = self._scaled[:, self.i0 : self.i1]
+            block = self._block
             csum = np.concatenate([np.zeros((self.meters, 1)), np.cumsum(block, axis=1)], axis=1)
             rel = first - self.i0
             agg = csum[:, rel + k] - csum[:, rel]
@@ -1098,17 +1107,47 @@ def rate_intervals(
     *,
     services: ServiceInfo | Sequence[ServiceInfo] | None = None,
     regular_days: int | None = None,
+    chunk_meters: int = 1024,
 ) -> list[BatchBill]:
-    """Rate every meter of ``usage`` for each period (vectorized)."""
+    """Rate every meter of ``usage`` for each period (vectorized).
+
+    Meters are processed in chunks of ``chunk_meters`` rows so the scaled
+    working copy stays in cache; results are concatenated per line."""
     cal, masks = calendar_for(tariff, usage.epoch, usage.tz)
-    scaled = scale_intervals(usage.values)
     svc = _services(services, usage.meters)
     out = []
+    chunk = max(1, int(chunk_meters))
     for period in periods:
         parts = plan_parts(tariff, period)
-        measures = _IntervalMeasures(tariff, usage, scaled, cal, masks, period, parts)
-        out.append(_Builder(tariff, period, parts, measures, svc, regular_days).build())
+        pieces = []
+        for lo in range(0, usage.meters, chunk):
+            hi = min(usage.meters, lo + chunk)
+            dk = usage.demand_kw[lo:hi] if usage.demand_kw is not None else None
+            measures = _IntervalMeasures(tariff, usage, usage.values[lo:hi], dk, cal, masks, period, parts)
+            pieces.append(_Builder(tariff, period, parts, measures, svc[lo:hi], regular_days).build())
+        out.append(_concat(pieces))
     return out
+
+
+def _concat(pieces: list[BatchBill]) -> BatchBill:
+    if len(pieces) == 1:
+        return pieces[0]
+    first = pieces[0]
+    lines = []
+    for j, line in enumerate(first.lines):
+        parts = [p.lines[j] for p in pieces]
+        if any(p.description != line.description or p.kind != line.kind for p in parts):
+            raise RatingError("internal: meter chunks produced different bill structures")
+        lines.append(
+            LineBatch(
+                line.kind, line.description, line.unit, line.component,
+                np.concatenate([p.quantity for p in parts]),
+                np.concatenate([p.rate for p in parts]),
+                np.concatenate([p.amount for p in parts]),
+                line.part, line.keep_zero, line.tou, line.block,
+            )
+        )
+    return BatchBill(first.period, lines, sum(p.meters for p in pieces))
 
 
 def rate(

@@ -5,10 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from conftest import reference_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import reference_dir
 from ratepayer.formats import nacha
 from ratepayer.formats.errors import ReportError
 from ratepayer.kernel.checkdigits import aba_check_digit
@@ -416,3 +416,30 @@ def test_write_then_read_round_trip(batches_entries):
         for e in entries
     ]
     assert got == want
+
+
+def test_writer_handles_100000_entries():
+    entries = [
+        nacha.OutgoingEntry(
+            routing="021000021",
+            account=str(n),
+            amount=Decimal(n % 5000) / 100,
+            individual_id=f"ACCT{n:010d}",
+            name="DOE JANE",
+        )
+        for n in range(100_000)
+    ]
+    batch = nacha.OutgoingBatch(
+        company_name="EXAMPLE CO PUD",
+        company_identification="1910000001",
+        entry_description="UTIL BILL",
+        effective_date=date(2025, 1, 10),
+        odfi="12500002",
+        entries=entries,
+    )
+    text = _write([batch])
+    lines = text.splitlines()
+    assert len(lines) % 10 == 0
+    control = next(line for line in reversed(lines) if line.startswith("9") and line != nacha.PADDING_RECORD)
+    assert control[13:21] == "00100000"  # entry/addenda count
+    assert control[31:43] == f"{sum(n % 5000 for n in range(100_000)):012d}"

@@ -601,9 +601,11 @@ class _RegisterMeasures(_Measures):
         return {t: self._tou[t][part.index] for t in tou}
 
     def demand(self, parts: list[Part], window: str | None, interval_minutes: int | None) -> np.ndarray:
+        windows = {c.window for p in self.parts for c in p.version.components if isinstance(c, DemandCharge)}
         if window is not None and self.usage.tou_demand_kw and window in self.usage.tou_demand_kw:
             value = self.usage.tou_demand_kw[window]
-        elif window is None and self.usage.demand_kw is not None:
+        elif self.usage.demand_kw is not None and (window is None or len(windows) == 1):
+            # one demand charge: the demand register is read for its window
             value = self.usage.demand_kw
         else:
             where = f"in TOU period {window!r}" if window else ""

@@ -5,8 +5,9 @@
   content.
 * ``load_interval_csv(path, tz)``: ``start,kwh[,kw]`` rows, local ISO times.
 * ``load_green_button(path, tz)``: ESPI XML through
-  ``ratepayer.formats.greenbutton.parse`` when that module is present, else
-  a minimal reader here (IntervalBlock/IntervalReading, ReadingType scaling).
+  ``ratepayer.formats.greenbutton.parse`` (the first delivered-energy meter
+  reading in Wh); a minimal reader here is the fallback only if that module
+  cannot be imported.
 """
 
 from __future__ import annotations
@@ -143,44 +144,32 @@ def load_interval_csv(path: str | Path | bytes, tz: str) -> IntervalUsage:
 
 
 def load_green_button(path: str | Path, tz: str) -> IntervalUsage:
-    """Green Button ESPI XML (electricity, delivered energy) -> IntervalUsage."""
+    """Green Button ESPI XML (electricity delivered, Wh) -> IntervalUsage in kWh."""
     try:
-        from ratepayer.formats import greenbutton  # type: ignore[attr-defined]
-
-        parse = getattr(greenbutton, "parse", None)
-    except ImportError:
-        parse = None
-    if parse is not None:
-        try:
-            return _from_formats(parse(str(path)), tz, str(path))
-        except (AttributeError, TypeError, KeyError):
-            pass  # an interface we do not know yet: fall back to the minimal reader
-    return _minimal_green_button(Path(path), tz)
-
-
-def _from_formats(parsed: Any, tz: str, source: str) -> IntervalUsage:
-    """Adapt ``ratepayer.formats.greenbutton.parse`` output: readings with
-    start (epoch s or datetime), duration (s) and value in kWh (or Wh)."""
-    readings = getattr(parsed, "readings", None)
-    if readings is None and isinstance(parsed, dict):
-        readings = parsed.get("readings")
-    if readings is None:
-        raise AttributeError("no readings")
-    starts: list[int] = []
-    values: list[float] = []
-    duration = None
-    for r in readings:
-        start = r["start"] if isinstance(r, dict) else r.start
-        dur = r["duration"] if isinstance(r, dict) else r.duration
-        kwh = r.get("kwh") if isinstance(r, dict) else getattr(r, "kwh", None)
-        if kwh is None:
-            raise KeyError("kwh")
-        if isinstance(start, datetime):
-            start = int(start.timestamp())
-        starts.append(int(start))
-        values.append(float(kwh))
-        duration = int(dur.total_seconds()) if hasattr(dur, "total_seconds") else int(dur)
-    return _usage_from(starts, values, duration, tz, source)
+        from ratepayer.formats import greenbutton
+    except ImportError:  # pragma: no cover - the formats package is part of ratepayer
+        return _minimal_green_button(Path(path), tz)
+    source = str(path)
+    try:
+        data = greenbutton.parse(Path(path))
+    except Exception as exc:  # FormatError and friends: report with the file name
+        raise LoadError(f"{source}: {exc}") from exc
+    candidates = []
+    for meter in data.meter_readings:
+        rt = meter.reading_type
+        if rt.uom == 72 and rt.flow_direction in (None, 1) and meter.readings:
+            candidates.append(meter)
+    if not candidates:
+        found = sorted({f"{m.unit or '?'} (flow {m.reading_type.flow_direction})" for m in data.meter_readings})
+        raise LoadError(f"{source}: no delivered electricity interval readings in Wh; found {found or 'none'}")
+    meter = candidates[0]
+    readings = sorted(meter.readings, key=lambda r: r.start)
+    durations = {r.duration for r in readings}
+    if len(durations) != 1:
+        raise LoadError(f"{source}: readings have different durations {sorted(durations)}")
+    starts = [r.start for r in readings]
+    values = [float(r.value / 1000) for r in readings]
+    return _usage_from(starts, values, durations.pop(), tz, source)
 
 
 def _usage_from(starts: list[int], values: list[float], duration: int | None, tz: str, source: str) -> IntervalUsage:

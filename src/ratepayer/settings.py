@@ -107,7 +107,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "ratepayer.wsgi.application"
 
-DATABASE_URL = os.environ.get("RATEPAYER_DATABASE_URL", f"sqlite:///{VAR_DIR / 'ratepayer.sqlite3'}")
+DATABASE_URL = os.environ.get("RATEPAYER_DATABASE_URL") or f"sqlite:///{VAR_DIR / 'ratepayer.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + IMMEDIATE transactions: readers never block the writer and two

@@ -975,7 +975,7 @@ class _Builder:
         for b, (block, piece, lab) in enumerate(zip(comp.blocks, pieces, labels, strict=True)):
             q = piece if share == 1 else _div_round(_mul(piece, np.int64(share.numerator)), share.denominator)
             days = "" if share == 1 else f", {part.period.days}/{self.period.days} of the period"
-            window = f" ({comp.window})" if comp.window and comp.window not in label else ""
+            window = f" ({comp.window})" if comp.window and comp.description is None else ""
             desc = f"{label}{window}{', ' + lab if lab else ''}{days}{self.tag(part)}"
             self.add("demand", desc, "kW", comp.name, q, _scale_decimal(block.rate, SCALE_R), part, keep_zero=(b == 0),
                      tou=comp.window, block=b)

@@ -144,7 +144,7 @@ class Command(BaseCommand):
             if days is not None:
                 end = start + timedelta(days=days - 1)
             else:
-                end = month_periods(start, start)[0].end
+                end = (start.replace(day=1) + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         if end < start:
             raise CommandError(f"--end {end} is before --start {start}", returncode=2)
         if days is not None and (end - start).days + 1 != days:
@@ -180,7 +180,7 @@ class Command(BaseCommand):
             out.append(f"Bill period {period['start']} to {period['end']}")
             for line in period["lines"]:
                 out.append(
-                    f"  {line['kind']:<8} {line['description'][:58]:<58} {line['quantity']:>12} {line['unit']:<6}"
+                    f"  {line['kind']:<8} {line['description']:<58} {line['quantity']:>12} {line['unit']:<6}"
                     f" x {line['rate']:>10} = {line['amount']:>12}"
                 )
             out.append(f"  {'total':<8} {'':<58} {'':>12} {'':<6}   {'':>10}   {period['total']:>12}")

@@ -4,8 +4,8 @@ import re
 from decimal import Decimal
 
 import pytest
+from formats_reference import reference_dir
 
-from conftest import reference_dir
 from ratepayer.formats import bai2
 from ratepayer.formats.errors import ReportError
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from formats_reference import reference_dir
 
-from conftest import reference_dir
 from ratepayer.formats import greenbutton
 from ratepayer.formats.errors import FormatError
 

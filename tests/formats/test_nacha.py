@@ -5,10 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from formats_reference import reference_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import reference_dir
 from ratepayer.formats import nacha
 from ratepayer.formats.errors import ReportError
 from ratepayer.kernel.checkdigits import aba_check_digit

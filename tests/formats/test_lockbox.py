@@ -5,6 +5,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ratepayer.formats import lockbox, scanline
 from ratepayer.formats.errors import ReportError
@@ -244,3 +246,37 @@ def test_large_file_round_trip_is_fast_enough():
     result = lockbox.read_fixed(text)
     assert len(result.items) == 5000
     assert result.total == sum((i.amount for i in items), Decimal("0.00"))
+
+
+_amounts = st.integers(min_value=1, max_value=99_999_999)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(_amounts, st.lists(st.integers(min_value=1, max_value=9_999_999), max_size=7)),
+            min_size=1,
+            max_size=20,
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_fixed_width_round_trip(batches_spec):
+    batches = []
+    for batch in batches_spec:
+        items = []
+        for n, (cents, extra_accounts) in enumerate(batch):
+            amount = Decimal(cents) / 100
+            stubs = [_stub(str(n + 1), str(amount))] + [
+                lockbox.Stub(line=0, account=str(a), amount_applied=Decimal("1.00")) for a in extra_accounts
+            ]
+            items.extend(lockbox.items_from([(amount, "021000021", "1234", str(n), stubs)]))
+        batches.append(items)
+    result = lockbox.read_fixed(_file(batches))
+    assert [len(b.items) for b in result.batches] == [len(b) for b in batches_spec]
+    assert [i.amount for i in result.items] == [i.amount for b in batches for i in b]
+    assert [[s.account for s in i.stubs] for i in result.items] == [
+        [s.account for s in i.stubs] for b in batches for i in b
+    ]

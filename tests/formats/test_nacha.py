@@ -443,3 +443,20 @@ def test_writer_handles_100000_entries():
     control = next(line for line in reversed(lines) if line.startswith("9") and line != nacha.PADDING_RECORD)
     assert control[13:21] == "00100000"  # entry/addenda count
     assert control[31:43] == f"{sum(n % 5000 for n in range(100_000)):012d}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    line=st.sampled_from([2, 3]),
+    position=st.sampled_from(list(range(4, 13)) + list(range(30, 40))),
+    replacement=st.sampled_from("0123456789X "),
+)
+def test_any_corruption_of_routing_or_amount_is_detected(line, position, replacement):
+    lines = _vector2_text().splitlines()
+    record = lines[line]
+    if record[position - 1] == replacement:
+        return
+    lines[line] = record[: position - 1] + replacement + record[position:]
+    report = nacha.validate("\n".join(lines))
+    assert not report.ok
+    assert any(p.line in (line + 1, 5, 6) for p in report.errors)

@@ -119,3 +119,12 @@ def test_any_single_digit_error_is_caught(position, delta):
     altered = line[:position] + str(digit) + line[position + 1 :]
     with pytest.raises(FormatError):
         scanline.parse(altered)
+
+
+def test_template_definition_errors():
+    with pytest.raises(ValueError, match="8 digits wide"):
+        scanline.ScanField("due", 6, "yyyymmdd")
+    with pytest.raises(ValueError, match="unknown check digit algorithm"):
+        scanline.ScanLineTemplate("x", (scanline.ScanField("a", 2),), check_algorithm="mod11")
+    with pytest.raises(ValueError, match="unknown field"):
+        scanline.ScanLineTemplate("x", (scanline.ScanField("a", 2),), check_covers=("b",))

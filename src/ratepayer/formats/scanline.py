@@ -55,9 +55,10 @@ class ScanField:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown scan-line field kind {self.kind!r}")
-        if (self.kind, self.width) in (("yyyymmdd", 8), ("mmddyy", 6)) or not self.kind.endswith("yy"):
-            return
-        raise ValueError(f"{self.name}: a {self.kind} date is {len(self.kind)} digits wide")
+        if self.kind in ("yyyymmdd", "mmddyy") and self.width != len(self.kind):
+            raise ValueError(f"{self.name}: a {self.kind} date is {len(self.kind)} digits wide")
+        if self.width < 1:
+            raise ValueError(f"{self.name}: width must be at least 1")
 
 
 @dataclass(frozen=True, slots=True)

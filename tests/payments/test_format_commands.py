@@ -206,3 +206,23 @@ def test_console_script_exit_codes():
     )
     assert bad.returncode == 1
     assert bad.stdout.startswith("line 3: check digit: ")
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in BAI.glob("*.bai2")))
+def test_bai2_show_text_never_crashes(name):
+    code, out, _ = run("bai2", "show", str(BAI / name))
+    assert code in (0, 1)
+    assert "group" in out.splitlines()[-1]
+
+
+def test_bai2_check():
+    assert run("bai2", "check", str(BAI / "moov-sample2.bai2"))[0] == 0
+    code, out, _ = run("bai2", "check", str(BAI / "moov-invalid-sample-parseError.bai2"))
+    assert code == 1 and all(PROBLEM.match(line) for line in out.strip().splitlines())
+
+
+def test_missing_file_is_a_command_error():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("ach", "check", str(REPO / "no-such-file.ach"))

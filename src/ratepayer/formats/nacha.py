@@ -469,7 +469,7 @@ def _parse_batch_header(f: _Fields) -> BatchHeader:
     r = f.report
     svc = f.number(2, 4, "service class code")
     if svc is not None and svc not in SERVICE_CLASS_CODES:
-        r.error(f.line, "service class code", f"{svc} must be 200, 220 or 225")
+        r.error(f.line, "service class code", f"{svc} is not a service class code (200, 220, 225, 280)")
     sec = f.alpha(51, 53)
     if sec not in SEC_CODES:
         r.error(f.line, "SEC code", f"{sec!r} is not a NACHA standard entry class code")

@@ -58,7 +58,7 @@ class Command(BaseCommand):
                     for t in account.transactions:
                         first = t.text.splitlines()[0] if t.text else ""
                         self.stdout.write(
-                            f"    {t.type_code} {t.kind:<16} {t.amount:>14} {t.bank_reference} {first}"
+                            f"    {t.type_code} {t.kind:<16} {str(t.amount):>14} {t.bank_reference} {first}"
                         )
             self.stdout.write(result.summary())
         for warning in report.warnings:

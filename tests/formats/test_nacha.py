@@ -460,3 +460,10 @@ def test_any_corruption_of_routing_or_amount_is_detected(line, position, replace
     report = nacha.validate("\n".join(lines))
     assert not report.ok
     assert any(p.line in (line + 1, 5, 6) for p in report.errors)
+
+
+def test_duplicate_trace_in_a_batch_is_an_error():
+    lines = _vector2_text().splitlines()
+    lines[3] = lines[3][:79] + lines[2][79:]
+    report = nacha.validate("\n".join(lines))
+    assert "line 4: trace number: 125000020000001 repeats the entry on line 3" in report.lines()

@@ -675,6 +675,19 @@ def _check_batch(batch: Batch, report: ValidationReport) -> None:
                 "transaction code",
                 f"credit {e.transaction_code} in a debits-only batch (service class 225)",
             )
+    seen: dict[str, int] = {}
+    previous = ""
+    for e in batch.entries:
+        if not e.trace_number.isdigit():
+            continue
+        if e.trace_number in seen:
+            report.error(
+                e.line, "trace number", f"{e.trace_number} repeats the entry on line {seen[e.trace_number]}"
+            )
+        elif previous and e.trace_number < previous:
+            report.warning(e.line, "trace number", f"{e.trace_number} is lower than the entry before it")
+        seen.setdefault(e.trace_number, e.line)
+        previous = e.trace_number
     control = batch.control
     if control is None:
         return

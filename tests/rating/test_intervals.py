@@ -194,3 +194,18 @@ def test_interval_bill_spanning_a_rate_change_uses_actual_usage_in_each_part():
     # Mar 15-31: 17 days x 24 h x 2 = 816 kWh (DST already started Mar 10); Apr 1-14: 336 kWh
     assert [line.quantity for line in energy] == [816, 336]
     assert [line.rate for line in energy] == [D("0.09822"), D("0.09527")]
+
+
+def test_seasons_by_date_range_split_register_usage_by_days():
+    # summer 06-15..09-15; June 2024 (30 days): Jun 1-14 winter (14 days), Jun 15-30 summer (16 days)
+    # 300 kWh -> 140 kWh x 0.10 = 14.00 + 160 kWh x 0.20 = 32.00 ; total 46.00
+    tariff = rating.parse_tariff({"id": "seasons", "name": "Date-range seasons",
+        "seasons": [{"name": "summer", "start": "06-15", "end": "09-15"},
+                    {"name": "winter", "start": "09-16", "end": "06-14"}],
+        "versions": [{"effective": "2020-01-01", "components": [
+            {"type": "energy", "name": "summer", "season": "summer", "blocks": [{"rate": "0.20"}]},
+            {"type": "energy", "name": "winter", "season": "winter", "blocks": [{"rate": "0.10"}]}]}]})
+    bill = rating.rate(tariff, rating.RegisterUsage(D("300")), Period(date(2024, 6, 1), date(2024, 6, 30)))
+    assert [(line.component, line.quantity, str(line.amount)) for line in bill.lines] == [
+        ("winter", 140, "14.00"), ("summer", 160, "32.00")]
+    assert bill.total == D("46.00")

@@ -94,3 +94,23 @@ def test_family_covers_the_features():
     assert sum("flatdemandstructure" in r for r in FAMILY) >= 10
     assert sum("mincharge" in r for r in FAMILY) >= 10
     assert sum(any(len(p) > 1 for p in r.get("demandratestructure", [])) for r in FAMILY) >= 3
+
+
+@pytest.mark.parametrize("k", [1, 4, 9, 17, 26])
+def test_15_minute_loads_agree_with_pysam(k):
+    # SAM takes a 35,040-step year of 15-minute kW; demand is the highest 15-minute kW
+    rate_obj = FAMILY[k]
+    rng = np.random.default_rng(1000 + k)
+    kwh = np.round(np.repeat(hourly_load(k), 4) / 4 * rng.uniform(0.5, 1.5, 35040), 4)
+    sam = pysam_monthly(rate_obj, kwh * 4)
+    tariff = rating.urdb_to_tariff(rate_obj)
+    usage = rating.IntervalUsage(
+        epoch=YEAR_START_EPOCH + 900 * np.arange(35040), values=kwh, interval_minutes=15, tz="UTC"
+    )
+    bills = rating.rate_many(tariff, usage, PERIODS)[0]
+    for month, (bill, ref) in enumerate(zip(bills, sam, strict=True)):
+        n = max(1, len(bill.lines))
+        assert abs(float(bill.total) - ref["total"]) <= HALF_CENT * n, (rate_obj["label"], month + 1)
+        demand = sum(float(line.amount) for line in bill.lines if line.kind == "demand")
+        n_demand = max(1, sum(line.kind == "demand" for line in bill.lines))
+        assert abs(demand - ref["demand_flat"] - ref["demand_tou"]) <= HALF_CENT * n_demand

@@ -439,6 +439,8 @@ class Tariff(_Strict):
         if len(set(season_names)) != len(season_names):
             raise ValueError("season names must be unique")
         tou_names = [p.name for p in self.tou_periods]
+        if len(tou_names) > 40:
+            raise ValueError("at most 40 TOU periods")
         if len(set(tou_names)) != len(tou_names):
             raise ValueError("TOU period names must be unique")
         groups: dict[str, int] = {}

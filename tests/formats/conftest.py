@@ -1,8 +1,10 @@
 """Shared helpers for the file-format tests.
 
-``reference_dir()`` locates the shared sample files (``<repo root>/../shared/reference``);
-it raises when they are missing, so the tests fail rather than skip. It lives in
-``formats_reference.py`` so that test modules can import it unambiguously.
+The sample files live outside the repository, in ``<repo root>/../shared/reference``;
+they are read from there, never copied. ``reference_dir()`` raises when that folder (or
+the part asked for) is missing, so the tests fail — they do not skip: a missing oracle
+must not look like a pass. Test modules import it as
+``from tests.formats.conftest import reference_dir``.
 """
 
 from __future__ import annotations
@@ -10,9 +12,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from formats_reference import REFERENCE, reference_dir
 
-__all__ = ["REFERENCE", "reference", "reference_dir"]
+REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference"
+
+
+def reference_dir(*parts: str) -> Path:
+    path = REFERENCE.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(f"shared reference data missing: {path}")
+    return path
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from formats_reference import reference_dir
 
 from ratepayer.formats import bai2
 from ratepayer.formats.errors import ReportError
+from tests.formats.conftest import reference_dir
 
 BAI = reference_dir("bai2")
 

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from formats_reference import reference_dir
 
 from ratepayer.formats import greenbutton
 from ratepayer.formats.errors import FormatError
+from tests.formats.conftest import reference_dir
 
 GB = reference_dir("greenbutton")
 SAMPLES = sorted(p.stem for p in GB.glob("*.xml"))

@@ -5,13 +5,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from formats_reference import reference_dir
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ratepayer.formats import nacha
 from ratepayer.formats.errors import ReportError
 from ratepayer.kernel.checkdigits import aba_check_digit
+from tests.formats.conftest import reference_dir
 
 ACH = reference_dir("ach")
 

@@ -5,4 +5,14 @@ from . import views
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", views.search, name="search"),
+    path("accounts/<str:number>/", views.account, name="account"),
+    path("accounts/<str:number>/pii/", views.account_pii, name="account_pii"),
+    path("accounts/<str:number>/notes/", views.account_note, name="account_note"),
+    path("accounts/<str:number>/adjust/", views.account_adjust, name="account_adjust"),
+    path("accounts/<str:number>/service/", views.account_service, name="account_service"),
+    path("approvals/", views.approvals_inbox, name="approvals"),
+    path("approvals/<int:request_id>/decide/", views.approval_decide, name="approval_decide"),
+    path("limits/", views.approval_limits, name="limits"),
+    path("audit/", views.audit_trail, name="audit"),
 ]

@@ -1,7 +1,382 @@
+"""Console pages. Views check input, call actions, and render; the rules live
+in the actions (a forbidden action is refused there, whatever the page shows)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime, time
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.db.models import Q
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ratepayer.billing.actions import request_adjustment
+from ratepayer.billing.errors import BillingError
+from ratepayer.customers import actions as customer_actions
+from ratepayer.customers.errors import CustomerError
+from ratepayer.customers.fields import mask
+from ratepayer.customers.models import Account, Premise, ServiceAgreement, ServicePoint
+from ratepayer.kernel.money import format_money
+from ratepayer.staff import approvals, limits, permissions
+from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
+from ratepayer.staff.models import ApprovalLimit, ApprovalRequest, AuditEvent
+from ratepayer.staff.roles import LIMITED_ACTIONS, ROLES
+
+from . import forms, queries
+
+AUDIT_PAGE_SIZE = 50
 
 
-@login_required
+def console_view(view):
+    """Signed-in staff only; a refused action becomes a 403 page that says why."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionRefused as exc:
+            return render(request, "console/403.html", {"message": str(exc)}, status=403)
+
+    return login_required(wrapper)
+
+
+def _attach_account_numbers(rows) -> None:
+    numbers = queries.account_numbers([r.account_id for r in rows])
+    for row in rows:
+        row.account_number = numbers.get(row.account_id, "")
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _page_number(request, name: str = "page") -> int:
+    try:
+        return max(1, int(request.GET.get(name, "1")))
+    except ValueError:
+        return 1
+
+
+def _account(number: str) -> Account:
+    return get_object_or_404(Account.objects.select_related("customer"), number=number)
+
+
+# --- sign in -----------------------------------------------------------------
+
+login = auth_views.LoginView.as_view(form_class=forms.LoginForm, template_name="registration/login.html",
+                                     redirect_authenticated_user=True)
+logout = auth_views.LogoutView.as_view()
+
+
+# --- home --------------------------------------------------------------------
+
+@console_view
 def home(request):
-    return HttpResponse("ratepayer console")
+    permissions.require(request.user, "account.view", "use the console")
+    inbox = list(approvals.inbox_for(request.user)[:10])
+    mine = list(ApprovalRequest.objects.filter(maker=request.user, status=ApprovalRequest.Status.PENDING)
+                .order_by("-requested_at")[:10])
+    _attach_account_numbers(inbox + mine)
+    return render(request, "console/home.html", {
+        "inbox": inbox, "my_pending": mine,
+        "recent_accounts": queries.recently_opened_accounts(request.user),
+    })
+
+
+# --- search ------------------------------------------------------------------
+
+@console_view
+def search(request):
+    permissions.require(request.user, "account.view", "look up accounts")
+    query = request.GET.get("q", "").strip()[:100]
+    hits = queries.search_hits(query) if query else []
+    if _is_htmx(request):
+        return render(request, "console/_search_results.html", {"hits": hits, "query": query})
+    if len(hits) == 1 and request.GET.get("go") != "0":
+        return redirect("console:account", number=hits[0].account.number)
+    return render(request, "console/search.html", {"hits": hits, "query": query})
+
+
+# --- account -----------------------------------------------------------------
+
+def _account_context(request, account: Account, **extra) -> dict:
+    page = queries.account_page(account, history_page=_page_number(request))
+    customer = account.customer
+    context = {
+        "page": page, "account": account, "customer": customer,
+        "tax_id_masked": mask(customer.tax_id), "dob_masked": "••••-••-••" if customer.date_of_birth else "",
+        "note_form": forms.NoteForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@console_view
+def account(request, number):
+    account = _account(number)
+    if _is_htmx(request) and request.headers.get("HX-Target") == "history":
+        permissions.require(request.user, "account.view", "look up accounts")
+        history = queries.account_history(account, _page_number(request))
+        return render(request, "console/_history.html", {"account": account, "history": history})
+    customer_actions.record_account_view(user=request.user, account=account)
+    return render(request, "console/account.html", _account_context(request, account))
+
+
+@console_view
+@require_POST
+def account_pii(request, number):
+    account = _account(number)
+    revealed = customer_actions.reveal_pii(user=request.user, customer=account.customer)
+    if _is_htmx(request):
+        return render(request, "console/_pii.html", {"revealed": revealed, "customer": account.customer})
+    return render(request, "console/account.html", _account_context(request, account, revealed=revealed))
+
+
+@console_view
+@require_POST
+def account_note(request, number):
+    account = _account(number)
+    permissions.require(request.user, "account.note", "add notes")
+    form = forms.NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            customer_actions.add_note(user=request.user, account=account, text=form.cleaned_data["text"],
+                                      kind=form.cleaned_data["kind"])
+        except CustomerError as exc:
+            forms.add_domain_error(form, exc)
+        else:
+            messages.success(request, "Note added.")
+            return redirect("console:account", number=account.number)
+    return render(request, "console/account.html", _account_context(request, account, note_form=form), status=400)
+
+
+@console_view
+def account_adjust(request, number):
+    account = _account(number)
+    permissions.require(request.user, "adjustment.request", "make adjustments")
+    if request.method == "POST":
+        form = forms.AdjustmentForm(request.POST, account=account)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                adjustment = request_adjustment(
+                    user=request.user, agreement=data["agreement"], direction=data["direction"],
+                    amount=str(data["amount"]), reason_code=data["reason"].code, memo=data["memo"],
+                    effective_date=data["effective_date"])
+            except BillingError as exc:
+                forms.add_domain_error(form, exc)
+            else:
+                if adjustment.status == "posted":
+                    messages.success(request, f"{adjustment.get_direction_display().split(' (')[0]} adjustment of "
+                                              f"{format_money(adjustment.amount)} posted.")
+                else:
+                    messages.warning(request, f"{format_money(adjustment.amount)} is above your adjustment limit: "
+                                              f"request #{adjustment.approval_request_id} waits for another "
+                                              "person's approval. Nothing is posted until then.")
+                return redirect("console:account", number=account.number)
+    elif request.method == "GET":
+        form = forms.AdjustmentForm(account=account, initial={"agreement": request.GET.get("agreement")})
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "console/adjust.html", {
+        "account": account, "form": form,
+        "my_limit": limits.limit_for(request.user, "adjustment"),
+        "services": queries.service_balances(account),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@console_view
+def account_service(request, number):
+    account = _account(number)
+    permissions.require(request.user, "service.start_stop", "start, stop and transfer service")
+    premise_query = request.GET.get("premise", "").strip()[:60]
+    found = list(Premise.objects.filter(line1__icontains=premise_query).order_by("line1", "id")[:15]) \
+        if premise_query else []
+    own_premise_ids = set(ServiceAgreement.objects.filter(account=account)
+                          .values_list("service_point__premise_id", flat=True))
+    vacant = (ServicePoint.objects.filter(premise_id__in=own_premise_ids | {p.pk for p in found})
+              .exclude(agreements__status=ServiceAgreement.Status.ACTIVE).select_related("premise")
+              .order_by("premise__line1", "service"))
+    start_form = forms.StartServiceForm(service_points=vacant)
+    stop_form = forms.StopServiceForm(account=account)
+    transfer_form = forms.TransferServiceForm()
+    status = 200
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            if op == "start":
+                start_form = forms.StartServiceForm(request.POST, service_points=vacant)
+                if start_form.is_valid():
+                    d = start_form.cleaned_data
+                    customer_actions.start_service(
+                        user=request.user, account=account, service_point=d["service_point"],
+                        rate_schedule=d["rate_schedule"], customer_class=d["customer_class"],
+                        bill_cycle=d["bill_cycle"], start_date=d["start_date"])
+                    messages.success(request, f"{d['service_point']}: service starts {d['start_date']}.")
+                    return redirect("console:account", number=account.number)
+            elif op == "stop":
+                stop_form = forms.StopServiceForm(request.POST, account=account)
+                if stop_form.is_valid():
+                    d = stop_form.cleaned_data
+                    customer_actions.stop_service(user=request.user, agreement=d["agreement"],
+                                                  end_date=d["end_date"], note=d["note"])
+                    messages.success(request, f"{d['agreement'].get_service_display()} service ends {d['end_date']}.")
+                    return redirect("console:account", number=account.number)
+            elif op == "transfer":
+                transfer_form = forms.TransferServiceForm(request.POST)
+                if transfer_form.is_valid():
+                    d = transfer_form.cleaned_data
+                    premise = Premise.objects.filter(pk=d["to_premise"]).first()
+                    if premise is None:
+                        transfer_form.add_error(None, "That premise no longer exists; search again.")
+                    else:
+                        customer_actions.transfer_service(user=request.user, account=account, to_premise=premise,
+                                                          move_date=d["move_date"])
+                        messages.success(request, f"Service moved to {premise.address} from {d['move_date']}.")
+                        return redirect("console:account", number=account.number)
+            else:
+                messages.error(request, "Choose start, stop or transfer.")
+        except CustomerError as exc:
+            target = {"start": start_form, "stop": stop_form, "transfer": transfer_form}[op]
+            forms.add_domain_error(target, exc)
+        status = 400
+    return render(request, "console/service.html", {
+        "account": account, "start_form": start_form, "stop_form": stop_form, "transfer_form": transfer_form,
+        "premise_query": premise_query, "found": found, "own_premise_ids": own_premise_ids,
+        "op": request.POST.get("op", ""),
+    }, status=status)
+
+
+# --- approvals ---------------------------------------------------------------
+
+def _approvals_context(request, **extra) -> dict:
+    inbox = list(approvals.inbox_for(request.user))
+    mine = list(ApprovalRequest.objects.filter(maker=request.user).select_related("decided_by")
+                .order_by("-requested_at", "-id")[:25])
+    decided = list(ApprovalRequest.objects.filter(decided_by=request.user).select_related("maker")
+                   .order_by("-decided_at", "-id")[:10])
+    my_limits = {action: limits.limit_for(request.user, action) for action in {r.action for r in inbox if r.action}}
+    for r in inbox:
+        r.within_my_limit = not r.action or r.amount is None or abs(r.amount) <= my_limits[r.action]
+    _attach_account_numbers(inbox + mine + decided)
+    context = {
+        "inbox": inbox, "mine": mine, "decided": decided,
+        "can_decide": permissions.has(request.user, "approval.decide"),
+        "decision_form": forms.DecisionForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@console_view
+def approvals_inbox(request):
+    permissions.require(request.user, "account.view", "use the console")
+    return render(request, "console/approvals.html", _approvals_context(request))
+
+
+@console_view
+@require_POST
+def approval_decide(request, request_id):
+    form = forms.DecisionForm(request.POST)
+    decision = request.POST.get("decision")
+    note = form.data.get("note", "")[:500]
+    try:
+        if decision == "approve":
+            done = approvals.approve(request_id=request_id, approver=request.user, note=note)
+            messages.success(request, f"Request #{done.pk} approved and carried out.")
+        elif decision == "reject":
+            done = approvals.reject(request_id=request_id, approver=request.user, note=note)
+            messages.success(request, f"Request #{done.pk} rejected.")
+        elif decision == "withdraw":
+            done = approvals.cancel(request_id=request_id, maker=request.user, note=note)
+            messages.success(request, f"Request #{done.pk} withdrawn.")
+        else:
+            raise ApprovalError("Choose approve or reject.")
+    except ApprovalRequest.DoesNotExist:
+        return render(request, "console/approvals.html",
+                      _approvals_context(request, error=f"There is no request #{request_id}."), status=404)
+    except (ApprovalError, BillingError, CustomerError) as exc:
+        return render(request, "console/approvals.html",
+                      _approvals_context(request, error=f"Request #{request_id}: {exc}", error_id=request_id),
+                      status=400)
+    return redirect("console:approvals")
+
+
+# --- approval limits ---------------------------------------------------------
+
+@console_view
+def approval_limits(request):
+    permissions.require(request.user, "account.view", "use the console")
+    form = forms.LimitForm()
+    status = 200
+    if request.method == "POST":
+        permissions.require(request.user, "approval_limit.edit", "change approval limits")
+        form = forms.LimitForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                row = limits.set_limit(user=request.user, role=d["role"], action=d["action"], amount=d["amount"],
+                                       effective_from=d["effective_from"], reason=d["reason"])
+            except StaffError as exc:
+                forms.add_domain_error(form, exc)
+            else:
+                messages.success(request, f"{row.role}: {LIMITED_ACTIONS[row.action].lower()} limit "
+                                          f"{format_money(row.amount)} from {row.effective_from}.")
+                return redirect("console:limits")
+        status = 400
+    today = timezone.localdate()
+    in_force = limits.limits_in_force(today)
+    actions = list(LIMITED_ACTIONS.items())
+    matrix = [(role, [in_force.get((role, action)) for action, _ in actions]) for role in ROLES]
+    scheduled = list(ApprovalLimit.objects.filter(effective_from__gt=today).select_related("set_by")
+                     .order_by("effective_from", "role", "action"))
+    history = list(ApprovalLimit.objects.filter(set_by__isnull=False).select_related("set_by")
+                   .order_by("-set_at", "-id")[:20])
+    return render(request, "console/limits.html", {
+        "form": form, "actions": actions, "matrix": matrix, "scheduled": scheduled, "history": history,
+        "today": today, "can_edit": permissions.has(request.user, "approval_limit.edit"),
+        "my_roles": permissions.roles_of(request.user),
+    }, status=status)
+
+
+# --- audit trail -------------------------------------------------------------
+
+@console_view
+def audit_trail(request):
+    permissions.require(request.user, "audit.view", "read the audit trail")
+    form = forms.AuditFilterForm(request.GET or None)
+    events = AuditEvent.objects.select_related("user").order_by("-at", "-id")
+    if form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        if d["user"]:
+            events = events.filter(user=d["user"])
+        if d["action"]:
+            events = events.filter(Q(action__startswith=d["action"].strip()))
+        if d["account"]:
+            account_id = Account.objects.filter(number=d["account"].strip()).values_list("pk", flat=True).first()
+            if account_id is None:
+                form.add_error("account", f"No account has the number {d['account'].strip()}.")
+            events = events.filter(account_id=account_id if account_id is not None else -1)
+        zone = timezone.get_current_timezone()
+        if d["date_from"]:
+            events = events.filter(at__gte=timezone.make_aware(datetime.combine(d["date_from"], time.min), zone))
+        if d["date_to"]:
+            events = events.filter(at__lte=timezone.make_aware(datetime.combine(d["date_to"], time.max), zone))
+    elif form.is_bound:
+        events = events.none()
+    page = _page_number(request)
+    rows = list(events[(page - 1) * AUDIT_PAGE_SIZE: page * AUDIT_PAGE_SIZE + 1])
+    has_next = len(rows) > AUDIT_PAGE_SIZE
+    rows = rows[:AUDIT_PAGE_SIZE]
+    query = request.GET.copy()
+    query.pop("page", None)
+    _attach_account_numbers(rows)
+    return render(request, "console/audit.html", {
+        "form": form, "events": rows, "page": page, "has_next": has_next,
+        "filter_query": query.urlencode(),
+    })

@@ -209,3 +209,25 @@ def test_to_dict_is_json_ready():
     json.dumps(data)
     tx = data["groups"][0]["accounts"][0]["transactions"][0]
     assert tx["amount"] == "4123.00" and tx["kind"] == "lockbox_deposit"
+
+
+@pytest.mark.parametrize("dropped", range(12))
+def test_dropping_any_record_is_detected(dropped):
+    lines = VECTOR.splitlines()
+    del lines[dropped]
+    report = bai2.validate("\n".join(lines))
+    assert not report.ok
+    assert all(re.match(r"^line \d+: [^:]+: .+", line) for line in report.lines())
+
+
+@pytest.mark.parametrize("line_no", range(3, 10))
+def test_changing_any_amount_digit_is_detected(line_no):
+    lines = VECTOR.splitlines()
+    line = lines[line_no - 1]
+    # the last digit of the first amount on the line
+    fields = line.split(",")
+    index = 2 if line.startswith("16") else 4
+    digit = fields[index][-1]
+    fields[index] = fields[index][:-1] + str((int(digit) + 1) % 10)
+    lines[line_no - 1] = ",".join(fields)
+    assert not bai2.validate("\n".join(lines)).ok

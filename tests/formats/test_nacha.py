@@ -467,3 +467,10 @@ def test_duplicate_trace_in_a_batch_is_an_error():
     lines[3] = lines[3][:79] + lines[2][79:]
     report = nacha.validate("\n".join(lines))
     assert "line 4: trace number: 125000020000001 repeats the entry on line 3" in report.lines()
+
+
+@pytest.mark.parametrize("dropped", range(6))
+def test_dropping_any_record_of_vector_2_is_detected(dropped):
+    lines = _vector2_text().splitlines()
+    del lines[dropped]
+    assert not nacha.validate("\n".join(lines)).ok

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page's Swagger UI from its bundled static files, not a CDN
     "ratepayer.staff",
     "ratepayer.rates",
     "ratepayer.customers",

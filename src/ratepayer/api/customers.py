@@ -1,0 +1,297 @@
+"""Customers and accounts: read endpoints and account search.
+
+Every endpoint checks ``account.view`` like the console, and every endpoint
+that returns one account's data records an ``account.viewed`` audit event
+(customers.actions.record_account_view), so the audit trail shows who looked at
+which account whether through the console or the API. Tax ID and date of birth
+come unmasked only to roles with ``account.view_pii``, only on the single
+customer/account endpoints (never in search results), and that reveal is
+audited too (customers.actions.reveal_pii).
+
+Each endpoint runs a fixed number of queries whatever the account's history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db.models import Sum
+from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
+
+from ratepayer.customers import actions as customer_actions
+from ratepayer.customers.fields import mask
+from ratepayer.customers.models import Account, Contact, Customer, MeterInstallation, ServiceAgreement
+from ratepayer.customers.queries import accounts_for_search
+from ratepayer.ledger.models import ARBalance, JournalLine
+from ratepayer.staff import audit, permissions
+
+router = Router()
+
+ZERO = Decimal("0.00")
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+MAX_SEARCH_RESULTS = 100
+
+
+# --- schemas -----------------------------------------------------------------
+
+class Problem(Schema):
+    detail: str
+
+
+class ContactOut(Schema):
+    name: str
+    role: str
+    phone: str
+    email: str
+    is_primary: bool
+    prefers: str
+
+
+class CustomerOut(Schema):
+    id: int
+    kind: str
+    name: str
+    first_name: str
+    last_name: str
+    language: str
+    tax_id: str = Field(description="masked (last four digits) unless your role may see PII")
+    date_of_birth: str = Field(description="masked unless your role may see PII")
+    pii_masked: bool
+    contacts: list[ContactOut]
+    accounts: list[str] = Field(description="numbers of the customer's accounts")
+
+
+class MailingAddress(Schema):
+    line1: str
+    line2: str
+    city: str
+    state: str
+    zip: str
+
+
+class AccountOut(Schema):
+    number: str
+    status: str
+    opened_on: date
+    closed_on: date | None
+    mailing_address: MailingAddress
+    is_key_account: bool
+    key_account_manager: str | None = Field(description="username of the key account manager")
+    paperless: bool
+    customer: CustomerOut
+
+
+class PremiseOut(Schema):
+    id: int
+    address: str
+    parcel_number: str
+
+
+class AgreementOut(Schema):
+    id: int
+    service: str
+    status: str
+    start_date: date
+    end_date: date | None
+    customer_class: str
+    rate_schedule: str = Field(description="rate schedule code")
+    rate_schedule_name: str
+    bill_cycle: str
+    service_point_id: int
+    service_point_label: str
+    premise: PremiseOut
+    meter: str | None = Field(description="serial number of the meter installed now")
+    previous_agreement_id: int | None = Field(description="the agreement this one continues after a transfer")
+
+
+class AgreementBalance(Schema):
+    agreement_id: int
+    status: str
+    balance: Decimal
+
+
+class ServiceBalance(Schema):
+    service: str
+    balance: Decimal
+    agreements: list[AgreementBalance]
+
+
+class BalancesOut(Schema):
+    account: str
+    total: Decimal = Field(description="positive: the customer owes; negative: a credit balance")
+    services: list[ServiceBalance]
+
+
+class TransactionOut(Schema):
+    id: int = Field(description="journal line id")
+    journal_entry_id: int
+    effective_date: date
+    posted_at: datetime
+    event: str
+    description: str
+    memo: str
+    service: str | None
+    agreement_id: int | None
+    debit: Decimal = Field(description="charge to the customer")
+    credit: Decimal = Field(description="payment or credit to the customer")
+    amount: Decimal = Field(description="debit minus credit")
+    reverses_journal_entry_id: int | None
+
+
+class TransactionPage(Schema):
+    account: str
+    offset: int
+    limit: int
+    next_offset: int | None = Field(description="pass as offset for the next (older) page; null on the last page")
+    items: list[TransactionOut]
+
+
+class SearchHit(Schema):
+    number: str
+    status: str
+    customer_id: int
+    customer_name: str
+    mailing_address: str
+    tax_id: str = Field(description="always masked in search results")
+
+
+# --- helpers -----------------------------------------------------------------
+
+def _user(request):
+    return request.auth
+
+
+def _viewed_account(request, number: str, *related: str) -> Account:
+    """The account, after the capability check and the audit record of the view.
+
+    The permission check comes first so that a refused user learns nothing,
+    not even whether the number exists."""
+    user = _user(request)
+    permissions.require(user, "account.view", "look up accounts")
+    account = Account.objects.select_related(*related).filter(number=number.strip()).first()
+    if account is None:
+        raise HttpError(404, f"There is no account number {number!r}.")
+    customer_actions.record_account_view(user=user, account=account)
+    return account
+
+
+def _customer_out(user, customer: Customer, account_numbers: list[str]) -> CustomerOut:
+    contacts = [ContactOut(name=c.name, role=c.role, phone=c.phone, email=c.email, is_primary=c.is_primary,
+                           prefers=c.prefers) for c in Contact.objects.filter(customer=customer)]
+    if permissions.has(user, "account.view_pii"):
+        revealed = customer_actions.reveal_pii(user=user, customer=customer)
+        tax_id, date_of_birth, masked = revealed["tax_id"], revealed["date_of_birth"], False
+    else:
+        tax_id, date_of_birth, masked = mask(customer.tax_id), mask(customer.date_of_birth), True
+    return CustomerOut(
+        id=customer.pk, kind=customer.kind, name=customer.name, first_name=customer.first_name,
+        last_name=customer.last_name, language=customer.language, tax_id=tax_id or "",
+        date_of_birth=date_of_birth or "", pii_masked=masked, contacts=contacts, accounts=account_numbers)
+
+
+# --- endpoints ---------------------------------------------------------------
+# /accounts/search is declared before /accounts/{number} so "search" is never
+# taken for an account number.
+
+@router.get("/accounts/search", response={200: list[SearchHit], 403: Problem},
+            summary="Find accounts by number, name, address, phone, e-mail or meter")
+def search_accounts(request, q: str = Query(..., min_length=1, max_length=100,
+                                            description="words that must all match (prefixes)"),
+                    limit: int = Query(25, ge=1, le=MAX_SEARCH_RESULTS)):
+    permissions.require(_user(request), "account.view", "look up accounts")
+    return [SearchHit(number=a.number, status=a.status, customer_id=a.customer_id, customer_name=a.customer.name,
+                      mailing_address=a.mailing_address, tax_id=mask(a.customer.tax_id))
+            for a in accounts_for_search(q, limit)]
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, 403: Problem, 404: Problem},
+            summary="A customer with contacts and account numbers")
+def get_customer(request, customer_id: int):
+    user = _user(request)
+    permissions.require(user, "account.view", "look up customers")
+    customer = Customer.objects.filter(pk=customer_id).first()
+    if customer is None:
+        raise HttpError(404, f"There is no customer {customer_id}.")
+    numbers = list(Account.objects.filter(customer=customer).order_by("number").values_list("number", flat=True))
+    audit.record("customer.viewed", user_id=user.pk, obj=customer, summary=f"opened customer {customer.name}")
+    return _customer_out(user, customer, numbers)
+
+
+@router.get("/accounts/{number}", response={200: AccountOut, 403: Problem, 404: Problem},
+            summary="An account with its customer")
+def get_account(request, number: str):
+    account = _viewed_account(request, number, "customer", "key_account_manager")
+    numbers = list(Account.objects.filter(customer_id=account.customer_id).order_by("number")
+                   .values_list("number", flat=True))
+    manager = account.key_account_manager
+    return AccountOut(
+        number=account.number, status=account.status, opened_on=account.opened_on, closed_on=account.closed_on,
+        mailing_address=MailingAddress(line1=account.mailing_line1, line2=account.mailing_line2,
+                                       city=account.mailing_city, state=account.mailing_state,
+                                       zip=account.mailing_zip),
+        is_key_account=account.is_key_account, key_account_manager=manager.get_username() if manager else None,
+        paperless=account.paperless, customer=_customer_out(_user(request), account.customer, numbers))
+
+
+@router.get("/accounts/{number}/agreements", response={200: list[AgreementOut], 403: Problem, 404: Problem},
+            summary="The account's service agreements, current and ended")
+def list_agreements(request, number: str):
+    account = _viewed_account(request, number)
+    agreements = list(ServiceAgreement.objects.filter(account=account)
+                      .select_related("service_point__premise", "rate_schedule", "bill_cycle")
+                      .order_by("status", "service", "-start_date", "id"))
+    point_ids = {a.service_point_id for a in agreements}
+    meters = dict(MeterInstallation.objects.filter(service_point_id__in=point_ids, removed_on__isnull=True)
+                  .values_list("service_point_id", "meter__serial_number")) if point_ids else {}
+    result = []
+    for a in agreements:
+        premise = a.service_point.premise
+        result.append(AgreementOut(
+            id=a.pk, service=a.service, status=a.status, start_date=a.start_date, end_date=a.end_date,
+            customer_class=a.customer_class, rate_schedule=a.rate_schedule.code,
+            rate_schedule_name=a.rate_schedule.name, bill_cycle=a.bill_cycle.code, service_point_id=a.service_point_id,
+            service_point_label=a.service_point.label,
+            premise=PremiseOut(id=premise.pk, address=premise.address, parcel_number=premise.parcel_number),
+            meter=meters.get(a.service_point_id) if a.status == ServiceAgreement.Status.ACTIVE else None,
+            previous_agreement_id=a.previous_id))
+    return result
+
+
+@router.get("/accounts/{number}/balances", response={200: BalancesOut, 403: Problem, 404: Problem},
+            summary="Receivable balance by service (from the AR subledger)")
+def get_balances(request, number: str):
+    account = _viewed_account(request, number)
+    by_service: dict[str, list[AgreementBalance]] = defaultdict(list)
+    for agreement_id, service, status, balance in (
+            ServiceAgreement.objects.filter(account=account).order_by("service", "status", "-start_date", "id")
+            .values_list("pk", "service", "status", "ar_balance__balance")):
+        by_service[service].append(AgreementBalance(agreement_id=agreement_id, status=status,
+                                                    balance=balance if balance is not None else ZERO))
+    services = [ServiceBalance(service=service, balance=sum((r.balance for r in rows), ZERO), agreements=rows)
+                for service, rows in by_service.items()]
+    total = ARBalance.objects.filter(account=account).aggregate(total=Sum("balance"))["total"] or ZERO
+    return BalancesOut(account=account.number, total=total, services=services)
+
+
+@router.get("/accounts/{number}/transactions", response={200: TransactionPage, 403: Problem, 404: Problem},
+            summary="Journal lines on the receivable account, newest first")
+def list_transactions(request, number: str, offset: int = Query(0, ge=0),
+                      limit: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+    account = _viewed_account(request, number)
+    # One query: fetch one row beyond the page to know whether another page follows (no COUNT).
+    lines = list(JournalLine.objects.filter(account=account, gl_account__is_receivable_control=True)
+                 .select_related("entry", "agreement")
+                 .order_by("-entry__effective_date", "-entry_id", "-id")[offset:offset + limit + 1])
+    has_more = len(lines) > limit
+    items = [TransactionOut(
+        id=line.pk, journal_entry_id=line.entry_id, effective_date=line.entry.effective_date,
+        posted_at=line.entry.posted_at, event=line.entry.event, description=line.entry.description, memo=line.memo,
+        service=line.agreement.service if line.agreement else None, agreement_id=line.agreement_id,
+        debit=line.debit, credit=line.credit, amount=line.debit - line.credit,
+        reverses_journal_entry_id=line.entry.reverses_id) for line in lines[:limit]]
+    return TransactionPage(account=account.number, offset=offset, limit=limit,
+                           next_offset=offset + limit if has_more else None, items=items)

@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -149,8 +149,9 @@ class IntervalUsage:
 # --------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
-class BillLine:
+class BillLine(NamedTuple):
+    """One bill line (immutable). amount = round_half_up(quantity x rate)."""
+
     kind: str
     description: str
     quantity: Decimal
@@ -245,14 +246,19 @@ class BatchBill:
         return self._bills(range(self.meters))
 
     def _bills(self, meters: Sequence[int] | range) -> list[Bill]:
-        cols = [(line, line.quantity.tolist(), line.rate.tolist(), line.amount.tolist()) for line in self.lines]
+        cols = []
+        for line in self.lines:
+            rates = line.rate.tolist()
+            same_rate = len(rates) > 0 and bool(np.all(line.rate == rates[0]))
+            cols.append((line, line.quantity.tolist(), rates, line.amount.tolist(),
+                         Decimal(int(rates[0])).scaleb(-6) if same_rate else None))
         out = []
         for i in meters:
             lines = []
             total = 0
-            for line, qs, rs, amts in cols:
-                q = int(qs[i])
-                a = int(amts[i])
+            for line, qs, rs, amts, rate in cols:
+                q = qs[i]
+                a = amts[i]
                 if a == 0 and (q == 0 and not line.keep_zero or line.kind == "minimum"):
                     continue
                 total += a
@@ -260,17 +266,17 @@ class BatchBill:
                     BillLine(
                         line.kind,
                         line.description,
-                        Decimal(q).scaleb(-4),
+                        Decimal(int(q)).scaleb(-4),
                         line.unit,
-                        Decimal(int(rs[i])).scaleb(-6),
-                        Decimal(a).scaleb(-2),
+                        rate if rate is not None else Decimal(int(rs[i])).scaleb(-6),
+                        Decimal(int(a)).scaleb(-2),
                         line.component,
                         line.tou,
                         line.block,
                         line.part,
                     )
                 )
-            out.append(Bill(period=self.period, lines=tuple(lines), total=Decimal(total).scaleb(-2)))
+            out.append(Bill(period=self.period, lines=tuple(lines), total=Decimal(int(total)).scaleb(-2)))
         return out
 
 

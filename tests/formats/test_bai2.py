@@ -231,3 +231,10 @@ def test_changing_any_amount_digit_is_detected(line_no):
     fields[index] = fields[index][:-1] + str((int(digit) + 1) % 10)
     lines[line_no - 1] = ",".join(fields)
     assert not bai2.validate("\n".join(lines)).ok
+
+
+def test_file_without_line_breaks():
+    stream = "".join(line for line in VECTOR.splitlines())
+    result = bai2.read(stream)
+    assert len(result.transactions) == 6
+    assert result.transactions[-1].text == "CHECK PAID 1001"

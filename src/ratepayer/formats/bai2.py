@@ -22,7 +22,8 @@ How records are found (tolerant of real bank files, strict about the totals):
 * a physical line that starts with a record code (``01,`` ``02,`` ``03,`` ``16,`` ``88,``
   ``49,`` ``98,`` ``99,``) begins a logical record; a line that does not is the wrapped tail
   of the record before it (moov-sample3 line 19);
-* a physical line may hold several logical records separated by ``/`` and blanks;
+* a physical line may hold several logical records separated by ``/`` and blanks (a file
+  sent as one stream without line breaks is split at every ``/`` followed by a record code);
 * records end with ``/``, except that a 16 record's text is its *last* field, free-form,
   may contain commas and need not be terminated by ``/`` — 16 records are parsed
   positionally (type code, amount, funds type and its extra fields, bank reference,
@@ -68,6 +69,8 @@ CURRENCY_DECIMALS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3,
 
 _RECORD_START = re.compile(r"^\s*(\d\d),")
 _RECORD_SPLIT = re.compile(r"/\s+(?=(?:01|02|03|16|49|88|98|99),)")
+# a file sent as one stream without line breaks: records follow '/' directly
+_RECORD_SPLIT_STREAM = re.compile(r"/\s*(?=(?:01|02|03|16|49|88|98|99),)")
 
 
 # --------------------------------------------------------------------------- type codes
@@ -290,7 +293,9 @@ class _Record:
 
 def _logical_records(text: str, report: ValidationReport) -> list[_Record]:
     records: list[_Record] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    physical = text.splitlines()
+    splitter = _RECORD_SPLIT_STREAM if len([p for p in physical if p.strip()]) == 1 else _RECORD_SPLIT
+    for number, raw in enumerate(physical, start=1):
         if not raw.strip():
             continue
         match = _RECORD_START.match(raw)
@@ -309,7 +314,7 @@ def _logical_records(text: str, report: ValidationReport) -> list[_Record]:
             else:
                 last.body += raw
             continue
-        for piece in _RECORD_SPLIT.split(raw.strip()):
+        for piece in splitter.split(raw.strip()):
             code, _, body = piece.partition(",")
             code = code.strip()
             if code == "88":

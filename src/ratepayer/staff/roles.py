@@ -25,6 +25,7 @@ CAPABILITIES: dict[str, str] = {
     "account.note": "add notes and log calls on an account",
     "service.start_stop": "start, stop and transfer service",
     "payment.take": "take payments at the counter",
+    "payment.manage": "import lockbox, ACH and bank files; work suspense, returned payments and transfers; refunds",
     "reads.manage": "enter meter reads and work read exceptions",
     "billing.run": "start bill runs and release held bills",
     "adjustment.request": "request debit and credit adjustments (posted directly within the limit)",
@@ -40,7 +41,8 @@ CAPABILITIES: dict[str, str] = {
 }
 
 _ASSISTANT = {"account.view", "account.note", "service.start_stop", "payment.take", "api.use"}
-_SPECIALIST = _ASSISTANT | {"account.maintain", "reads.manage", "billing.run", "adjustment.request"}
+_SPECIALIST = _ASSISTANT | {"account.maintain", "reads.manage", "billing.run", "adjustment.request",
+                            "payment.manage"}
 _SENIOR = _SPECIALIST | {"approval.decide", "account.view_pii"}
 _SUPERVISOR = _SENIOR | {
     "approval_limit.edit",

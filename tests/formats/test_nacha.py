@@ -474,3 +474,9 @@ def test_dropping_any_record_of_vector_2_is_detected(dropped):
     lines = _vector2_text().splitlines()
     del lines[dropped]
     assert not nacha.validate("\n".join(lines)).ok
+
+
+def test_byte_order_mark_is_tolerated():
+    report = nacha.validate(b"\xef\xbb\xbf" + _vector2_text().encode())
+    assert report.ok
+    assert [str(w) for w in report.warnings] == ["line 1: byte order mark: ignored at the start of the file"]

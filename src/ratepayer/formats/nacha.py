@@ -786,6 +786,10 @@ def parse(
     """
     text, name = _load(source)
     report = ValidationReport(file=file_name or name)
+    for bom in ("\xef\xbb\xbf", "\ufeff"):  # UTF-8 byte order mark (as latin-1, or decoded)
+        if text.startswith(bom):
+            text = text[len(bom) :]
+            report.warning(1, "byte order mark", "ignored at the start of the file")
     records = _split_records(text, report)
     header: FileHeader | None = None
     control: FileControl | None = None

@@ -1,0 +1,554 @@
+"""Bill runs: one cycle, one scheduled read date, billed in chunks.
+
+Design (DESIGN §7)
+------------------
+* ``plan_run`` creates (or finds) the ``BillRun`` for (cycle, period end) and
+  splits the accounts still due into ``BillRunChunk`` rows of a few thousand
+  account ids. Accounts that already have a live bill for the period are not
+  planned again, so running a finished run bills nobody.
+* A worker (``work_on_run``) claims one chunk at a time with a conditional
+  UPDATE (``status='pending'``, or ``'claimed'`` with a heartbeat older than
+  the claim timeout: a worker killed with SIGKILL leaves a stale claim that the
+  next worker takes over). Any number of workers, in any number of processes
+  or machines, can share a run.
+* A chunk is billed in ONE transaction with a fixed number of queries
+  whatever its size: agreements, last billed reads, meters, usage
+  (``metering.queries.usage_for_billing``), 12-month history and balances are
+  loaded set-wise; agreements are rated in memory, grouped by (tariff, period)
+  so the engine rates many meters per call; bills, segments and lines are
+  bulk-inserted and the issued bills posted with ``ledger.post_entries``
+  (idempotency key ``bill:<id>``); the chunk is marked done in the same
+  transaction, conditional on this worker still holding the claim. A killed
+  worker therefore leaves either all of a chunk or none of it.
+* Idempotence is enforced by the database, not by care: a partial unique
+  constraint allows one live (non-cancelled) segment per agreement and period
+  end, and one live bill per account and period end. A second worker that
+  somehow bills the same chunk fails on the constraint and rolls back.
+* Exceptions are held (status ``held``, not posted) with their reasons: usage
+  problems, missing rate, rating errors, too many consecutive estimates,
+  zero usage on an active metered service, a negative total, and a bill more
+  than the policy's percent above the account's 12-month average.
+* The bill run does not render documents; PDFs are rendered on demand and by
+  background tasks (``billing.tasks``).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from importlib import import_module
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.utils import timezone
+
+from ratepayer.customers.models import Account, MeterInstallation, ServiceAgreement
+from ratepayer.kernel.periods import BusinessCalendar, Period
+from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
+from ratepayer.ledger.models import ARBalance
+from ratepayer.rates.models import RateVersion
+from ratepayer.rating import RatingError, ServiceInfo, TariffError
+
+from .errors import BillingError
+from .models import (
+    HOLD_REASONS,
+    Bill,
+    BillingPolicy,
+    BillLine,
+    BillRun,
+    BillRunChunk,
+    BillSegment,
+    CycleSchedule,
+)
+from .rating_batch import ScheduleTariff, combine_versions, rate_registers
+
+ZERO = Decimal("0.00")
+DEFAULT_CHUNK_ACCOUNTS = 2000
+DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=5)
+METERED_UNITS = {"kWh", "CCF", "kgal"}
+
+
+# --------------------------------------------------------------------------- usage interface
+
+
+def usage_api():
+    """(UsageRequest, usage_for_billing) from metering — the agreed interface.
+
+    ``settings.BILLING_USAGE_MODULE`` may name another module with the same two
+    names (tests use a deterministic stand-in to test billing on its own)."""
+    module = import_module(getattr(settings, "BILLING_USAGE_MODULE", "ratepayer.metering.queries"))
+    return module.UsageRequest, module.usage_for_billing
+
+
+# --------------------------------------------------------------------------- policy and schedules
+
+
+def policy_on(day: date) -> BillingPolicy:
+    policy = BillingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    if policy is None:
+        raise BillingError(f"No billing policy is in force on {day}; a supervisor adds one under Billing › Policy.")
+    return policy
+
+
+def scheduled_dates(read_date: date, policy: BillingPolicy, calendar: BusinessCalendar | None = None) -> tuple[date, date]:
+    """(bill date, due date) for a scheduled read date: the bill goes out
+    ``days_to_bill`` business days after the read; it is due ``days_until_due``
+    days after the bill date, rolled forward to a business day."""
+    calendar = calendar or BusinessCalendar()
+    bill_date = calendar.add_business_days(read_date, policy.days_to_bill)
+    due_date = calendar.next_business_day_on_or_after(bill_date + timedelta(days=policy.days_until_due))
+    return bill_date, due_date
+
+
+def read_date_for(cycle, year: int, month: int, calendar: BusinessCalendar | None = None) -> date:
+    """The cycle's read day in a month, moved back to a business day (meter
+    readers do not work holidays; reading early keeps periods from growing)."""
+    calendar = calendar or BusinessCalendar()
+    day = date(year, month, min(cycle.read_day, 28))
+    while not calendar.is_business_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_run(*, cycle, period_end: date, user=None, chunk_accounts: int = DEFAULT_CHUNK_ACCOUNTS) -> BillRun:
+    """Find or create the run for (cycle, period end) and add chunks for every
+    account still due. Idempotent: accounts with a live bill for the period
+    or already in an unfinished chunk are not planned again."""
+    schedule = CycleSchedule.objects.filter(cycle=cycle, read_date=period_end).first()
+    if schedule is not None:
+        bill_date, due_date = schedule.bill_date, schedule.due_date
+    else:
+        bill_date, due_date = scheduled_dates(period_end, policy_on(period_end))
+    with transaction.atomic():
+        run, _ = BillRun.objects.get_or_create(
+            cycle=cycle, period_end=period_end,
+            defaults={"bill_date": bill_date, "due_date": due_date, "started_by": user})
+        run = BillRun.objects.select_for_update().get(pk=run.pk)
+        due = (ServiceAgreement.objects.filter(bill_cycle=cycle, start_date__lte=period_end)
+               .filter(Q(end_date__isnull=True) | Q(end_date__gte=period_end - timedelta(days=400)))
+               .values_list("account_id", flat=True).distinct())
+        billed = set(Bill.objects.filter(period_end=period_end, account__agreements__bill_cycle=cycle)
+                     .exclude(status=Bill.Status.CANCELLED).values_list("account_id", flat=True))
+        in_flight: set[int] = set()
+        for ids in run.chunks.exclude(status=BillRunChunk.Status.DONE).values_list("account_ids", flat=True):
+            in_flight.update(ids)
+        account_ids = sorted(set(due) - billed - in_flight)
+        top = run.chunks.aggregate(m=Max("number"))["m"] or 0
+        chunks = [BillRunChunk(run=run, number=top + 1 + i, account_ids=account_ids[lo:lo + chunk_accounts])
+                  for i, lo in enumerate(range(0, len(account_ids), chunk_accounts))]
+        BillRunChunk.objects.bulk_create(chunks, batch_size=500)
+        fields = {"accounts_due": F("accounts_due") + len(account_ids), "chunks_total": F("chunks_total") + len(chunks)}
+        if chunks:
+            fields["status"] = BillRun.Status.RUNNING if run.status != BillRun.Status.PLANNED else run.status
+            fields["finished_at"] = None
+        BillRun.objects.filter(pk=run.pk).update(**fields)
+    run.refresh_from_db()
+    return run
+
+
+# --------------------------------------------------------------------------- claiming
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def claim_chunk(run: BillRun, worker: str, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT) -> BillRunChunk | None:
+    """Claim the next pending (or abandoned) chunk of the run, or None."""
+    now = timezone.now()
+    claimable = Q(status=BillRunChunk.Status.PENDING) | Q(status=BillRunChunk.Status.CLAIMED,
+                                                          heartbeat_at__lt=now - claim_timeout)
+    while True:
+        candidates = list(run.chunks.filter(claimable).order_by("number").values_list("pk", flat=True)[:8])
+        if not candidates:
+            return None
+        for pk in candidates:
+            claimed = BillRunChunk.objects.filter(claimable, pk=pk).update(
+                status=BillRunChunk.Status.CLAIMED, worker=worker, claimed_at=now, heartbeat_at=now,
+                attempts=F("attempts") + 1)
+            if claimed:
+                return BillRunChunk.objects.get(pk=pk)
+
+
+def finish_if_done(run: BillRun) -> bool:
+    if run.chunks.exclude(status=BillRunChunk.Status.DONE).exists():
+        return False
+    BillRun.objects.filter(pk=run.pk).exclude(status=BillRun.Status.FINISHED).update(
+        status=BillRun.Status.FINISHED, finished_at=timezone.now())
+    return True
+
+
+def work_on_run(run: BillRun, *, worker: str | None = None, claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT,
+                on_chunk: Callable[[BillRunChunk], None] | None = None) -> int:
+    """Bill chunks of the run until none is left to claim. Returns chunks done here."""
+    worker = worker or worker_name()
+    BillRun.objects.filter(pk=run.pk, status=BillRun.Status.PLANNED).update(
+        status=BillRun.Status.RUNNING, started_at=timezone.now())
+    context = RunContext.load(run)
+    done = 0
+    while True:
+        chunk = claim_chunk(run, worker, claim_timeout)
+        if chunk is None:
+            break
+        try:
+            bill_chunk(run, chunk, worker=worker, context=context)
+        except IntegrityError:
+            # Someone else billed these accounts meanwhile (a reclaimed chunk
+            # whose first worker was only slow): the constraint kept it single.
+            BillRunChunk.objects.filter(pk=chunk.pk, worker=worker).update(
+                status=BillRunChunk.Status.DONE, finished_at=timezone.now())
+        done += 1
+        if on_chunk:
+            on_chunk(chunk)
+    finish_if_done(run)
+    return done
+
+
+# --------------------------------------------------------------------------- billing a chunk
+
+
+@dataclass
+class RunContext:
+    """What every chunk of a run needs, loaded once per worker."""
+
+    period_end: date
+    policy: BillingPolicy
+    tariffs: dict[int, ScheduleTariff | str]  # schedule id -> tariff, or why there is none
+    rules: PostingRules
+    usage_request: type
+    usage_for_billing: Callable
+
+    @classmethod
+    def load(cls, run_or_date) -> RunContext:
+        period_end = run_or_date.period_end if isinstance(run_or_date, BillRun) else run_or_date
+        request_cls, usage_fn = usage_api()
+        return cls(period_end=period_end, policy=policy_on(period_end), tariffs=load_tariffs(),
+                   rules=PostingRules(), usage_request=request_cls, usage_for_billing=usage_fn)
+
+
+def load_tariffs() -> dict[int, ScheduleTariff | str]:
+    rows: dict[int, list[tuple[int, date, dict]]] = defaultdict(list)
+    for pk, schedule_id, effective, document in RateVersion.objects.filter(status=RateVersion.Status.APPROVED).values_list(
+            "pk", "schedule_id", "effective_from", "document"):
+        rows[schedule_id].append((pk, effective, document))
+    out: dict[int, ScheduleTariff | str] = {}
+    for schedule_id, versions in rows.items():
+        try:
+            out[schedule_id] = combine_versions(schedule_id, versions)
+        except TariffError as exc:
+            out[schedule_id] = f"the approved tariff does not validate: {exc}"
+    return out
+
+
+@dataclass
+class SegmentDraft:
+    agreement: dict
+    period: Period | None = None
+    read_date: date | None = None
+    usage: object | None = None
+    problem: str = ""
+    problem_code: str = ""
+    lines: list = field(default_factory=list)
+    total: Decimal = ZERO
+    rate_version_id: int | None = None
+    metered: bool = False
+    regular_days: int | None = None
+    service_info: ServiceInfo | None = None
+
+
+@dataclass
+class BillDraft:
+    account_id: int
+    language: str
+    segments: list[SegmentDraft]
+    hold: list[dict] = field(default_factory=list)
+    total: Decimal = ZERO
+
+
+AGREEMENT_FIELDS = ("pk", "account_id", "service", "customer_class", "service_point_id", "start_date", "end_date",
+                    "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "account__customer__language")
+
+
+def due_agreements(account_ids: Sequence[int], cycle_id: int, period_end: date) -> list[dict]:
+    """Agreements of these accounts in the cycle that may need billing for the period (1 query)."""
+    return list(ServiceAgreement.objects.filter(account_id__in=account_ids, bill_cycle_id=cycle_id,
+                                                start_date__lte=period_end)
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=period_end - timedelta(days=400)))
+                .order_by("account_id", "service", "pk").values(*AGREEMENT_FIELDS))
+
+
+def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -> list[BillDraft]:
+    """Usage, rating and hold checks for the given agreements (a fixed number of queries)."""
+    ids = [a["pk"] for a in agreements]
+    last = {row["agreement_id"]: row for row in BillSegment.objects.filter(agreement_id__in=ids, cancelled=False)
+            .values("agreement_id").annotate(last_end=Max("period_end"), last_read=Max("read_date"))}
+    drafts: dict[int, SegmentDraft] = {}
+    requests = []
+    meters = meters_for([a["service_point_id"] for a in agreements], period_end)
+    for a in agreements:
+        previous = last.get(a["pk"])
+        if previous and previous["last_end"] >= period_end:
+            continue  # already billed for this period
+        billed_through = previous["last_read"] if previous else None
+        if a["end_date"] is not None and billed_through is not None and billed_through >= a["end_date"]:
+            continue  # final bill already issued
+        first_day = billed_through + timedelta(days=1) if billed_through else a["start_date"]
+        if first_day > period_end:
+            continue
+        draft = SegmentDraft(agreement=a)
+        final = a["end_date"] is not None and a["end_date"] <= period_end
+        if billed_through is None or final:
+            draft.regular_days = context.policy.regular_period_days
+        info = meters.get(a["service_point_id"])
+        draft.metered = info is not None
+        draft.service_info = ServiceInfo(meter_size=(info or {}).get("size") or None,
+                                         dwelling_units=a["dwelling_units"] or 1,
+                                         connected_load_kw=a["connected_load_kw"])
+        drafts[a["pk"]] = draft
+        if draft.metered:
+            requests.append(context.usage_request(
+                agreement_id=a["pk"], service_point_id=a["service_point_id"], billed_through=billed_through,
+                start_date=a["start_date"], end_date=a["end_date"], period_end=period_end))
+        else:
+            end = min(period_end, a["end_date"]) if a["end_date"] else period_end
+            draft.period = Period(first_day, end)
+            draft.read_date = end
+    usage = context.usage_for_billing(requests) if requests else {}
+    for request in requests:
+        draft = drafts[request.agreement_id]
+        result = usage.get(request.agreement_id)
+        if result is None or not hasattr(result, "quantity"):
+            draft.problem_code = "usage_problem"
+            draft.problem = getattr(result, "reason", None) or "metering returned nothing for this service"
+            continue
+        draft.usage = result
+        draft.period = Period(result.period_start, result.period_end)
+        draft.read_date = result.period_end
+    rate_drafts(list(drafts.values()), context)
+    return assemble(drafts.values(), agreements, period_end, context)
+
+
+def meters_for(service_point_ids: Sequence[int], period_end: date) -> dict[int, dict]:
+    """Service points with a meter installed during the period -> {size} (1 query)."""
+    out: dict[int, dict] = {}
+    for sp, size in (MeterInstallation.objects.filter(service_point_id__in=service_point_ids, installed_on__lte=period_end)
+                     .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=period_end - timedelta(days=400)))
+                     .order_by("service_point_id", "installed_on").values_list("service_point_id", "meter__size")):
+        out[sp] = {"size": size}
+    return out
+
+
+def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
+    """Rate every draft in memory, grouping those that share a tariff and period."""
+    groups: dict[tuple, list[SegmentDraft]] = defaultdict(list)
+    for d in drafts:
+        if d.problem:
+            continue
+        tariff = context.tariffs.get(d.agreement["rate_schedule_id"])
+        if tariff is None or isinstance(tariff, str):
+            d.problem_code = "missing_rate"
+            d.problem = tariff or "the rate schedule has no approved version"
+            continue
+        version_id = tariff.version_id_on(d.period.end)
+        if version_id is None or tariff.tariff.version_on(d.period.start) is None:
+            d.problem_code = "missing_rate"
+            d.problem = f"no approved rate version in force on {d.period.start}"
+            continue
+        d.rate_version_id = version_id
+        unit = d.usage.unit if d.usage is not None else ("kWh" if d.agreement["service"] == "electric" else "CCF")
+        has_demand = d.usage is not None and d.usage.demand_kw is not None
+        groups[(d.agreement["rate_schedule_id"], d.period, unit, d.regular_days, has_demand)].append(d)
+    for (schedule_id, period, unit, regular_days, has_demand), members in groups.items():
+        tariff = context.tariffs[schedule_id].tariff
+        quantities = [m.usage.quantity if m.usage is not None else Decimal(0) for m in members]
+        demand = [m.usage.demand_kw for m in members] if has_demand else None
+        try:
+            bills = rate_registers(tariff, period, quantities, unit, [m.service_info for m in members],
+                                   demand, regular_days)
+        except RatingError:
+            bills = None
+        if bills is None:
+            # one bad agreement (a meter size the tariff does not know...) must
+            # not hold the others: rate the group one by one to find it
+            for m, q in zip(members, quantities, strict=True):
+                try:
+                    bill = rate_registers(tariff, period, [q], unit, [m.service_info],
+                                          [m.usage.demand_kw] if has_demand else None, regular_days)[0]
+                except RatingError as exc:
+                    m.problem_code, m.problem = "rating_error", str(exc)[:300]
+                    continue
+                m.lines, m.total = list(bill.lines), bill.total
+            continue
+        for m, bill in zip(members, bills, strict=True):
+            m.lines, m.total = list(bill.lines), bill.total
+
+
+def assemble(drafts, agreements: list[dict], period_end: date, context: RunContext) -> list[BillDraft]:
+    by_account: dict[int, BillDraft] = {}
+    language = {a["account_id"]: a["account__customer__language"] for a in agreements}
+    for d in drafts:
+        account_id = d.agreement["account_id"]
+        bill = by_account.setdefault(account_id, BillDraft(account_id, language[account_id] or "en", []))
+        bill.segments.append(d)
+    if not by_account:
+        return []
+    history = {row["account_id"]: row for row in Bill.objects.filter(
+        account_id__in=list(by_account), status=Bill.Status.ISSUED, period_end__lt=period_end,
+        period_end__gte=period_end - timedelta(days=365)).values("account_id").annotate(
+        average=Avg("current_charges"), bills=Count("pk"))}
+    policy = context.policy
+    for bill in by_account.values():
+        bill.total = sum((s.total for s in bill.segments), ZERO)
+        hold = []
+        for s in bill.segments:
+            label = s.agreement["service"].title()
+            if s.problem:
+                hold.append({"code": s.problem_code, "message": f"{label}: {s.problem}"})
+                continue
+            final = s.agreement["end_date"] is not None and s.agreement["end_date"] <= period_end
+            if s.usage is not None:
+                if s.usage.consecutive_estimates > policy.max_consecutive_estimates:
+                    hold.append({"code": "too_many_estimates",
+                                 "message": f"{label}: estimated {s.usage.consecutive_estimates} times in a row "
+                                            f"(policy allows {policy.max_consecutive_estimates})"})
+                if s.usage.quantity == 0 and not final:
+                    hold.append({"code": "zero_usage", "message": f"{label}: zero usage on an active service"})
+        if bill.total < 0:
+            hold.append({"code": "negative_total", "message": f"Bill total {bill.total} is negative"})
+        h = history.get(bill.account_id)
+        if h and h["bills"] >= policy.high_bill_minimum_history and h["average"] and h["average"] > 0:
+            average = Decimal(h["average"]).quantize(Decimal("0.01"))
+            ceiling = average * (1 + policy.high_bill_percent / 100)
+            if bill.total > ceiling:
+                hold.append({"code": "high_bill",
+                             "message": f"Bill {bill.total} is more than {policy.high_bill_percent:.0f}% above the "
+                                        f"12-month average {average}"})
+        bill.hold = hold
+    return list(by_account.values())
+
+
+def gl_for_line(kind: str, service: str, customer_class: str, rules: PostingRules) -> tuple[str, str]:
+    """(receivable GL, credit GL) for a bill line."""
+    event = "bill_tax" if kind == "tax" else "bill_charge"
+    return rules.accounts(event, service, customer_class)
+
+
+def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: date, bill_date: date, due_date: date,
+                context: RunContext, corrects: Bill | None = None, force_issue: bool = False,
+                created_by=None) -> list[Bill]:
+    """Insert bills, segments and lines in bulk and post the issued ones."""
+    if not drafts:
+        return []
+    balances = dict(ARBalance.objects.filter(account_id__in=[d.account_id for d in drafts]).values("account_id")
+                    .annotate(total=Sum("balance")).values_list("account_id", "total"))
+    now = timezone.now()
+    bills = []
+    for d in drafts:
+        held = bool(d.hold) and not force_issue
+        previous = balances.get(d.account_id) or ZERO
+        bills.append(Bill(
+            account_id=d.account_id, run=run, period_start=min(s.period.start if s.period else period_end
+                                                                for s in d.segments),
+            period_end=period_end, bill_date=bill_date, due_date=due_date,
+            status=Bill.Status.HELD if held else Bill.Status.ISSUED, hold_reasons=d.hold,
+            current_charges=d.total, previous_balance=previous, amount_due=previous + d.total,
+            language=d.language, issued_at=None if held else now, corrects=corrects))
+    bills = Bill.objects.bulk_create(bills, batch_size=2000)
+    segments = []
+    for bill, d in zip(bills, drafts, strict=True):
+        for s in d.segments:
+            u = s.usage
+            segments.append(BillSegment(
+                bill=bill, agreement_id=s.agreement["pk"], service=s.agreement["service"],
+                customer_class=s.agreement["customer_class"],
+                period_start=s.period.start if s.period else period_end,
+                period_end=period_end, read_date=s.read_date,
+                quantity=u.quantity if u is not None else ZERO, unit=u.unit if u is not None else "",
+                demand_kw=u.demand_kw if u is not None else None, read_type=u.read_type if u is not None else "",
+                consecutive_estimates=u.consecutive_estimates if u is not None else 0,
+                opening_read_id=u.opening_read_id if u is not None else None,
+                closing_read_id=u.closing_read_id if u is not None else None,
+                meter_serials=", ".join(u.meter_serials)[:200] if u is not None else "",
+                rate_version_id=s.rate_version_id, total=s.total, problem=s.problem[:300]))
+    segments = BillSegment.objects.bulk_create(segments, batch_size=2000)
+    lines = []
+    seg_iter = iter(segments)
+    entries = []
+    for bill, d in zip(bills, drafts, strict=True):
+        ar_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        credit_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+        for s in d.segments:
+            segment = next(seg_iter)
+            a = s.agreement
+            for seq, line in enumerate(s.lines, 1):
+                receivable, credit_gl = gl_for_line(line.kind, a["service"], a["customer_class"], context.rules)
+                lines.append(BillLine(segment=segment, sequence=seq, kind=line.kind, description=line.description[:200],
+                                      quantity=line.quantity, unit=line.unit, rate=line.rate, amount=line.amount,
+                                      gl_account=credit_gl))
+                ar_lines[(receivable, a["pk"])] += line.amount
+                credit_lines[(credit_gl, a["pk"])] += line.amount
+        if bill.status == Bill.Status.ISSUED:
+            spec = entry_for(bill, ar_lines, credit_lines)
+            if spec is not None:
+                entries.append(spec)
+    BillLine.objects.bulk_create(lines, batch_size=5000)
+    post_entries(entries, created_by=created_by)
+    return bills
+
+
+def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | None:
+    """Dr receivable per agreement / Cr revenue and tax per agreement; a net
+    credit goes on the other side, so every line stays non-negative."""
+    lines = []
+    for (gl, agreement_id), amount in sorted(ar_lines.items()):
+        if amount:
+            lines.append(Line(gl_account=gl, debit=max(amount, ZERO), credit=max(-amount, ZERO),
+                              account_id=bill.account_id, agreement_id=agreement_id, memo=f"bill {bill.pk}"))
+    for (gl, agreement_id), amount in sorted(credit_lines.items()):
+        if amount:
+            lines.append(Line(gl_account=gl, debit=max(-amount, ZERO), credit=max(amount, ZERO),
+                              account_id=bill.account_id, agreement_id=agreement_id, memo=f"bill {bill.pk}"))
+    if len(lines) < 2:
+        return None
+    return EntrySpec(event="bill", effective_date=bill.bill_date,
+                     description=f"Bill {bill.pk} for account {bill.account_id}, period ending {bill.period_end}",
+                     lines=lines, source_type="billing.bill", source_id=bill.pk, idempotency_key=bill.idempotency_key)
+
+
+def bill_chunk(run: BillRun, chunk: BillRunChunk, *, worker: str, context: RunContext) -> tuple[int, int]:
+    """Bill one claimed chunk in one transaction. Returns (issued, held)."""
+    with transaction.atomic():
+        agreements = due_agreements(chunk.account_ids, run.cycle_id, run.period_end)
+        drafts = draft_bills(agreements, run.period_end, context)
+        bills = write_bills(drafts, run=run, period_end=run.period_end, bill_date=run.bill_date,
+                            due_date=run.due_date, context=context)
+        issued = [b for b in bills if b.status == Bill.Status.ISSUED]
+        held = len(bills) - len(issued)
+        finished = BillRunChunk.objects.filter(pk=chunk.pk, worker=worker, status=BillRunChunk.Status.CLAIMED).update(
+            status=BillRunChunk.Status.DONE, finished_at=timezone.now(), heartbeat_at=timezone.now(),
+            bills_issued=len(issued), bills_held=held)
+        if not finished:
+            raise IntegrityError(f"chunk {chunk.number} was taken over by another worker")
+        BillRun.objects.filter(pk=run.pk).update(
+            chunks_done=F("chunks_done") + 1, bills_issued=F("bills_issued") + len(issued),
+            bills_held=F("bills_held") + held,
+            amount_issued=F("amount_issued") + sum((b.current_charges for b in issued), ZERO))
+    return len(issued), held
+
+
+def hold_label(code: str) -> str:
+    return HOLD_REASONS.get(code, code)
+
+
+def account_language(account: Account) -> str:
+    return account.customer.language or "en"

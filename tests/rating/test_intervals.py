@@ -209,3 +209,26 @@ def test_seasons_by_date_range_split_register_usage_by_days():
     assert [(line.component, line.quantity, str(line.amount)) for line in bill.lines] == [
         ("winter", 140, "14.00"), ("summer", 160, "32.00")]
     assert bill.total == D("46.00")
+
+
+def test_monthly_charge_on_a_bimonthly_bill_is_two_months_in_one_line():
+    # Clark: $19/month over May-June 2024 = 2 months x 19.00 = 38.00; 1,200 kWh x 0.0879 = 105.48
+    tariff = rating.load_tariff("clark_public_utilities_residential_2024.yaml")
+    bill = rating.rate(tariff, rating.RegisterUsage(D("1200")), Period(date(2024, 5, 1), date(2024, 6, 30)))
+    assert [(line.quantity, str(line.amount)) for line in bill.lines] == [(2, "38.00"), (1200, "105.48")]
+
+
+def test_window_that_splits_intervals_is_refused():
+    doc = {"id": "half", "name": "Half-hour window", "tou_periods": [
+        {"name": "peak", "windows": [{"days": ["everyday"], "start": "07:30", "end": "11:00"}]},
+        {"name": "off", "otherwise": True}],
+        "versions": [{"effective": "2020-01-01", "components": [
+            {"type": "energy", "name": "e", "tou": {"peak": [{"rate": 1}], "off": [{"rate": 1}]}}]}]}
+    tariff = rating.parse_tariff(doc)
+    axis = local_axis(datetime(2025, 1, 1), datetime(2025, 1, 2), 60)
+    usage = rating.IntervalUsage(epoch=axis, values=np.ones(24), interval_minutes=60, tz=TZ)
+    with pytest.raises(rating.RatingError, match="07:30-11:00 that splits 60-minute intervals"):
+        rating.rate(tariff, usage, Period(date(2025, 1, 1), date(2025, 1, 1)))
+    quarter = rating.IntervalUsage(epoch=local_axis(datetime(2025, 1, 1), datetime(2025, 1, 2), 15),
+                                   values=np.full(96, 0.25), interval_minutes=15, tz=TZ)
+    assert rating.rate(tariff, quarter, Period(date(2025, 1, 1), date(2025, 1, 1))).total == D("24.00")

@@ -385,13 +385,10 @@ def _month_fraction(p: Period) -> Fraction:
 
 
 def _uses_months(tariff: Tariff) -> bool:
-    for version in tariff.versions:
-        for comp in version.components:
-            if comp.months is not None:
-                return True
-            if isinstance(comp, FixedCharge) and comp.per == "month":
-                return True
-    return any(s.months is not None for s in tariff.seasons)
+    """Split periods at month starts only if some component applies by month
+    (season changes split periods anyway; per-month charges use the calendar
+    fraction of a multi-month part)."""
+    return any(comp.months is not None for version in tariff.versions for comp in version.components)
 
 
 def plan_parts(tariff: Tariff, period: Period) -> list[Part]:
@@ -1121,6 +1118,14 @@ def rate_intervals(
 
     Meters are processed in chunks of ``chunk_meters`` rows so the scaled
     working copy stays in cache; results are concatenated per line."""
+    for tou in tariff.tou_periods:
+        for window in tou.windows:
+            for lo, hi in window.minute_range():
+                if lo % usage.interval_minutes or hi % usage.interval_minutes:
+                    raise RatingError(
+                        f"TOU period {tou.name!r} has a window boundary at {lo // 60:02d}:{lo % 60:02d}-"
+                        f"{hi // 60:02d}:{hi % 60:02d} that splits {usage.interval_minutes}-minute intervals"
+                    )
     cal, masks = calendar_for(tariff, usage.epoch, usage.tz)
     svc = _services(services, usage.meters)
     out = []

@@ -118,3 +118,14 @@ def test_no_version_in_effect_is_an_error():
     tariff = rating.parse_tariff(BASE)
     with pytest.raises(rating.RatingError, match="no version in effect on 2023-12-31"):
         rating.rate(tariff, rating.RegisterUsage(Decimal(1)), Period(date(2023, 12, 31), date(2024, 1, 30)))
+
+
+def test_documents_round_trip_through_json():
+    import json
+
+    for path in rating.example_paths():
+        tariff = rating.load_tariff(path)
+        doc = json.loads(json.dumps(rating.to_document(tariff)))
+        assert rating.parse_tariff(doc) == tariff
+    holidays_off = rating.parse_tariff(dict(BASE, holidays={"country": None, "dates": ["2024-07-05"]}))
+    assert rating.parse_tariff(rating.to_document(holidays_off)).holidays.country is None

@@ -144,7 +144,7 @@ def test_snopud_24_gross_revenue_tax_proportional_increase():
     # A 6 % city gross revenue tax collected as a proportional increase: rate 6/94 = 0.063830 (6 places)
     # on the January register bill above without the minimum (connected load 10 kW):
     # regular 101.87; minimum 16.74 < 101.87; tax 101.87 x 0.063830 = 6.5023621 -> 6.50; total 108.37
-    doc = rating.load_tariff("snopud_schedule_24.yaml").model_dump(mode="json", exclude_none=True)
+    doc = rating.to_document(rating.load_tariff("snopud_schedule_24.yaml"))
     doc["versions"][0]["components"].append(
         {"type": "rider", "name": "city_tax", "kind": "tax", "percent": "6", "gross_up": True}
     )

@@ -20,7 +20,7 @@ from .engine import (
     winter_average_daily,
 )
 from .loaders import EXAMPLES, LoadError, example_paths, load_green_button, load_interval_csv, load_tariff
-from .model import Tariff, TariffError, parse_tariff
+from .model import Tariff, TariffError, parse_tariff, to_document
 from .urdb import UrdbError, is_urdb, urdb_to_document, urdb_to_tariff
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "rate",
     "rate_intervals",
     "rate_many",
+    "to_document",
     "urdb_to_document",
     "urdb_to_tariff",
     "winter_average_daily",

@@ -496,6 +496,12 @@ class Tariff(_Strict):
         raise KeyError(name)
 
 
+def to_document(tariff: Tariff) -> dict[str, Any]:
+    """The tariff as a JSON-ready document (decimals as strings, dates ISO);
+    ``parse_tariff(to_document(t)) == t``. For storing tariffs in a database."""
+    return tariff.model_dump(mode="json")
+
+
 def _format_loc(loc: tuple[Any, ...]) -> str:
     parts = []
     for item in loc:

@@ -1,19 +1,23 @@
-"""Billing actions: adjustments (request, approve, post)."""
+"""Billing actions: adjustments (request, approve, post); held bills (release,
+correct) and cancel/rebill. Bill runs themselves are in ``billing.billrun``."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ratepayer.customers.models import ServiceAgreement
 from ratepayer.kernel.money import format_money, round_money, to_decimal
-from ratepayer.ledger.actions import Line, PostingRules, post
+from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
+from ratepayer.ledger.models import JournalEntry
 from ratepayer.staff import approvals, audit, permissions
 
+from . import billrun
 from .errors import BillingError
-from .models import Adjustment, AdjustmentReason
+from .models import Adjustment, AdjustmentReason, Bill, BillRun, BillSegment
 
 ADJUSTMENT_KIND = "billing.adjustment"
 
@@ -107,3 +111,140 @@ def _on_rejected(request, decider) -> None:
 
 def register_approval_handlers() -> None:
     approvals.register(ADJUSTMENT_KIND, _on_approved, _on_rejected)
+    register_bill_handlers()
+
+
+# --------------------------------------------------------------------------- bills: review queue, cancel/rebill
+
+CANCEL_REBILL_KIND = "billing.cancel_rebill"
+
+
+def _set_bill_status(bill: Bill, new_status: str, **fields) -> None:
+    if new_status not in Bill.TRANSITIONS[bill.status]:
+        raise BillingError(f"A bill that is {bill.get_status_display().lower()} cannot become {new_status}.")
+    if not Bill.objects.filter(pk=bill.pk, status=bill.status).update(status=new_status, **fields):
+        raise BillingError("The bill changed meanwhile; reload and try again.")
+    bill.status = new_status
+
+
+def release_bill(*, user, bill: Bill, note: str = "") -> Bill:
+    """Issue a held bill as it stands and post it. Refused (nothing changed)
+    when a service on it could not be rated: correct the read or rate and
+    re-bill it instead."""
+    permissions.require(user, "billing.run", "release held bills")
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        if bill.status != Bill.Status.HELD:
+            raise BillingError(f"Bill {bill.pk} is {bill.get_status_display().lower()}, not held.")
+        problems = list(bill.segments.exclude(problem="").values_list("service", "problem"))
+        if problems:
+            raise BillingError("This bill cannot be released: " + "; ".join(f"{s}: {p}" for s, p in problems)
+                               + ". Fix the read or rate, then use Re-bill.")
+        _set_bill_status(bill, Bill.Status.ISSUED, issued_at=timezone.now(), released_by=user)
+        spec = billrun.entry_for_stored_bill(bill, PostingRules())
+        if spec is not None:
+            post_entries([spec], created_by=user)
+        if bill.run_id:
+            BillRun.objects.filter(pk=bill.run_id).update(
+                bills_held=F("bills_held") - 1, bills_issued=F("bills_issued") + 1,
+                amount_issued=F("amount_issued") + bill.current_charges)
+        audit.record("bill.released", user_id=user.pk, obj=bill, account_id=bill.account_id,
+                     summary=f"held bill {bill.pk} ({format_money(bill.current_charges)}) released"
+                             + (f": {note}" if note else ""),
+                     before={"status": "held", "hold_reasons": bill.hold_reasons}, after={"status": "issued"})
+    return bill
+
+
+def _rebill(old: Bill, *, user, force_issue: bool) -> Bill:
+    """Draft and write the account's bill for the old bill's period again
+    (the old one is already cancelled in this transaction)."""
+    context = billrun.RunContext.load(old.period_end)
+    agreement_ids = list(old.segments.values_list("agreement_id", flat=True))
+    agreements = [a for a in billrun.due_agreements([old.account_id], None, old.period_end) if a["pk"] in agreement_ids]
+    drafts = billrun.draft_bills(agreements, old.period_end, context)
+    if not drafts:
+        raise BillingError("Nothing to bill for that period any more.")
+    if force_issue:
+        problems = [s.problem for d in drafts for s in d.segments if s.problem]
+        if problems:
+            raise BillingError("The corrected bill cannot be computed: " + "; ".join(problems))
+    today = timezone.localdate()
+    bill_date = max(today, old.bill_date)
+    _, due_date = billrun.scheduled_dates(bill_date, context.policy)
+    due_date = max(due_date, old.due_date)
+    return billrun.write_bills(drafts, run=None, period_end=old.period_end, bill_date=bill_date, due_date=due_date,
+                               context=context, corrects=old, force_issue=force_issue, created_by=user)[0]
+
+
+def correct_held_bill(*, user, bill: Bill, note: str) -> Bill:
+    """Throw away a held (unposted) bill and bill the period again with the
+    reads and rates as they are now; the new bill is issued or held again."""
+    permissions.require(user, "billing.run", "correct held bills")
+    if not note.strip():
+        raise BillingError("Note: say what was corrected.")
+    with transaction.atomic():
+        bill = Bill.objects.select_for_update().get(pk=bill.pk)
+        if bill.status != Bill.Status.HELD:
+            raise BillingError(f"Bill {bill.pk} is {bill.get_status_display().lower()}, not held.")
+        _set_bill_status(bill, Bill.Status.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user,
+                         cancel_reason=note.strip()[:300])
+        BillSegment.objects.filter(bill=bill).update(cancelled=True)
+        new = _rebill(bill, user=user, force_issue=False)
+        if bill.run_id:
+            BillRun.objects.filter(pk=bill.run_id).update(bills_held=F("bills_held") - 1)
+        audit.record("bill.corrected", user_id=user.pk, obj=new, account_id=bill.account_id,
+                     summary=f"held bill {bill.pk} re-billed as {new.pk} ({new.get_status_display().lower()}): {note}",
+                     before={"bill": bill.pk}, after={"bill": new.pk, "status": new.status})
+    return new
+
+
+def cancel_rebill(*, user, bill: Bill, reason: str):
+    """Cancel an issued bill (its journal entry is reversed) and issue the
+    corrected bill, linked both ways. Above the user's adjustment limit it
+    waits for another person's approval and returns the ApprovalRequest;
+    otherwise it returns the new Bill. Refused bills change nothing."""
+    permissions.require(user, "billing.run", "cancel and rebill bills")
+    if not reason.strip():
+        raise BillingError("Reason: say why the bill is wrong, so the next person can explain it.")
+    if bill.status != Bill.Status.ISSUED:
+        raise BillingError(f"Only an issued bill can be cancelled and rebilled; bill {bill.pk} is "
+                           f"{bill.get_status_display().lower()}.")
+    with transaction.atomic():
+        if approvals.needs_approval(user, "adjustment", bill.current_charges):
+            request = approvals.request_approval(
+                maker=user, kind=CANCEL_REBILL_KIND, action="adjustment", amount=abs(bill.current_charges),
+                summary=f"Cancel and rebill bill {bill.pk} ({format_money(bill.current_charges)}) on account "
+                        f"{bill.account.number}: {reason.strip()}"[:300],
+                payload={"bill_id": bill.pk, "reason": reason.strip()[:300]}, subject=bill,
+                account_id=bill.account_id)
+            return request
+        return _cancel_and_rebill(bill.pk, user=user, reason=reason.strip())
+
+
+def _cancel_and_rebill(bill_id: int, *, user, reason: str) -> Bill:
+    bill = Bill.objects.select_for_update().select_related("account").get(pk=bill_id)
+    if bill.status != Bill.Status.ISSUED:
+        raise BillingError(f"Bill {bill.pk} is {bill.get_status_display().lower()}; it cannot be cancelled now.")
+    _set_bill_status(bill, Bill.Status.CANCELLED, cancelled_at=timezone.now(), cancelled_by=user,
+                     cancel_reason=reason[:300])
+    BillSegment.objects.filter(bill=bill).update(cancelled=True)
+    entry = JournalEntry.objects.filter(idempotency_key=bill.idempotency_key).first()
+    if entry is not None:
+        reverse(entry=entry, effective_date=max(timezone.localdate(), bill.bill_date),
+                description=f"Cancel bill {bill.pk}: {reason}"[:300], created_by=user, event="bill_cancel")
+    new = _rebill(bill, user=user, force_issue=True)
+    audit.record("bill.cancel_rebill", user_id=user.pk, obj=new, account_id=bill.account_id,
+                 summary=f"bill {bill.pk} ({format_money(bill.current_charges)}) cancelled and rebilled as "
+                         f"{new.pk} ({format_money(new.current_charges)}): {reason}",
+                 before={"bill": bill.pk, "amount": bill.current_charges},
+                 after={"bill": new.pk, "amount": new.current_charges})
+    return new
+
+
+def _on_cancel_rebill_approved(request, approver) -> None:
+    maker = request.maker
+    _cancel_and_rebill(request.payload["bill_id"], user=maker, reason=request.payload["reason"])
+
+
+def register_bill_handlers() -> None:
+    approvals.register(CANCEL_REBILL_KIND, _on_cancel_rebill_approved)

@@ -49,7 +49,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone
 
-from ratepayer.customers.models import Account, MeterInstallation, ServiceAgreement
+from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.models import ARBalance
@@ -148,8 +148,8 @@ def plan_run(*, cycle, period_end: date, user=None, chunk_accounts: int = DEFAUL
                   for i, lo in enumerate(range(0, len(account_ids), chunk_accounts))]
         BillRunChunk.objects.bulk_create(chunks, batch_size=500)
         fields = {"accounts_due": F("accounts_due") + len(account_ids), "chunks_total": F("chunks_total") + len(chunks)}
-        if chunks:
-            fields["status"] = BillRun.Status.RUNNING if run.status != BillRun.Status.PLANNED else run.status
+        if chunks and run.status == BillRun.Status.FINISHED:
+            fields["status"] = BillRun.Status.RUNNING
             fields["finished_at"] = None
         BillRun.objects.filter(pk=run.pk).update(**fields)
     run.refresh_from_db()
@@ -279,10 +279,12 @@ AGREEMENT_FIELDS = ("pk", "account_id", "service", "customer_class", "service_po
                     "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "account__customer__language")
 
 
-def due_agreements(account_ids: Sequence[int], cycle_id: int, period_end: date) -> list[dict]:
-    """Agreements of these accounts in the cycle that may need billing for the period (1 query)."""
-    return list(ServiceAgreement.objects.filter(account_id__in=account_ids, bill_cycle_id=cycle_id,
-                                                start_date__lte=period_end)
+def due_agreements(account_ids: Sequence[int], cycle_id: int | None, period_end: date) -> list[dict]:
+    """Agreements of these accounts (in the cycle) that may need billing for the period (1 query)."""
+    qs = ServiceAgreement.objects.filter(account_id__in=account_ids, start_date__lte=period_end)
+    if cycle_id is not None:
+        qs = qs.filter(bill_cycle_id=cycle_id)
+    return list(qs
                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=period_end - timedelta(days=400)))
                 .order_by("account_id", "service", "pk").values(*AGREEMENT_FIELDS))
 
@@ -546,9 +548,17 @@ def bill_chunk(run: BillRun, chunk: BillRunChunk, *, worker: str, context: RunCo
     return len(issued), held
 
 
+def entry_for_stored_bill(bill: Bill, rules: PostingRules) -> EntrySpec | None:
+    """The journal entry of a bill written earlier (a held bill being released)."""
+    ar_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    credit_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for kind, amount, gl, agreement_id, service, customer_class in BillLine.objects.filter(segment__bill=bill).values_list(
+            "kind", "amount", "gl_account", "segment__agreement_id", "segment__service", "segment__customer_class"):
+        receivable, _ = gl_for_line(kind, service, customer_class, rules)
+        ar_lines[(receivable, agreement_id)] += amount
+        credit_lines[(gl, agreement_id)] += amount
+    return entry_for(bill, ar_lines, credit_lines)
+
+
 def hold_label(code: str) -> str:
     return HOLD_REASONS.get(code, code)
-
-
-def account_language(account: Account) -> str:
-    return account.customer.language or "en"

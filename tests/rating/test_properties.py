@@ -32,6 +32,8 @@ def inclining_blocks(draw):
 def tariff_with(blocks, *, per="period", fixed="12.50", minimum=None, versions=1):
     components = [
         {"type": "fixed", "name": "fixed", "amount": fixed, "per": "day"},
+        {"type": "fixed", "name": "monthly", "amount": "19.00", "per": "month"},
+        {"type": "fixed", "name": "per_bill", "amount": "7.00", "per": "bill"},
         {"type": "energy", "name": "energy", "blocks": blocks, "block_limit_per": per},
     ]
     if minimum:
@@ -80,10 +82,14 @@ def test_prorated_parts_sum_to_the_whole(usage, start, days, blocks):
     tariff = tariff_with(blocks, per="day", versions=3)
     period = Period(max(start, date(2020, 1, 1)), max(start, date(2020, 1, 1)) + timedelta(days=days - 1))
     bill = rating.rate(tariff, rating.RegisterUsage(usage), period)
-    energy = sum((line.quantity for line in bill.lines if line.kind == "energy"), Decimal(0))
-    fixed_days = sum((line.quantity for line in bill.lines if line.kind == "fixed"), Decimal(0))
-    assert energy == usage
-    assert fixed_days == period.days
+    def total(component):
+        return sum((line.quantity for line in bill.lines if line.component == component), Decimal(0))
+
+    assert total("energy") == usage
+    assert total("fixed") == period.days
+    assert total("per_bill") == 1
+    whole = rating.rate(tariff_with(blocks, per="day"), rating.RegisterUsage(usage), period)
+    assert total("monthly") == sum(line.quantity for line in whole.lines if line.component == "monthly")
 
 
 @SETTINGS

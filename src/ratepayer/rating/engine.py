@@ -815,7 +815,7 @@ class _Builder:
         self.services = services
         self.bill_days = regular_days or period.days
         self.lines: list[LineBatch] = []
-        self._demand_cache: dict[Any, np.ndarray] = {}
+        self._demand_cache: dict[Any, Any] = {}
         self._peak: np.ndarray | None = None
 
     # -- helpers
@@ -880,13 +880,32 @@ class _Builder:
                 self.add(comp.kind, f"{label}{mult_label}, {part.period.days} of 30 days{self.tag(part)}", "days",
                          comp.name, q, rates, part)
                 return
-            q = mult * _scale_decimal(frac, SCALE_Q)
+            q = mult * self.part_quantity("month", part)
             self.add(comp.kind, f"{label}{mult_label}{self.tag(part)}", "months", comp.name, q, rates, part)
             return
         # per bill
-        frac = Fraction(part.period.days, self.bill_days)
-        q = mult * _scale_decimal(frac, SCALE_Q)
+        q = mult * self.part_quantity("bill", part)
         self.add(comp.kind, f"{label}{mult_label}{self.tag(part)}", "bills", comp.name, q, rates, part)
+
+    def part_quantity(self, basis: str, part: Part) -> int:
+        """Months (calendar fraction) or bills (days / regular days) of a part,
+        at 4 places, shared among the parts by largest remainder so that the
+        parts add up to the whole period's quantity."""
+        key = ("fraction", basis)
+        if key not in self._demand_cache:
+            if basis == "month":
+                exact = [_month_fraction(p.period) for p in self.parts]
+            else:
+                exact = [Fraction(p.period.days, self.bill_days) for p in self.parts]
+            total = _scale_decimal(sum(exact, Fraction(0)), SCALE_Q)
+            scaled = [f * SCALE_Q for f in exact]
+            floors = [int(x.numerator // x.denominator) for x in scaled]
+            leftover = total - sum(floors)
+            order = sorted(range(len(scaled)), key=lambda i: (-(scaled[i] - floors[i]), i))
+            for i in order[: max(leftover, 0)]:
+                floors[i] += 1
+            self._demand_cache[key] = floors
+        return int(self._demand_cache[key][part.index])
 
     def block_limits(self, blocks: list[Block], per: str, part: Part) -> list[np.ndarray]:
         limits = []
@@ -1098,11 +1117,6 @@ def _services(services: ServiceInfo | Sequence[ServiceInfo] | None, m: int) -> l
     if len(services) != m:
         raise RatingError(f"{len(services)} service records for {m} meters")
     return services
-
-
-def scale_intervals(values: np.ndarray) -> np.ndarray:
-    """kWh per interval -> float64 integers in 1e-4 kWh (exact sums below 2**53)."""
-    return np.rint(np.asarray(values, dtype=np.float64) * SCALE_Q)
 
 
 def rate_intervals(

@@ -119,3 +119,20 @@ def test_cli_exit_status_and_stderr(tmp_path):
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert "line 3" in proc.stderr and "abc" in proc.stderr
+
+
+def test_csv_with_kw_column_and_utc_offsets(tmp_path):
+    # 2 days hourly, times with an explicit offset (converted to the zone); kw column = demand register
+    # Schedule 24 demand window Mon-Sat 07-11: the 120 kW reading on Tue 2025-01-07 08:00 local is the demand:
+    # 20 kW over the free 100 kW x 8.47 = 169.40
+    rows = ["start,kwh,kw"]
+    for h in range(48):
+        t = datetime(2025, 1, 6, 8) + timedelta(hours=h)  # 08:00Z = 00:00 PST
+        kw = "120" if h == 32 else "50"
+        rows.append(f"{t.isoformat()}+00:00,10,{kw}")
+    path = tmp_path / "load.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = run(str(EXAMPLES / "snopud_schedule_24.yaml"), str(path), "--start", "2025-01-06", "--end", "2025-01-07",
+                 "--timezone", "America/Los_Angeles", "--connected-load-kw", "10")
+    demand = [line for line in result["periods"][0]["lines"] if line["kind"] == "demand"]
+    assert [(line["quantity"], line["amount"]) for line in demand] == [("100", "0.00"), ("20", "169.40")]

@@ -16,14 +16,13 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import PySAM.Utilityrate5  # noqa: F401  (the oracle must be there: a missing PySAM fails, never skips)
 import pytest
 
 from ratepayer import rating
 from ratepayer.kernel.periods import month_periods
 
 from .pysam_oracle import YEAR_START_EPOCH, hourly_load, pysam_monthly, urdb_family
-
-pytest.importorskip("PySAM.Utilityrate5")
 
 FAMILY = urdb_family(40)
 PERIODS = month_periods(date(2018, 1, 1), date(2018, 12, 31))

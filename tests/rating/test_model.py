@@ -129,3 +129,12 @@ def test_documents_round_trip_through_json():
         assert rating.parse_tariff(doc) == tariff
     holidays_off = rating.parse_tariff(dict(BASE, holidays={"country": None, "dates": ["2024-07-05"]}))
     assert rating.parse_tariff(rating.to_document(holidays_off)).holidays.country is None
+
+
+def test_rider_of_must_name_kinds_or_earlier_components():
+    doc = copy.deepcopy(BASE)
+    doc["versions"][0]["components"].append({"type": "rider", "name": "tax", "percent": 5, "of": ["enrgy"]})
+    with pytest.raises(rating.TariffError, match="'of' names 'enrgy'"):
+        rating.parse_tariff(doc)
+    doc["versions"][0]["components"][-1]["of"] = ["energy", "base"]
+    assert rating.parse_tariff(doc)

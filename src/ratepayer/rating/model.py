@@ -412,6 +412,18 @@ class TariffVersion(_Strict):
             raise ValueError(f"component names must be unique in a version: {dupes}")
         if sum(1 for c in self.components if isinstance(c, MinimumCharge)) > 1:
             raise ValueError("at most one minimum charge per version")
+        kinds = {"bill", "fixed", "energy", "demand", "minimum", "rider", "tax", "credit"}
+        for i, comp in enumerate(self.components):
+            if isinstance(comp, Rider):
+                earlier = {c.name for c in self.components[:i]} | {
+                    c.name for c in self.components if not isinstance(c, Rider)
+                }
+                for item in comp.of:
+                    if item not in kinds and item not in earlier:
+                        raise ValueError(
+                            f"components.{i} ({comp.name}): 'of' names {item!r}, which is neither a line kind "
+                            f"nor a component billed before it"
+                        )
         return self
 
 

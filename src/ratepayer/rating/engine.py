@@ -861,7 +861,11 @@ class _Builder:
         mult = np.ones(M, dtype=np.int64)
         if comp.multiply_by is not None:
             mult = np.array([getattr(s, comp.multiply_by) for s in self.services], dtype=np.int64)
-        rates = np.array([sign * abs(_scale_decimal(r, SCALE_R)) for r in rate_dec], dtype=np.int64)
+        if comp.amount is not None:
+            rates = _full(M, sign * abs(_scale_decimal(comp.amount, SCALE_R)))
+        else:
+            by_value = {r: sign * abs(_scale_decimal(r, SCALE_R)) for r in set(rate_dec)}
+            rates = np.array([by_value[r] for r in rate_dec], dtype=np.int64)
         label = comp.description or comp.name
         mult_label = {"meters": " per meter", "dwelling_units": " per dwelling unit", None: ""}[comp.multiply_by]
         if comp.per == "day":
@@ -875,7 +879,8 @@ class _Builder:
                 per_day = [Decimal(r) / 30 for r in rate_dec]
                 if comp.round_daily:
                     per_day = [d.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) for d in per_day]
-                rates = np.array([sign * abs(_scale_decimal(d, SCALE_R)) for d in per_day], dtype=np.int64)
+                by_day = {d: sign * abs(_scale_decimal(d, SCALE_R)) for d in set(per_day)}
+                rates = np.array([by_day[d] for d in per_day], dtype=np.int64)
                 q = mult * part.period.days * SCALE_Q
                 self.add(comp.kind, f"{label}{mult_label}, {part.period.days} of 30 days{self.tag(part)}", "days",
                          comp.name, q, rates, part)
@@ -1126,7 +1131,7 @@ def rate_intervals(
     *,
     services: ServiceInfo | Sequence[ServiceInfo] | None = None,
     regular_days: int | None = None,
-    chunk_meters: int = 1024,
+    chunk_meters: int = 512,
 ) -> list[BatchBill]:
     """Rate every meter of ``usage`` for each period (vectorized).
 

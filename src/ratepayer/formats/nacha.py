@@ -1099,13 +1099,15 @@ def write_file(
     file_id_modifier: str = "A",
     reference_code: str = "",
     line_ending: str = "\n",
+    first_trace_sequence: int = 1,
 ) -> str:
     """Build a NACHA file (PPD/CCD/WEB debits, credits, prenotes) as text.
 
     ``immediate_destination`` is the 9-digit routing of the receiving point (written as
     blank + 9 digits); ``immediate_origin`` is 10 characters as agreed with the ODFI
     (e.g. '1' + EIN) or 9 digits (written as blank + 9). Trace numbers are the batch's
-    ODFI + a 7-digit sequence running through the file. Raises ValueError on any input
+    ODFI + a 7-digit sequence running through the file from ``first_trace_sequence`` (an
+    originator continues it across files so traces stay unique). Raises ValueError on any input
     that cannot be written correctly; never truncates identifiers or amounts (names are
     cut to their field width).
     """
@@ -1132,7 +1134,9 @@ def write_file(
         f"{_alnum(origin_name, 23, 'origin name', truncate=True)}"
         f"{_alnum(reference_code, 8, 'reference code')}"
     ]
-    sequence = 0
+    if not 1 <= first_trace_sequence <= 9_999_999:
+        raise ValueError(f"first trace sequence {first_trace_sequence} must be 1 to 9999999")
+    sequence = first_trace_sequence - 1
     file_count = 0
     file_hash = 0
     file_debit = 0

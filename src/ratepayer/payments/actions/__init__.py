@@ -1,0 +1,38 @@
+"""Payments actions (DESIGN §4 ``actions``), one module per area:
+
+- ``core``: the posting core, the counter, drawers, deposits, transfers,
+  returned payments, suspense;
+- ``files``: lockbox and bank statement (BAI2) imports, reconciliation;
+- ``autopay``: ACH enrollment, the daily debit file, settlement, returns, NOCs;
+- ``refunds``: credit-balance refunds and unclaimed property.
+"""
+
+from .autopay import enroll_autopay, import_ach_returns, originate, run_autopay, settle, stop_autopay
+from .core import (
+    PaymentSpec,
+    SuspenseSpec,
+    apply_suspense,
+    close_drawer,
+    email_receipt,
+    open_drawer,
+    open_session_for,
+    post_payments,
+    post_suspense,
+    prepare_deposit,
+    register_approval_handlers,
+    resolve_returned_item,
+    return_payment,
+    take_payment,
+    transfer_payment,
+)
+from .files import import_bank_statement, import_lockbox, match_bank_line, resolve_bank_exception
+from .refunds import clear_refund, move_uncashed_to_unclaimed, request_refund
+
+__all__ = [
+    "PaymentSpec", "SuspenseSpec", "apply_suspense", "clear_refund", "close_drawer", "email_receipt",
+    "enroll_autopay", "import_ach_returns", "import_bank_statement", "import_lockbox", "match_bank_line",
+    "move_uncashed_to_unclaimed", "open_drawer", "open_session_for", "originate", "post_payments", "post_suspense",
+    "prepare_deposit", "register_approval_handlers", "request_refund", "resolve_bank_exception",
+    "resolve_returned_item", "return_payment", "run_autopay", "settle", "stop_autopay", "take_payment",
+    "transfer_payment",
+]

@@ -1,0 +1,378 @@
+"""ACH autopay: enrollment, the daily NACHA debit file, settlement, returns and
+notifications of change (DOMAIN §C.1).
+
+``run_autopay(on=D)`` is the daily job (``ratepayer autopay run --date D``):
+1. it posts the debits that settle on or before D (payments post on the
+   settlement date) and the ACH deposit the statement's 165/166 line will match;
+2. it writes one PPD file with the debits due after D up to the next business
+   day (the effective entry date), plus prenotes for new enrollments.
+Running it twice for a date sends nobody twice (unique enrollment × due date)
+and posts nothing twice (unique trace number on each payment).
+
+Until bills carry due dates, the amount due is the account's receivable
+balance on the enrollment's draft day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+
+from ratepayer.customers.models import Account
+from ratepayer.formats import nacha
+from ratepayer.kernel.checkdigits import is_valid_aba
+from ratepayer.kernel.money import format_money
+from ratepayer.kernel.periods import BusinessCalendar
+from ratepayer.ledger.models import ARBalance
+from ratepayer.staff import audit, permissions
+
+from ..errors import ImportRefused, PaymentError
+from ..models import (
+    AUTOPAY_STOPPING_RETURN_CODES,
+    AchEntry,
+    AutopayChange,
+    AutopayEnrollment,
+    Deposit,
+    ImportedFile,
+    Payment,
+    PaymentBatch,
+    ReturnedPayment,
+)
+from .core import CHUNK, PaymentSpec, _require, post_payments, return_payment, self_deposit
+from .files import _refuse_repeat
+
+ZERO = Decimal("0.00")
+PRENOTE_WAIT_BUSINESS_DAYS = 3  # live entries start 3 banking days after the prenote settles
+
+
+def originator() -> dict:
+    """The utility's ACH origination settings (settings.RATEPAYER_ACH overrides)."""
+    defaults = {"immediate_destination": "125000024", "immediate_origin": "1910000001",
+                "destination_name": "ODFI BANK", "origin_name": "RATEPAYER UTILITY",
+                "company_name": "RATEPAYER UTIL", "company_identification": "1910000001",
+                "odfi": "12500002", "entry_description": "UTIL BILL"}
+    return {**defaults, **getattr(settings, "RATEPAYER_ACH", {})}
+
+
+def enroll_autopay(*, user, account: Account, holder_name: str, routing_number: str, bank_account_number: str,
+                   account_type: str, draft_day: int, start_date: date, authorized_on: date, authorization: str,
+                   prenote: bool = True) -> AutopayEnrollment:
+    """Enroll an account in autopay. The routing number must pass the ABA
+    check digit; the bank account number is stored encrypted and only its
+    last four digits are ever shown. The customer's authorization (how,
+    when) is recorded; with ``prenote`` a zero-dollar test entry goes first."""
+    permissions.require(user, "account.maintain", "enroll accounts in autopay")
+    routing = routing_number.strip()
+    number = bank_account_number.strip().replace(" ", "").replace("-", "")
+    if not is_valid_aba(routing):
+        raise PaymentError(f"Routing number: {routing or '(blank)'} fails the ABA check digit; "
+                           "copy the 9 digits from the bottom left of a check.")
+    if not number.isdigit() or not 4 <= len(number) <= 17:
+        raise PaymentError("Bank account number: 4 to 17 digits.")
+    if account_type not in ("checking", "savings"):
+        raise PaymentError("Account type: checking or savings.")
+    if not 1 <= int(draft_day) <= 28:
+        raise PaymentError("Draft day: a day of the month from 1 to 28.")
+    if not holder_name.strip():
+        raise PaymentError("Account holder: enter the name on the bank account.")
+    if not authorization.strip():
+        raise PaymentError("Authorization: record how the customer authorized the debits (signed form, recorded "
+                           "call, web consent) — NACHA requires it for PPD.")
+    if authorized_on > timezone.localdate():
+        raise PaymentError("Authorized on: cannot be in the future.")
+    with transaction.atomic():
+        if AutopayEnrollment.objects.filter(account=account).exclude(status=AutopayEnrollment.Status.STOPPED).exists():
+            raise PaymentError(f"Account {account.number} is already enrolled; stop that enrollment first.")
+        enrollment = AutopayEnrollment.objects.create(
+            account=account, holder_name=holder_name.strip()[:22], routing_number=routing,
+            bank_account_number=number, bank_account_last4=number[-4:], account_type=account_type,
+            draft_day=int(draft_day), start_date=start_date, authorized_on=authorized_on,
+            authorization=authorization.strip()[:300],
+            status=AutopayEnrollment.Status.PRENOTE if prenote else AutopayEnrollment.Status.ACTIVE,
+            live_from=None if prenote else start_date, created_by=user)
+        audit.record("autopay.enrolled", user_id=user.pk, obj=enrollment, account_id=account.pk,
+                     summary=f"Autopay from {account_type} ••••{number[-4:]} (routing {routing}), day {draft_day}",
+                     after={"authorization": authorization, "prenote": prenote})
+    return enrollment
+
+
+def stop_autopay(*, user, enrollment: AutopayEnrollment, reason: str, on: date | None = None) -> AutopayEnrollment:
+    permissions.require(user, "account.maintain", "stop autopay")
+    if not reason.strip():
+        raise PaymentError("Reason: say why autopay stops.")
+    updated = AutopayEnrollment.objects.filter(pk=enrollment.pk).exclude(status=AutopayEnrollment.Status.STOPPED) \
+        .update(status=AutopayEnrollment.Status.STOPPED, stopped_on=on or timezone.localdate(), stopped_reason=reason)
+    if not updated:
+        raise PaymentError("This enrollment is already stopped.")
+    audit.record("autopay.stopped", user_id=user.pk, obj=enrollment, account_id=enrollment.account_id, summary=reason)
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+def _due_dates(on: date, calendar: BusinessCalendar) -> tuple[date, list[date]]:
+    effective = calendar.add_business_days(on, 1)
+    days = [on + timedelta(days=n) for n in range(1, (effective - on).days + 1)]
+    return effective, days
+
+
+def settle(*, on: date, user=None) -> dict:
+    """Post the debits that settle on or before ``on``; activate enrollments
+    whose prenote has cleared the waiting period."""
+    settled = 0
+    total = ZERO
+    with transaction.atomic():
+        due = list(AchEntry.objects.select_for_update().filter(status=AchEntry.Status.SENT,
+                                                               settlement_date__lte=on).order_by("pk"))
+        prenotes = [e for e in due if e.is_prenote]
+        if prenotes:
+            AchEntry.objects.filter(pk__in=[e.pk for e in prenotes]).update(status=AchEntry.Status.SETTLED)
+        AutopayEnrollment.objects.filter(status=AutopayEnrollment.Status.PRENOTE, live_from__lte=on).update(
+            status=AutopayEnrollment.Status.ACTIVE)
+        groups: dict[tuple[int, date], list[AchEntry]] = defaultdict(list)
+        for entry in due:
+            if not entry.is_prenote:
+                groups[(entry.file_id, entry.settlement_date)].append(entry)
+        for (file_id, day), entries in sorted(groups.items()):
+            batch = PaymentBatch.objects.create(kind=PaymentBatch.Kind.ACH, business_date=day,
+                                                source_file_id=file_id, reference=f"ACH settlement {day}")
+            payments = post_payments([PaymentSpec(e.account_id, e.amount, Payment.Tender.ACH, day,
+                                                  f"ach:{e.trace_number}") for e in entries], batch=batch, user=user)
+            for entry, payment in zip(entries, payments, strict=True):
+                entry.status, entry.payment = AchEntry.Status.SETTLED, payment
+            AchEntry.objects.bulk_update(entries, ["status", "payment"], batch_size=CHUNK)
+            amount = sum((e.amount for e in entries), ZERO)
+            self_deposit(kind=Deposit.Kind.ACH, batch=batch, amount=amount, item_count=len(entries), user=user)
+            settled += len(entries)
+            total += amount
+    return {"settled": settled, "settled_total": str(total)}
+
+
+def originate(*, on: date, user=None) -> ImportedFile | None:
+    """Write the PPD debit file for the debits due after ``on`` up to the next
+    business day (its effective entry date), with prenotes for new enrollments."""
+    calendar = BusinessCalendar()
+    effective, due_days = _due_dates(on, calendar)
+    by_day = {d.day: d for d in due_days}
+    config = originator()
+    with transaction.atomic():
+        already = AchEntry.objects.filter(due_on__in=due_days, is_prenote=False).values("enrollment_id")
+        live_qs = AutopayEnrollment.objects.filter(
+            status=AutopayEnrollment.Status.ACTIVE, draft_day__in=list(by_day), start_date__lte=effective,
+        ).exclude(pk__in=already)
+        live = list(live_qs.select_for_update().select_related("account").order_by("pk"))
+        balances = dict(ARBalance.objects.filter(account_id__in=live_qs.values("account_id"))
+                        .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
+        debits = [(e, balances.get(e.account_id, ZERO)) for e in live if balances.get(e.account_id, ZERO) > 0]
+        new_prenotes = list(AutopayEnrollment.objects.select_for_update().filter(
+            status=AutopayEnrollment.Status.PRENOTE, prenote_entry="").order_by("pk"))
+        if not debits and not new_prenotes:
+            return None
+        odfi = config["odfi"]
+        top = AchEntry.objects.filter(trace_number__startswith=odfi).aggregate(m=Max("trace_number"))["m"]
+        first_sequence = int(top[8:]) + 1 if top else 1
+        outgoing = []
+        for enrollment in new_prenotes:
+            outgoing.append(nacha.OutgoingEntry(
+                routing=enrollment.routing_number, account=enrollment.bank_account_number, amount=ZERO,
+                individual_id=enrollment.account.number, name=enrollment.holder_name,
+                account_type=enrollment.account_type, prenote=True))
+        for enrollment, amount in debits:
+            outgoing.append(nacha.OutgoingEntry(
+                routing=enrollment.routing_number, account=enrollment.bank_account_number, amount=amount,
+                individual_id=enrollment.account.number, name=enrollment.holder_name,
+                account_type=enrollment.account_type))
+        created = timezone.now()
+        count_today = ImportedFile.objects.filter(kind=ImportedFile.Kind.ACH_ORIGINATION,
+                                                  imported_at__date=created.date()).count()
+        text = nacha.write_file(
+            immediate_destination=config["immediate_destination"], immediate_origin=config["immediate_origin"],
+            destination_name=config["destination_name"], origin_name=config["origin_name"],
+            created=datetime(on.year, on.month, on.day, created.hour, created.minute),
+            file_id_modifier="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[count_today % 36],
+            first_trace_sequence=first_sequence,
+            batches=[nacha.OutgoingBatch(company_name=config["company_name"],
+                                         company_identification=config["company_identification"],
+                                         entry_description=config["entry_description"], effective_date=effective,
+                                         odfi=odfi, entries=outgoing)])
+        total = sum((a for _, a in debits), ZERO)
+        imported = ImportedFile.objects.create(
+            kind=ImportedFile.Kind.ACH_ORIGINATION, name=f"autopay-{effective:%Y%m%d}-{first_sequence}.ach",
+            sha256=hashlib.sha256(text.encode()).hexdigest(), imported_by=user, item_count=len(outgoing),
+            total=total, content=text,
+            summary={"debits": len(debits), "prenotes": len(new_prenotes), "effective_date": str(effective)})
+        traces = [f"{odfi}{first_sequence + i:07d}" for i in range(len(outgoing))]
+        entries = []
+        for trace, enrollment in zip(traces, new_prenotes, strict=False):
+            entries.append(AchEntry(file=imported, enrollment=enrollment, account_id=enrollment.account_id,
+                                    amount=ZERO, trace_number=trace, is_prenote=True, due_on=effective,
+                                    settlement_date=effective))
+        for trace, (enrollment, amount) in zip(traces[len(new_prenotes):], debits, strict=True):
+            entries.append(AchEntry(file=imported, enrollment=enrollment, account_id=enrollment.account_id,
+                                    amount=amount, trace_number=trace, due_on=by_day[enrollment.draft_day],
+                                    settlement_date=effective))
+        AchEntry.objects.bulk_create(entries, batch_size=CHUNK)
+        live_from = calendar.add_business_days(effective, PRENOTE_WAIT_BUSINESS_DAYS)
+        for trace, enrollment in zip(traces, new_prenotes, strict=False):
+            AutopayEnrollment.objects.filter(pk=enrollment.pk).update(prenote_entry=trace,
+                                                                      live_from=max(live_from, enrollment.start_date))
+        audit.record("autopay.file_created", user_id=getattr(user, "pk", None), obj=imported,
+                     summary=f"{imported.name}: {len(debits)} debits {format_money(total)}, "
+                             f"{len(new_prenotes)} prenotes, effective {effective}")
+    return imported
+
+
+def run_autopay(*, on: date, user=None) -> dict:
+    """The daily autopay job: settle, then originate (see module docstring)."""
+    _require(user, "payment.manage", "run autopay")
+    result = settle(on=on, user=user)
+    imported = originate(on=on, user=user)
+    result.update({"file": imported.name if imported else None, "file_id": imported.pk if imported else None,
+                   "debits": imported.summary["debits"] if imported else 0,
+                   "prenotes": imported.summary["prenotes"] if imported else 0,
+                   "total": str(imported.total) if imported else "0.00"})
+    return result
+
+
+# --------------------------------------------------------------------------- returns and NOCs
+
+
+def _corrections(code: str, data: str) -> dict:
+    """What a notification of change corrects (NACHA change codes)."""
+    data = data.rstrip()
+    types = {"22": "checking", "27": "checking", "32": "savings", "37": "savings"}
+
+    def account_type(text: str) -> str:
+        if text.strip() not in types:
+            raise ValueError(f"{text.strip()!r} is not a checking or savings transaction code")
+        return types[text.strip()]
+
+    if code == "C01":
+        return {"bank_account_number": data[:17].strip()}
+    if code == "C02":
+        return {"routing_number": data[:9]}
+    if code == "C03":
+        return {"routing_number": data[:9], "bank_account_number": data[12:29].strip()}
+    if code == "C04":
+        return {"holder_name": data[:22].strip()}
+    if code == "C05":
+        return {"account_type": account_type(data[:2])}
+    if code == "C06":
+        return {"bank_account_number": data[:17].strip(), "account_type": account_type(data[20:22])}
+    if code == "C07":
+        return {"routing_number": data[:9], "bank_account_number": data[9:26].strip(),
+                "account_type": account_type(data[26:28])}
+    return {}
+
+
+def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
+    """Import a NACHA return/NOC file. Returns are matched by the original
+    entry trace number (never by amount or name): a settled debit's payment is
+    reversed with the fee; a debit returned before settlement never posts;
+    autopay stops for the codes that require it. NOCs correct the enrollment."""
+    _require(user, "payment.manage", "import ACH returns")
+    sha = _refuse_repeat(content, name)
+    parsed = nacha.parse(content, allow_custom_return_codes=True)
+    if not parsed.report.ok:
+        raise ImportRefused(name, parsed.report.lines())
+    received_on = timezone.localdate()
+    if parsed.header is not None:
+        try:
+            received_on = datetime.strptime(parsed.header.file_creation_date, "%y%m%d").date()
+        except ValueError:
+            pass
+    returns = [(e, e.return_addenda) for e in parsed.entries if e.return_addenda is not None]
+    nocs = [(e, e.noc_addenda) for e in parsed.entries if e.noc_addenda is not None and e.return_addenda is None]
+    traces = [a.original_trace for _, a in returns + nocs]
+    originals = {e.trace_number: e for e in AchEntry.objects.filter(trace_number__in=traces)
+                 .select_related("enrollment", "payment")}
+    problems = []
+    done = set(ReturnedPayment.objects.filter(external_reference__in=[f"ach-return:{a.original_trace}"
+                                                                      for _, a in returns])
+               .values_list("external_reference", flat=True))
+    problems += [f"line {a.line}: original entry trace number: {a.original_trace} was already returned in an "
+                 "earlier file" for _, a in returns if f"ach-return:{a.original_trace}" in done]
+    changes: list[tuple] = []
+    for _entry, a in nocs:
+        original = originals.get(a.original_trace)
+        if original is None:
+            problems.append(f"line {a.line}: original entry trace number: {a.original_trace} is not an entry we sent")
+            continue
+        try:
+            changes.append((original.enrollment, a, _corrections(a.change_code, a.corrected_data)))
+        except ValueError as exc:
+            problems.append(f"line {a.line}: corrected data: {exc}")
+    for _enrollment, a, correction in changes:
+        routing = correction.get("routing_number")
+        if routing is not None and not is_valid_aba(routing):
+            problems.append(f"line {a.line}: corrected data: routing {routing} fails the ABA check digit")
+    if problems:
+        raise ImportRefused(name, problems)
+    counts: dict[str, int] = defaultdict(int)
+    with transaction.atomic():
+        imported = ImportedFile.objects.create(kind=ImportedFile.Kind.ACH_RETURNS, name=name[:200], sha256=sha,
+                                               imported_by=user, item_count=len(returns) + len(nocs),
+                                               total=sum((e.amount for e, _ in returns), ZERO))
+        for entry, a in returns:
+            code = a.return_reason_code
+            reference = f"ach-return:{a.original_trace}"
+            original = originals.get(a.original_trace)
+            if original is None:
+                ReturnedPayment.objects.create(source="ach", external_reference=reference, return_code=code,
+                                               amount=entry.amount, received_on=received_on, file=imported,
+                                               status=ReturnedPayment.Status.UNMATCHED,
+                                               note=f"no entry of ours has trace {a.original_trace}")
+                counts["unmatched"] += 1
+                continue
+            if original.is_prenote:
+                AchEntry.objects.filter(pk=original.pk).update(status=AchEntry.Status.RETURNED)
+                AutopayEnrollment.objects.filter(pk=original.enrollment_id).exclude(
+                    status=AutopayEnrollment.Status.STOPPED).update(
+                    status=AutopayEnrollment.Status.STOPPED, stopped_on=received_on,
+                    stopped_reason=f"prenote returned {code}")
+                ReturnedPayment.objects.create(source="ach", external_reference=reference, return_code=code,
+                                               amount=ZERO, received_on=received_on, file=imported,
+                                               status=ReturnedPayment.Status.PROCESSED, autopay_stopped=True,
+                                               note="prenote returned: enrollment stopped")
+                counts["prenotes"] += 1
+                continue
+            if original.payment is not None and original.payment.status == Payment.Status.POSTED:
+                return_payment(user=user, payment=original.payment, reason="ACH return", return_code=code,
+                               received_on=received_on, source="ach", external_reference=reference, file=imported)
+            else:
+                stopped = False
+                if code in AUTOPAY_STOPPING_RETURN_CODES:
+                    stopped = bool(AutopayEnrollment.objects.filter(pk=original.enrollment_id).exclude(
+                        status=AutopayEnrollment.Status.STOPPED).update(
+                        status=AutopayEnrollment.Status.STOPPED, stopped_on=received_on,
+                        stopped_reason=f"ACH return {code}"))
+                ReturnedPayment.objects.create(source="ach", external_reference=reference, return_code=code,
+                                               amount=entry.amount, received_on=received_on, file=imported,
+                                               status=ReturnedPayment.Status.PROCESSED, autopay_stopped=stopped,
+                                               note="returned before settlement: no payment had posted")
+            AchEntry.objects.filter(pk=original.pk).update(status=AchEntry.Status.RETURNED)
+            counts["returns"] += 1
+        for enrollment, a, correction in changes:
+            before = {k: getattr(enrollment, k) for k in correction}
+            for key, value in correction.items():
+                setattr(enrollment, key, value)
+            if "bank_account_number" in correction:
+                enrollment.bank_account_last4 = correction["bank_account_number"][-4:]
+            enrollment.save()
+            masked = {k: (f"••••{v[-4:]}" if k == "bank_account_number" else v) for k, v in before.items()}
+            AutopayChange.objects.create(enrollment=enrollment, file=imported, change_code=a.change_code,
+                                         trace_number=a.original_trace, before=masked,
+                                         after={k: (f"••••{v[-4:]}" if k == "bank_account_number" else v)
+                                                for k, v in correction.items()})
+            audit.record("autopay.changed", user_id=getattr(user, "pk", None), obj=enrollment,
+                         account_id=enrollment.account_id, summary=f"NOC {a.change_code} applied", before=masked)
+            counts["nocs"] += 1
+        ImportedFile.objects.filter(pk=imported.pk).update(summary=dict(counts))
+        imported.summary = dict(counts)
+    return imported

@@ -1,0 +1,155 @@
+"""Refunds of credit balances by check or ACH credit, with approval above the
+maker's refund limit, and uncashed checks moved to unclaimed property.
+
+Postings (DOMAIN §B.2): issue Dr 142 / Cr 232 on the agreement refunded;
+cleared Dr 232 / Cr 131; uncashed after the dormancy period (one year, DOMAIN
+§A.9) Dr 232 / Cr 242 — the liability survives, the customer can still claim.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from ratepayer.customers.models import ServiceAgreement
+from ratepayer.kernel.money import format_money
+from ratepayer.ledger.actions import Line, PostingRules, post
+from ratepayer.ledger.models import ARBalance
+from ratepayer.staff import approvals, audit, permissions
+
+from .. import queries
+from ..errors import PaymentError
+from ..models import Refund
+from .core import _money
+
+REFUND_KIND = "payments.refund"
+
+
+def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, payee: str, payee_address: str,
+                   reason: str) -> Refund:
+    """Refund (part of) an agreement's credit balance. Within the user's
+    refund limit it is issued at once; above it, it waits for approval."""
+    permissions.require(user, "payment.manage", "request refunds")
+    amount = _money(amount, "Amount")
+    if amount <= 0:
+        raise PaymentError("Amount: enter the amount to refund (more than zero).")
+    if method not in ("check", "ach"):
+        raise PaymentError("Method: choose check or ACH credit.")
+    if not payee.strip() or not payee_address.strip():
+        raise PaymentError("Payee: enter the name and address the refund goes to.")
+    if not reason.strip():
+        raise PaymentError("Reason: say why the refund is made (final bill credit, overpayment, ...).")
+    with transaction.atomic():
+        balance = ARBalance.objects.select_for_update().filter(agreement=agreement).values_list(
+            "balance", flat=True).first()
+        credit = -(balance or 0)
+        pending = sum(r.amount for r in Refund.objects.filter(agreement=agreement, status=Refund.Status.PENDING))
+        if amount > credit - pending:
+            raise PaymentError(f"Amount: {format_money(amount)} is more than the credit balance available to refund "
+                               f"({format_money(max(credit - pending, 0))}).")
+        refund = Refund.objects.create(account_id=agreement.account_id, agreement=agreement, method=method,
+                                       amount=amount, payee=payee.strip()[:120], payee_address=payee_address.strip(),
+                                       reason=reason.strip(), status=Refund.Status.PENDING, requested_by=user)
+        if approvals.needs_approval(user, "refund", amount):
+            request = approvals.request_approval(
+                maker=user, kind=REFUND_KIND, action="refund", amount=amount, subject=refund,
+                account_id=agreement.account_id, payload={"refund_id": refund.pk},
+                summary=f"Refund {format_money(amount)} by {method} to {refund.payee} from account "
+                        f"{agreement.account.number}: {reason.strip()}"[:300])
+            Refund.objects.filter(pk=refund.pk).update(approval_request_id=request.pk)
+            refund.approval_request_id = request.pk
+        else:
+            _issue(refund, user)
+        audit.record("refund.requested", user_id=user.pk, obj=refund, account_id=refund.account_id,
+                     summary=f"Refund {format_money(amount)} ({refund.get_status_display().lower()})")
+    refund.refresh_from_db()
+    return refund
+
+
+def _transition(refund: Refund, new_status: str, **fields) -> None:
+    if new_status not in Refund.TRANSITIONS[refund.status]:
+        raise PaymentError(f"A refund that is {refund.get_status_display().lower()} cannot become {new_status}.")
+    if not Refund.objects.filter(pk=refund.pk, status=refund.status).update(status=new_status, **fields):
+        raise PaymentError("The refund changed meanwhile; reload and try again.")
+    refund.status = new_status
+    for name, value in fields.items():
+        setattr(refund, name, value)
+
+
+def _next_check_number() -> str:
+    top = Refund.objects.filter(method="check").exclude(check_number="").aggregate(m=Max("check_number"))["m"]
+    return str(int(top) + 1) if top else "500001"
+
+
+def _issue(refund: Refund, user) -> None:
+    agreement = refund.agreement
+    balance = ARBalance.objects.select_for_update().get(agreement=agreement).balance
+    if refund.amount > -balance:
+        raise PaymentError(f"The credit balance is now {format_money(max(-balance, 0))}; the refund of "
+                           f"{format_money(refund.amount)} cannot be issued.")
+    debit_gl, credit_gl = PostingRules().accounts("refund", agreement.service, agreement.customer_class)
+    today = timezone.localdate()
+    entry = post(event="refund", effective_date=today, description=f"Refund to {refund.payee}",
+                 lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, agreement_id=agreement.pk,
+                             memo=refund.reason[:200]),
+                        Line(credit_gl, credit=refund.amount, account_id=refund.account_id, memo=refund.payee)],
+                 source=refund, idempotency_key=f"refund:{refund.pk}", created_by=user)
+    _transition(refund, Refund.Status.ISSUED, payable_entry=entry, issued_on=today,
+                check_number=_next_check_number() if refund.method == "check" else "")
+
+
+def _on_approved(request, approver) -> None:
+    refund = Refund.objects.select_for_update().select_related("agreement").get(pk=request.payload["refund_id"])
+    _issue(refund, approver)
+
+
+def _on_rejected(request, decider) -> None:
+    refund = Refund.objects.select_for_update().get(pk=request.payload["refund_id"])
+    _transition(refund, Refund.Status.REJECTED)
+
+
+def register_approval_handlers() -> None:
+    approvals.register(REFUND_KIND, _on_approved, _on_rejected)
+
+
+def clear_refund(*, user, refund: Refund, cleared_on: date) -> Refund:
+    """The check was cashed (or the ACH credit settled): Dr 232 / Cr 131."""
+    if user is not None:
+        permissions.require(user, "payment.manage", "clear refunds")
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund.pk)
+        debit_gl, credit_gl = PostingRules().accounts("refund_paid")
+        entry = post(event="refund_paid", effective_date=cleared_on,
+                     description=f"Refund {refund.check_number or refund.pk} paid to {refund.payee}",
+                     lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, memo=refund.payee),
+                            Line(credit_gl, credit=refund.amount, memo=refund.payee)],
+                     source=refund, idempotency_key=f"refund_paid:{refund.pk}", created_by=user)
+        _transition(refund, Refund.Status.CLEARED, cleared_on=cleared_on, cleared_entry=entry)
+    return refund
+
+
+def move_uncashed_to_unclaimed(*, user, on: date) -> list[Refund]:
+    """Refund checks uncashed past the dormancy period (one year) move from
+    accounts payable to the unclaimed-property liability: Dr 232 / Cr 242."""
+    if user is not None:
+        permissions.require(user, "payment.manage", "move refunds to unclaimed property")
+    moved = []
+    debit_gl, credit_gl = PostingRules().accounts("refund_unclaimed")
+    with transaction.atomic():
+        for refund in queries.unclaimed_candidates(on).select_for_update().order_by("pk"):
+            entry = post(event="refund_unclaimed", effective_date=on,
+                         description=f"Uncashed refund check {refund.check_number} to unclaimed property",
+                         lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, memo=refund.payee),
+                                Line(credit_gl, credit=refund.amount, account_id=refund.account_id,
+                                     memo=refund.payee)],
+                         source=refund, idempotency_key=f"refund_unclaimed:{refund.pk}", created_by=user)
+            _transition(refund, Refund.Status.UNCLAIMED, unclaimed_on=on, unclaimed_entry=entry)
+            audit.record("refund.unclaimed", user_id=getattr(user, "pk", None), obj=refund,
+                         account_id=refund.account_id,
+                         summary=f"Check {refund.check_number} {format_money(refund.amount)} dormant since "
+                                 f"{refund.issued_on}: unclaimed property")
+            moved.append(refund)
+    return moved

@@ -27,7 +27,8 @@ Design
   and cached. Each bill period is cut into runs of consecutive intervals that
   share (part, TOU bits, month); one ``np.add.reduceat`` and one
   ``np.maximum.reduceat`` over the meters x intervals array give every
-  energy sum and demand maximum the tariff needs.
+  energy sum and demand maximum the tariff needs. Meters go through in
+  chunks (512 rows) so the scaled working copy stays in cache.
 * Rounding: every line is rounded to the cent half-up; a line's amount is
   always its displayed quantity (4 places) times its displayed rate
   (6 places). The minimum charge line is ``max(0, minimum - regular)`` with

@@ -103,3 +103,13 @@ def test_api_response_with_items():
     with pytest.raises(rating.UrdbError, match="choose one by label"):
         pick_rate({"items": [RATE, dict(RATE, label="other")]})
     assert pick_rate({"items": [RATE, dict(RATE, label="other")]}, "other")["label"] == "other"
+
+
+def test_energy_tou_labels_name_the_lines():
+    rate_obj = {k: v for k, v in RATE.items() if "demand" not in k and k != "mincharge"}
+    rate_obj["energytoulabels"] = ["Off-Peak", "On-Peak"]
+    tariff = rating.urdb_to_tariff(rate_obj)
+    usage = rating.RegisterUsage(D("30"), tou_quantity={"energy_0": D("20"), "energy_1": D("10")})
+    bill = rating.rate(tariff, usage, Period(date(2025, 2, 1), date(2025, 2, 1)))
+    assert [line.description for line in bill.lines if line.kind == "energy"][:2] == [
+        "Energy, Off-Peak, first 10 kWh/day", "Energy, On-Peak, first 10 kWh/day"]

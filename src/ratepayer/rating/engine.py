@@ -833,6 +833,9 @@ class _Builder:
         self.lines.append(line)
         return line
 
+    def tou_label(self, name: str) -> str:
+        return self.tariff.tou_period(name).description or name
+
     def peak(self) -> np.ndarray:
         if self._peak is None:
             self._peak = self.m.demand(self.parts, None, None)
@@ -954,7 +957,7 @@ class _Builder:
                 labels = _block_labels(blocks, unit, comp.block_limit_per)
                 pieces = _split_blocks(by_period[t], self.block_limits(blocks, comp.block_limit_per, part))
                 for b, (block, piece, lab) in enumerate(zip(blocks, pieces, labels, strict=True)):
-                    desc = f"{label}, {t}{', ' + lab if lab else ''}{self.tag(part)}"
+                    desc = f"{label}, {self.tou_label(t)}{', ' + lab if lab else ''}{self.tag(part)}"
                     self.add("energy", desc, unit, comp.name, piece, _scale_decimal(block.rate, SCALE_R), part,
                              keep_zero=(b == 0), tou=t, block=b)
             return
@@ -968,7 +971,7 @@ class _Builder:
             shares = _allocate_int(tier_total, weights)
             for t, share in zip(names, shares, strict=True):
                 lab = labels[b]
-                desc = f"{label}, {t}{', ' + lab if lab else ''}{self.tag(part)}"
+                desc = f"{label}, {self.tou_label(t)}{', ' + lab if lab else ''}{self.tag(part)}"
                 self.add("energy", desc, unit, comp.name, share, _scale_decimal(comp.tou[t][b].rate, SCALE_R), part,
                          keep_zero=(b == 0), tou=t, block=b)
 

@@ -205,11 +205,13 @@ def urdb_to_document(rate: dict[str, Any], *, tier_basis: str = "total") -> dict
         limit_per = {"kWh": "month", "kWh daily": "day", "kWh/kW": "kw"}
         used = sorted({p for s in (wd, we) for row in s for p in row})
         multi = len(used) > 1
+        labels = rate.get("energytoulabels") or []
         if multi:
             for p in used:
-                doc["tou_periods"].append(
-                    {"name": f"energy_{p}", "group": "energy", "windows": _windows(wd, we, p)}
-                )
+                period_doc: dict[str, Any] = {"name": f"energy_{p}", "group": "energy", "windows": _windows(wd, we, p)}
+                if p < len(labels) and isinstance(labels[p], str) and labels[p].strip():
+                    period_doc["description"] = labels[p].strip()
+                doc["tou_periods"].append(period_doc)
         groups: dict[tuple[int, ...], list[int]] = {}
         for m in range(12):
             key = tuple(sorted(set(wd[m]) | set(we[m])))

@@ -167,6 +167,17 @@ def test_balances_by_service_from_the_ar_subledger(api, utility, tokens):
     }
 
 
+def test_balance_amounts_are_exact_two_place_decimals(api, utility, tokens):
+    # 84.17 - 50.00 is 34.17000000000000170530256582424 in binary floating point
+    _bill(utility, utility.electric, "84.17", date(2025, 1, 31))
+    _payment(utility, utility.electric, "50.00", date(2025, 2, 10))
+    _bill(utility, utility.water, "0.10", date(2025, 1, 31), revenue="461.1")
+    _bill(utility, utility.water, "0.20", date(2025, 2, 28), revenue="461.1")
+    body = api.get(f"/api/v1/accounts/{utility.account.number}/balances", token=tokens["auditor"]).json()
+    assert body["total"] == "34.47"
+    assert [s["balance"] for s in body["services"]] == ["34.17", "0.30"]
+
+
 def test_balances_of_an_account_without_postings_are_zero(api, utility, tokens):
     body = api.get(f"/api/v1/accounts/{utility.account.number}/balances", token=tokens["auditor"]).json()
     assert body["total"] == "0.00"

@@ -17,7 +17,6 @@ from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -25,7 +24,7 @@ from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.fields import mask
 from ratepayer.customers.models import Account, Contact, Customer, MeterInstallation, ServiceAgreement
 from ratepayer.customers.queries import accounts_for_search
-from ratepayer.ledger.models import ARBalance, JournalLine
+from ratepayer.ledger.models import JournalLine
 from ratepayer.staff import audit, permissions
 
 router = Router()
@@ -271,9 +270,11 @@ def get_balances(request, number: str):
             .values_list("pk", "service", "status", "ar_balance__balance")):
         by_service[service].append(AgreementBalance(agreement_id=agreement_id, status=status,
                                                     balance=balance if balance is not None else ZERO))
+    # Summed here from the stored two-place amounts: an SQL SUM over a decimal
+    # column comes back as a binary float on SQLite (34.1700000000000).
     services = [ServiceBalance(service=service, balance=sum((r.balance for r in rows), ZERO), agreements=rows)
                 for service, rows in by_service.items()]
-    total = ARBalance.objects.filter(account=account).aggregate(total=Sum("balance"))["total"] or ZERO
+    total = sum((s.balance for s in services), ZERO)
     return BalancesOut(account=account.number, total=total, services=services)
 
 

@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class RatesConfig(AppConfig):
     name = "ratepayer.rates"
     label = "rates"
+    verbose_name = "Rate schedules"
+
+    def ready(self) -> None:
+        from .actions import register_approval_handlers
+
+        register_approval_handlers()
+        try:
+            from ratepayer.console.nav import ENTRIES, NavEntry
+        except ImportError:  # the console app is not installed (a stripped-down deployment)
+            return
+        ENTRIES.extend([
+            NavEntry("Rates", "rates:schedules", "rates.manage", order=60, shortcut="r"),
+            NavEntry("Rate calculator", "rates:calculator", "account.view", order=61, shortcut="k"),
+        ])

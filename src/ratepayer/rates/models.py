@@ -42,6 +42,15 @@ class RateVersion(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
+    # draft -> pending (submitted) -> approved | rejected; a withdrawn request
+    # returns the version to draft. Approved and rejected versions are final.
+    TRANSITIONS = {
+        Status.DRAFT: {Status.PENDING},
+        Status.PENDING: {Status.APPROVED, Status.REJECTED, Status.DRAFT},
+        Status.APPROVED: set(),
+        Status.REJECTED: set(),
+    }
+
     schedule = models.ForeignKey(RateSchedule, on_delete=models.PROTECT, related_name="versions")
     effective_from = models.DateField()
     document = models.JSONField(help_text="the tariff document (rating model)")
@@ -64,3 +73,10 @@ class RateVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule.code} from {self.effective_from} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        # The last line of defence; the actions never try. An approved version
+        # may have billed someone: a change is a new version, never an edit.
+        if self.pk is not None and RateVersion.objects.filter(pk=self.pk, status=self.Status.APPROVED).exists():
+            raise ValueError(f"rate version #{self.pk} is approved and cannot be changed; draft a new version")
+        super().save(*args, **kwargs)

@@ -25,7 +25,7 @@ def test_openapi_schema_is_valid_and_lists_the_endpoints(api, db):
     for path in EXPECTED_PATHS:
         operation = schema["paths"][path]["get"]
         assert operation["security"] == [{"ApiTokenAuth": []}], path
-        assert {"200", "403"} <= set(operation["responses"]), path
+        assert {"200", "401", "403"} <= set(operation["responses"]), path
 
 
 def test_docs_page_is_served_from_local_static_files(api, db):

@@ -196,7 +196,7 @@ def _customer_out(user, customer: Customer, account_numbers: list[str]) -> Custo
 # /accounts/search is declared before /accounts/{number} so "search" is never
 # taken for an account number.
 
-@router.get("/accounts/search", response={200: list[SearchHit], 403: Problem},
+@router.get("/accounts/search", response={200: list[SearchHit], 401: Problem, 403: Problem},
             summary="Find accounts by number, name, address, phone, e-mail or meter")
 def search_accounts(request, q: str = Query(..., min_length=1, max_length=100,
                                             description="words that must all match (prefixes)"),
@@ -207,7 +207,7 @@ def search_accounts(request, q: str = Query(..., min_length=1, max_length=100,
             for a in accounts_for_search(q, limit)]
 
 
-@router.get("/customers/{customer_id}", response={200: CustomerOut, 403: Problem, 404: Problem},
+@router.get("/customers/{customer_id}", response={200: CustomerOut, 401: Problem, 403: Problem, 404: Problem},
             summary="A customer with contacts and account numbers")
 def get_customer(request, customer_id: int):
     user = _user(request)
@@ -220,7 +220,7 @@ def get_customer(request, customer_id: int):
     return _customer_out(user, customer, numbers)
 
 
-@router.get("/accounts/{number}", response={200: AccountOut, 403: Problem, 404: Problem},
+@router.get("/accounts/{number}", response={200: AccountOut, 401: Problem, 403: Problem, 404: Problem},
             summary="An account with its customer")
 def get_account(request, number: str):
     account = _viewed_account(request, number, "customer", "key_account_manager")
@@ -236,7 +236,7 @@ def get_account(request, number: str):
         paperless=account.paperless, customer=_customer_out(_user(request), account.customer, numbers))
 
 
-@router.get("/accounts/{number}/agreements", response={200: list[AgreementOut], 403: Problem, 404: Problem},
+@router.get("/accounts/{number}/agreements", response={200: list[AgreementOut], 401: Problem, 403: Problem, 404: Problem},
             summary="The account's service agreements, current and ended")
 def list_agreements(request, number: str):
     account = _viewed_account(request, number)
@@ -260,7 +260,7 @@ def list_agreements(request, number: str):
     return result
 
 
-@router.get("/accounts/{number}/balances", response={200: BalancesOut, 403: Problem, 404: Problem},
+@router.get("/accounts/{number}/balances", response={200: BalancesOut, 401: Problem, 403: Problem, 404: Problem},
             summary="Receivable balance by service (from the AR subledger)")
 def get_balances(request, number: str):
     account = _viewed_account(request, number)
@@ -278,7 +278,7 @@ def get_balances(request, number: str):
     return BalancesOut(account=account.number, total=total, services=services)
 
 
-@router.get("/accounts/{number}/transactions", response={200: TransactionPage, 403: Problem, 404: Problem},
+@router.get("/accounts/{number}/transactions", response={200: TransactionPage, 401: Problem, 403: Problem, 404: Problem},
             summary="Journal lines on the receivable account, newest first")
 def list_transactions(request, number: str, offset: int = Query(0, ge=0),
                       limit: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):

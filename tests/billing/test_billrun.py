@@ -75,3 +75,28 @@ def test_rate_change_inside_the_period_is_prorated_by_days(town, fake_usage):
     # 3.8734 % of each part: 52.52 -> 2.03, 43.13 -> 1.67
     assert taxes == Decimal("2.03") + Decimal("1.67")
     assert segment.total == subtotal + taxes
+
+
+def _chunk_queries(town_accounts, cycle, period_end, assert_max):
+    run = billrun.plan_run(cycle=cycle, period_end=period_end, chunk_accounts=len(town_accounts))
+    context = billrun.RunContext.load(run)
+    chunk = billrun.claim_chunk(run, "w1")
+    with assert_max(30) as captured:
+        billrun.bill_chunk(run, chunk, worker="w1", context=context)
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def test_a_chunk_runs_a_fixed_number_of_queries_whatever_its_size(db, users, fake_usage, django_assert_max_num_queries):
+    from tests.billing.conftest import build_town
+
+    small = build_town(users["specialist"], accounts=2, cycle_code="10")
+    large = build_town(users["specialist"], accounts=12, cycle_code="11")
+    small_sql = _chunk_queries(small.accounts, small.cycle, date(2025, 2, 14), django_assert_max_num_queries)
+    large_sql = _chunk_queries(large.accounts, large.cycle, date(2025, 2, 14), django_assert_max_num_queries)
+    assert Bill.objects.filter(status="issued").count() == 14
+
+    def not_insert(sqls):  # SQLite splits bulk INSERTs at 999 parameters; everything else is fixed
+        return [s.split()[0] for s in sqls if not s.lstrip().upper().startswith("INSERT")]
+
+    assert not_insert(small_sql) == not_insert(large_sql)
+    assert len(small_sql) <= len(large_sql) <= len(small_sql) + 6

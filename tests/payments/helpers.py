@@ -57,7 +57,7 @@ def return_file(returns, *, created=date(2025, 3, 10), noc: bool = False) -> byt
     for n, item in enumerate(returns, 1):
         trace, code, routing, account, amount = item[:5]
         cents = 0 if noc else to_cents(Decimal(amount))
-        tx = "21" if noc else "26"
+        tx = "26"  # return or NOC of a checking debit (27)
         records.append(f"6{tx}{routing}{account:<17}{cents:010d}{'ACCT':<15}{'CUSTOMER':<22}  1"
                        f"02100002{n:07d}")
         if noc:
@@ -74,3 +74,19 @@ def return_file(returns, *, created=date(2025, 3, 10), noc: bool = False) -> byt
     blocks = -(-(len(records) + 1) // 10)
     records.append(f"9000001{blocks:06d}{count:08d}{entry_hash % 10**10:010d}{debit:012d}{0:012d}{'':39}")
     return _pad(records).encode()
+
+
+def bai2_file(as_of: date, details, *, account="123456789", file_id="0001") -> bytes:
+    """A BAI2 statement with one account: details are (type code, amount, bank reference, text)."""
+    body = [f"03,{account},USD,/"]
+    total = 0
+    for code, amount, reference, text in details:
+        cents = to_cents(Decimal(amount))
+        total += cents
+        body.append(f"16,{code},{cents},Z,{reference},,{text}/")
+    body.append(f"49,{total},{len(body) + 1}/")
+    group = [f"02,UTILITY,BANKID,1,{as_of:%y%m%d},0600,USD,2/", *body]
+    group.append(f"98,{total},1,{len(group) + 1}/")
+    records = [f"01,BANKID,UTILITY,{as_of:%y%m%d},0600,{file_id},80,1,2/", *group]
+    records.append(f"99,{total},1,{len(records) + 1}/")
+    return ("\n".join(records) + "\n").encode()

@@ -38,7 +38,8 @@ Helpers
 -------
 ``login(page, live_server, username)`` signs in through the login form and
 waits for the start page. ``screenshot(page, name)`` saves a full-page PNG in
-``test-artifacts/``.
+``test-artifacts/``. ``assert_fits_width(page)`` fails if the page scrolls
+sideways at 1280 px.
 
 Playwright's sync API runs an event loop in the test thread, so Django's
 async-safety check is switched off for these tests (DJANGO_ALLOW_ASYNC_UNSAFE);
@@ -164,6 +165,12 @@ def login(page, live_server, username: str, password: str = factories.PASSWORD, 
     page.click("button[type=submit]")
     if expect_home:
         page.wait_for_selector("text=Sign out")
+
+
+def assert_fits_width(page) -> None:
+    """The page works at 1280 px without scrolling sideways."""
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {VIEWPORT['width']}px"
 
 
 def screenshot(page, name: str) -> Path:

@@ -9,7 +9,7 @@ from ratepayer.billing.models import Adjustment
 from ratepayer.customers.models import AccountNote
 from ratepayer.ledger.models import ARBalance, JournalEntry
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import assert_fits_width, login, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,6 +24,7 @@ def balance(agreement) -> Decimal:
 def test_login_and_throttled_login(page, live_server, browser_data, settings):
     page.goto(live_server.url + "/")
     assert "/login/" in page.url
+    assert_fits_width(page)
     screenshot(page, "login")
     login(page, live_server, "specialist", "wrong-password-1", expect_home=False)
     assert page.locator(".form-errors").inner_text().startswith("That user name and password do not match")
@@ -33,10 +34,17 @@ def test_login_and_throttled_login(page, live_server, browser_data, settings):
     login(page, live_server, "specialist", expect_home=False)
     message = page.locator(".form-errors").inner_text()
     assert "Too many failed sign-ins" in message and "minutes" in message
+    assert_fits_width(page)
     screenshot(page, "login-throttled")
     assert "/login/" in page.url
     login(page, live_server, "senior")
     assert page.locator("h1").inner_text().startswith("Hello, Senior")
+    page.keyboard.press("?")
+    assert page.locator("#shortcuts").is_visible()
+    assert "g a" in page.locator("#shortcuts").inner_text().replace("\n", " ").replace("\t", " ")
+    page.keyboard.press("Escape")
+    assert not page.locator("#shortcuts").is_visible()
+    assert_fits_width(page)
     screenshot(page, "home")
 
 
@@ -71,6 +79,7 @@ def test_search_by_name_shows_results_as_you_type_and_opens_the_account(page, li
     result.wait_for()
     assert number in result.inner_text() and "Jane Doe" in result.inner_text()
     assert "1204 Pine St, Everett" in result.inner_text()
+    assert_fits_width(page)
     screenshot(page, "search-as-you-type")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
@@ -90,6 +99,7 @@ def test_search_by_name_shows_results_as_you_type_and_opens_the_account(page, li
     page.locator("#page-results .result-meta", has_text="phone").wait_for()
     page.fill("#page-q", "zyzzyva")
     page.locator("#page-results .results-none").wait_for()
+    assert_fits_width(page)
     screenshot(page, "search-nothing-found")
 
 
@@ -122,6 +132,7 @@ def test_account_page_answers_who_where_what_is_owed_and_what_happened(page, liv
     page.locator(".msg-success", has_text="Note added").wait_for()
     assert "explained the water base charge" in page.locator(".notes").inner_text()
     assert AccountNote.objects.filter(account=utility.account, kind="call", created_by=users["assistant"]).count() == 1
+    assert_fits_width(page)
     screenshot(page, "account")
 
     # a senior specialist may reveal PII; it is audited
@@ -133,6 +144,7 @@ def test_account_page_answers_who_where_what_is_owed_and_what_happened(page, liv
     assert senior.locator("#tax-id").inner_text() == "123-45-6789"
     assert senior.locator("#dob").inner_text() == "1980-04-02"
     assert AuditEvent.objects.filter(action="customer.pii_viewed", user=users["senior"]).count() == 1
+    assert_fits_width(senior)
     screenshot(senior, "account-pii-shown")
 
 
@@ -152,6 +164,7 @@ def test_adjustment_within_limit_posts_and_shows_in_history(page, live_server, b
     assert "greater than or equal to 0.01" in page.locator(".field.has-error").inner_text()
     assert not Adjustment.objects.exists()
     page.fill("#id_amount", "42.10")
+    assert_fits_width(page)
     screenshot(page, "adjustment-form")
     page.click("text=Submit adjustment")
     page.locator(".msg-success", has_text="Credit adjustment of $42.10 posted").wait_for()
@@ -180,6 +193,7 @@ def test_adjustment_above_limit_waits_for_another_persons_approval(page, live_se
     page.goto(f"{live_server.url}/approvals/")
     assert "waiting for someone else" in page.locator(f"#mine-{request.pk}").inner_text()
     assert page.locator("[data-approve]").count() == 0
+    assert_fits_width(page)
     screenshot(page, "approvals-maker")
     # ... and a forced POST by the maker is refused and changes nothing
     token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
@@ -197,6 +211,7 @@ def test_adjustment_above_limit_waits_for_another_persons_approval(page, live_se
     senior.wait_for_url("**/approvals/")
     row = senior.locator(f"#request-{request.pk}")
     assert "$900.00" in row.inner_text() and number in row.inner_text()
+    assert_fits_width(senior)
     screenshot(senior, "approvals-inbox")
     row.locator("[data-approve]").click()
     senior.locator(".msg-success", has_text=f"Request #{request.pk} approved").wait_for()
@@ -230,6 +245,7 @@ def test_refused_actions_change_nothing(page, live_server, browser_data):
 
     page.goto(f"{live_server.url}/accounts/{number}/adjust/")
     assert page.locator(".refused-message").inner_text() == "assistant is not allowed to make adjustments."
+    assert_fits_width(page)
     screenshot(page, "refused")
     page.goto(f"{live_server.url}/audit/")
     assert "not allowed to read the audit trail" in page.locator(".refused-message").inner_text()
@@ -255,6 +271,7 @@ def test_supervisor_schedules_a_limit_and_reads_the_audit_trail(page, live_serve
     scheduled = page.locator("#limits-scheduled").inner_text()
     assert starts.isoformat() in scheduled and "$400.00" in scheduled
     assert "Account specialist\t$250.00" in page.locator("#limits-in-force").inner_text()  # not yet in force
+    assert_fits_width(page)
     screenshot(page, "limits")
 
     page.goto(f"{live_server.url}/accounts/{browser_data.utility.account.number}/")
@@ -263,4 +280,5 @@ def test_supervisor_schedules_a_limit_and_reads_the_audit_trail(page, live_serve
     assert "account.viewed" in events and "supervisor" in events and "approval_limit.set" not in events
     page.goto(f"{live_server.url}/audit/?user=supervisor")
     assert "approval_limit.set" in page.locator("#audit-events").inner_text()
+    assert_fits_width(page)
     screenshot(page, "audit")

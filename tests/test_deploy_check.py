@@ -15,7 +15,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 def test_deploy_check_is_clean_with_production_settings(tmp_path):
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith("RATEPAYER_") and key != "DJANGO_SETTINGS_MODULE"}
+           if not key.startswith("RATEPAYER_") and key not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for Playwright in this process; production never has it)
     env.update({
         "DJANGO_SETTINGS_MODULE": "ratepayer.settings",
         "RATEPAYER_SECRET_KEY": secrets.token_urlsafe(64),

@@ -17,6 +17,7 @@ def _assert_unauthenticated(response):
     assert response["Content-Type"].startswith("application/json")
     assert "Authorization: Bearer" in response.json()["detail"]
     assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_missing_token_is_401_and_nothing_is_audited(api, utility):

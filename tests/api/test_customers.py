@@ -58,6 +58,7 @@ def test_account_for_an_assistant_has_pii_masked_and_the_view_is_audited(api, ut
     assert "123-45-6789" not in response.content.decode()
     assert _views(users["assistant"]) == 1
     assert not AuditEvent.objects.filter(action="customer.pii_viewed").exists()
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_account_for_a_senior_shows_pii_and_audits_the_reveal(api, utility, users, tokens):

@@ -16,7 +16,16 @@ from ratepayer.staff.errors import PermissionRefused
 from . import customers
 from .auth import ApiTokenAuth
 
-api = NinjaAPI(
+
+class RatepayerAPI(NinjaAPI):
+    def create_response(self, request, data, *, status=None, temporal_response=None):
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        # Customer data must not linger in browser or proxy caches.
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+api = RatepayerAPI(
     title="ratepayer API",
     version="1",
     description=(

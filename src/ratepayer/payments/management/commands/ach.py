@@ -5,6 +5,8 @@ A stable operator contract (issue 5); needs no database.
 * ``check`` validates any NACHA file (PPD, CCD, WEB, returns, NOCs, …): exit 0 and a
   one-line summary on stdout when valid (warnings, if any, go to stderr); exit 1 with every
   problem as ``line N: field: what is wrong`` on stdout otherwise.
+* ``returns import FILE`` imports a return/NOC file into payments (database; see
+  payments.actions.autopay.import_ach_returns).
 * ``show`` prints the batches and entries: ``--format json`` gives
   ``{"batches": [{"sec_code", "entries": [{"transaction_code", "routing", "amount",
   "trace", "return_code", …}]}], "totals": {…}}`` (amounts are strings, account numbers
@@ -21,6 +23,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ratepayer.formats import nacha
+
+from .. import importing
 
 
 class Command(BaseCommand):
@@ -41,8 +45,15 @@ class Command(BaseCommand):
         show.add_argument("file")
         show.add_argument("--format", choices=["json", "text"], default="text")
         show.add_argument("--allow-custom-return-codes", action="store_true")
+        returns = sub.add_parser("returns", help="ACH returns and notifications of change (uses the database)")
+        returns_sub = returns.add_subparsers(dest="returns_action", required=True)
+        importing.add_import_arguments(returns_sub.add_parser("import", help="import a return/NOC file"))
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "returns":
+            from ratepayer.payments.actions import import_ach_returns
+
+            return importing.run(self, options, import_ach_returns, importing.describe_file)
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")

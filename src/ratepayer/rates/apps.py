@@ -15,6 +15,6 @@ class RatesConfig(AppConfig):
         except ImportError:  # the console app is not installed (a stripped-down deployment)
             return
         ENTRIES.extend([
-            NavEntry("Rates", "rates:schedules", "rates.manage", order=60, shortcut="r"),
+            NavEntry("Rates", "rates:schedules", "account.view", order=60, shortcut="r"),
             NavEntry("Rate calculator", "rates:calculator", "account.view", order=61, shortcut="k"),
         ])

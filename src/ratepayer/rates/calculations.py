@@ -17,6 +17,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from ratepayer import rating
 from ratepayer.kernel.periods import Period, month_periods
 from ratepayer.rating.calendar import LocalCalendar, TimestampError, from_day_number
@@ -108,9 +110,17 @@ def read_interval_file(filename: str, content: bytes, tz: str) -> rating.Interva
 
 
 def interval_periods(usage: rating.IntervalUsage) -> list[Period]:
-    """Calendar months over the local days the intervals cover."""
-    cal = LocalCalendar.build(usage.epoch[[0, -1]], usage.tz)
-    return month_periods(from_day_number(int(cal.day[0])), from_day_number(int(cal.day[1])))
+    """Calendar months over the whole local days the intervals cover (a
+    partly covered first or last day, as in a feed cut at midnight UTC, is
+    left out rather than billed short)."""
+    last_end = int(usage.epoch[-1]) + usage.interval_minutes * 60
+    cal = LocalCalendar.build(np.array([usage.epoch[0], last_end], dtype=np.int64), usage.tz)
+    first = from_day_number(int(cal.day[0]) + (1 if int(cal.minute[0]) else 0))
+    last = from_day_number(int(cal.day[1]) - 1)  # the day the last interval ends in, at or after 00:00
+    if last < first:
+        raise CalculatorError("Interval data: the intervals do not cover one whole local day "
+                              f"({usage.tz}); upload at least a day of data.")
+    return month_periods(first, last)
 
 
 def quote_intervals(document: Any, on_date: date, usage: rating.IntervalUsage, *,

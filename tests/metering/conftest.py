@@ -60,6 +60,10 @@ def many_service_points(n: int, *, cycle, kind: str = "register") -> list[Servic
         for a, sp in zip(accounts, points, strict=True)])
 
 
+def route(lines: list[str]) -> bytes:
+    return ("meter,read_date,reading\n" + "\n".join(lines) + "\n").encode()
+
+
 def request_for(agreement, *, billed_through=None, period_end) -> UsageRequest:
     return UsageRequest(agreement_id=agreement.pk, service_point_id=agreement.service_point_id,
                         billed_through=billed_through, start_date=agreement.start_date, end_date=agreement.end_date,

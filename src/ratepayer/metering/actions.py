@@ -583,7 +583,7 @@ def _parse_route_file(content: bytes, *, name: str, mapping: dict | None) -> tup
             read_date = datetime.strptime(cell("read_date"), mapping["date_format"]).date()
         except ValueError:
             problems.append(RowProblem(name, line_no, columns["read_date"],
-                                       f"{cell('read_date')!r} is not a date in the format {mapping['date_format']}"))
+                                       f"{cell('read_date')!r} is not a date in the form {_date_form(mapping['date_format'])}"))
             read_date = None
         value = _decimal(cell("reading"), field_name=columns["reading"], place=name, line=line_no, problems=problems)
         demand = _decimal(cell("demand_kw"), field_name=columns.get("demand_kw", "demand_kw"), place=name,
@@ -599,6 +599,13 @@ def _parse_route_file(content: bytes, *, name: str, mapping: dict | None) -> tup
         problems.append(RowProblem(name, None, "trailer", f"the trailer says {trailer_count} reads but the file has "
                                                           f"{data_rows}: the file is incomplete"))
     return inputs, problems
+
+
+def _date_form(strftime_format: str) -> str:
+    """%m/%d/%Y -> MM/DD/YYYY: how a clerk reads a date format."""
+    for code, words in (("%Y", "YYYY"), ("%y", "YY"), ("%m", "MM"), ("%d", "DD")):
+        strftime_format = strftime_format.replace(code, words)
+    return strftime_format
 
 
 @dataclass(frozen=True)

@@ -173,8 +173,8 @@ def assert_fits_width(page) -> None:
     assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px at {VIEWPORT['width']}px"
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

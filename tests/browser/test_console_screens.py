@@ -134,6 +134,15 @@ def test_account_page_answers_who_where_what_is_owed_and_what_happened(page, liv
     assert AccountNote.objects.filter(account=utility.account, kind="call", created_by=users["assistant"]).count() == 1
     assert_fits_width(page)
     screenshot(page, "account")
+    # scrolled down to the history, the account number and balance stay in view
+    page.set_viewport_size({"width": 1280, "height": 600})
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_function("window.scrollY > 200")
+    header = page.locator(".topbar").bounding_box()
+    head = page.locator(".account-head").bounding_box()
+    assert abs(head["y"] - (header["y"] + header["height"])) < 2
+    screenshot(page, "account-scrolled", full_page=False)
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     # a senior specialist may reveal PII; it is audited
     senior = new_page()

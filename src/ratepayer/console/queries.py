@@ -228,8 +228,9 @@ def service_balances(account: Account) -> list[ServiceRow]:
 
 # --- search ------------------------------------------------------------------
 
-MATCH_WORDS = {"number": "account number", "name": "name", "address": "address", "phone": "phone",
-               "email": "e-mail", "meter": "meter"}
+# what matched, most telling first ("jane" matches the name before jane.doe@...)
+MATCH_WORDS = {"number": "account number", "meter": "meter", "phone": "phone", "name": "name", "address": "address",
+               "email": "e-mail"}
 
 
 @dataclass
@@ -258,12 +259,14 @@ def search_hits(query: str, limit: int = 25) -> list[SearchHit]:
     balances = dict(ARBalance.objects.filter(account_id__in=ids).values("account_id")
                     .annotate(total=Sum("balance")).values_list("account_id", "total"))
     words = query_words(query)
-    matched: dict[int, str] = {}
+    kinds: dict[int, set[str]] = defaultdict(set)
     if words:
         first = words[0]
         for account_id, kind in (SearchEntry.objects.filter(account_id__in=ids, term__gte=first, term__lt=first + "{")
                                  .values_list("account_id", "kind")):
-            matched.setdefault(account_id, MATCH_WORDS.get(kind, kind))
+            kinds[account_id].add(kind)
+    matched = {i: MATCH_WORDS[next(k for k in MATCH_WORDS if k in found)] for i, found in kinds.items()
+               if any(k in MATCH_WORDS for k in found)}
     return [SearchHit(accounts[i], addresses.get(i, ""), balances.get(i) or ZERO, matched.get(i, ""))
             for i in ids if i in accounts]
 

@@ -1,0 +1,486 @@
+"""Payments console pages. Views read the form, call an action, and render;
+the rules (roles, limits, validation) live in the actions, so a refused action
+changes nothing whatever the page showed."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.views.decorators.http import require_POST
+
+from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.formats.lockbox import CsvLayout
+from ratepayer.staff import permissions
+from ratepayer.staff.errors import ApprovalError, PermissionRefused
+
+from . import actions, calculations, queries
+from .errors import ImportRefused, PaymentError
+from .models import (
+    AutopayEnrollment,
+    BankLine,
+    Deposit,
+    DrawerSession,
+    ImportedFile,
+    Payment,
+    Refund,
+    ReturnedPayment,
+    SuspenseItem,
+)
+
+ZERO = Decimal("0.00")
+
+
+def payments_view(view):
+    """Signed-in staff only; a refused action is a 403 page that says why."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionRefused as exc:
+            return render(request, "console/403.html", {"message": str(exc)}, status=403)
+
+    return login_required(wrapper)
+
+
+def _date(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+def _account_panel(account: Account) -> dict:
+    agreements = list(ServiceAgreement.objects.filter(account=account).select_related("service_point__premise")
+                      .order_by("status", "service"))
+    balances = actions.core.balances_by_agreement(account.pk)
+    rows = [{"agreement": a, "balance": balances.get(a.pk, ZERO)} for a in agreements]
+    return {"account": account, "rows": rows, "total": sum((r["balance"] for r in rows), ZERO),
+            "autopay": AutopayEnrollment.objects.filter(account=account).exclude(status="stopped").first()}
+
+
+# --------------------------------------------------------------------------- cashier
+
+
+@payments_view
+def cashier(request):
+    """Find the account (scan line or number), take the tender, print, next."""
+    permissions.require(request.user, "payment.take", "take payments")
+    session = actions.open_session_for(request.user)
+    q = request.GET.get("q", "").strip()
+    account = queries.find_account(q) if q else None
+    context = {"session": session, "q": q, "account": account, "tenders": [
+        ("cash", "Cash"), ("check", "Check"), ("card", "Card"), ("money_order", "Money order")],
+        "brands": actions.core.CARD_BRANDS, "token": get_random_string(24)}
+    if q and account is None:
+        context["not_found"] = True
+    if account is not None:
+        context.update(_account_panel(account))
+        from ratepayer.formats import scanline
+
+        if len(q) == scanline.DEFAULT.length:
+            context["stub_amount"] = scanline.parse(q)["amount_due"]
+    if session is not None:
+        context["totals"] = queries.drawer_totals(session)
+        context["recent"] = list(Payment.objects.filter(batch=session.batch).select_related("account")
+                                 .order_by("-pk")[:8])
+    return render(request, "payments/cashier.html", context)
+
+
+@payments_view
+@require_POST
+def drawer_open(request):
+    try:
+        actions.open_drawer(user=request.user, opening_float=request.POST.get("opening_float", "0"))
+        messages.success(request, "Drawer open. Scan a bill stub or type an account number.")
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+    return redirect("payments:cashier")
+
+
+@payments_view
+@require_POST
+def take(request):
+    session = actions.open_session_for(request.user)
+    account = get_object_or_404(Account, number=request.POST.get("account", ""))
+    if session is None:
+        messages.error(request, "Open your cash drawer first.")
+        return redirect("payments:cashier")
+    p = request.POST
+    try:
+        payment = actions.take_payment(
+            user=request.user, session=session, account=account, tender=p.get("tender", ""),
+            amount=p.get("amount", ""), tendered=p.get("tendered") or None, check_number=p.get("check_number", ""),
+            check_routing=p.get("check_routing", ""), payer_name=p.get("payer_name", ""),
+            card_brand=p.get("card_brand", ""), card_last4=p.get("card_last4", ""),
+            processor_reference=p.get("processor_reference", ""), token=p.get("token", ""))
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect(reverse("payments:cashier") + f"?q={account.number}")
+    return redirect("payments:receipt", pk=payment.pk)
+
+
+@payments_view
+def receipt(request, pk):
+    permissions.require(request.user, "payment.take", "see receipts")
+    payment = get_object_or_404(Payment.objects.select_related("account__customer", "created_by", "batch"), pk=pk)
+    if request.method == "POST":
+        try:
+            actions.email_receipt(user=request.user, payment=payment, to=request.POST.get("email", "").strip())
+            messages.success(request, f"Receipt {payment.receipt_number} e-mailed.")
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:receipt", pk=pk)
+    contact = payment.account.customer.contacts.exclude(email="").order_by("-is_primary").first()
+    return render(request, "payments/receipt.html", {
+        "payment": payment, "applications": payment.applications.select_related("agreement"),
+        "balance": queries.account_balance(payment.account_id), "email": contact.email if contact else "",
+        "can_manage": permissions.has(request.user, "payment.manage")})
+
+
+@payments_view
+@require_POST
+def transfer(request, pk):
+    payment = get_object_or_404(Payment, pk=pk)
+    to = Account.objects.filter(number=request.POST.get("to_account", "").strip()).first()
+    if to is None:
+        messages.error(request, f"To account: {request.POST.get('to_account', '')!r} is not an account number.")
+        return redirect("payments:receipt", pk=pk)
+    try:
+        new = actions.transfer_payment(user=request.user, payment=payment, to_account=to,
+                                       reason=request.POST.get("reason", ""))
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:receipt", pk=pk)
+    messages.success(request, f"Moved to account {to.number} as receipt {new.receipt_number}; "
+                              f"{payment.receipt_number} is reversed.")
+    return redirect("payments:receipt", pk=new.pk)
+
+
+# --------------------------------------------------------------------------- drawers and deposits
+
+
+@payments_view
+def drawers(request):
+    permissions.require(request.user, "payment.take", "balance cash drawers")
+    session = actions.open_session_for(request.user)
+    context = {"session": session, "denominations": calculations.CASH_DENOMINATIONS,
+               "undeposited": queries.undeposited_sessions(),
+               "deposits": Deposit.objects.select_related("bank_line").order_by("-business_date", "-pk")[:20]}
+    if session is not None:
+        context["expected"] = queries.expected_in_drawer(session)
+        context["totals"] = queries.drawer_totals(session)
+    return render(request, "payments/drawers.html", context)
+
+
+@payments_view
+@require_POST
+def drawer_close(request, pk):
+    session = get_object_or_404(DrawerSession, pk=pk)
+    count = {d: request.POST.get(f"d_{d}", "0") or "0" for d in calculations.CASH_DENOMINATIONS}
+    checks = [line.strip().replace("$", "").replace(",", "")
+              for line in request.POST.get("checks", "").splitlines() if line.strip()]
+    try:
+        bad = [d for d, v in count.items() if not str(v).strip().isdigit()]
+        if bad:
+            raise PaymentError(f"Cash count: the number of {bad[0]} pieces must be a whole number.")
+        session = actions.close_drawer(user=request.user, session=session, cash_count=count, check_amounts=checks)
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:drawers")
+    if session.status == "variance_pending":
+        messages.warning(request, f"Drawer is {'over' if session.variance > 0 else 'short'} {abs(session.variance)}: "
+                                  "beyond the policy amount, it waits for a supervisor's approval.")
+    else:
+        messages.success(request, f"Drawer closed and balanced (over/short {session.variance}).")
+    return redirect("payments:drawers")
+
+
+@payments_view
+@require_POST
+def deposit_create(request):
+    ids = [int(i) for i in request.POST.getlist("session") if i.isdigit()]
+    sessions = list(DrawerSession.objects.filter(pk__in=ids))
+    try:
+        deposits = actions.prepare_deposit(user=request.user, sessions=sessions)
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:drawers")
+    messages.success(request, "Deposit prepared: " + ", ".join(d.slip_number for d in deposits))
+    return redirect("payments:deposit", pk=deposits[0].pk)
+
+
+@payments_view
+def deposit(request, pk):
+    permissions.require(request.user, "payment.take", "see deposits")
+    deposit = get_object_or_404(Deposit.objects.select_related("created_by"), pk=pk)
+    sessions = list(deposit.sessions.select_related("clerk"))
+    checks = Payment.objects.filter(batch__drawer_session__in=sessions, tender__in=["check", "money_order"]) \
+        .select_related("account").order_by("pk")
+    cash = {}
+    for s in sessions:
+        for d, n in s.count.get("cash", {}).items():
+            cash[d] = cash.get(d, 0) + n
+    cash_rows = [{"denomination": Decimal(d), "count": n, "total": Decimal(d) * n}
+                 for d, n in sorted(cash.items(), key=lambda x: -Decimal(x[0]))]
+    return render(request, "payments/deposit.html", {
+        "deposit": deposit, "sessions": sessions, "checks": checks, "cash_rows": cash_rows,
+        "float": sum((s.opening_float for s in sessions), ZERO)})
+
+
+# --------------------------------------------------------------------------- files
+
+
+@payments_view
+def files(request):
+    permissions.require(request.user, "payment.manage", "work payment files")
+    return render(request, "payments/files.html", {
+        "files": ImportedFile.objects.select_related("imported_by").order_by("-imported_at", "-pk")[:50]})
+
+
+@payments_view
+@require_POST
+def file_upload(request, kind):
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "File: choose a file to import.")
+        return redirect("payments:files")
+    content, name = upload.read(), upload.name
+    try:
+        if kind == "lockbox":
+            layout = None
+            if request.POST.get("csv_map", "").strip():
+                try:
+                    layout = CsvLayout(**json.loads(request.POST["csv_map"]))
+                except (ValueError, TypeError) as exc:
+                    raise PaymentError(f"CSV column map: {exc}") from exc
+            imported = actions.import_lockbox(user=request.user, content=content, name=name, csv_layout=layout)
+        elif kind == "ach_returns":
+            imported = actions.import_ach_returns(user=request.user, content=content, name=name)
+        elif kind == "bank":
+            imported = actions.import_bank_statement(user=request.user, content=content, name=name)
+        else:
+            raise PaymentError(f"{kind!r} is not a kind of file we import.")
+    except ImportRefused as refused:
+        for problem in refused.problems[:20]:
+            messages.error(request, f"{name}: {problem}")
+        messages.error(request, f"{name}: refused, nothing was imported.")
+        return redirect("payments:files")
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+        return redirect("payments:files")
+    messages.success(request, f"{name} imported.")
+    return redirect("payments:file", pk=imported.pk)
+
+
+@payments_view
+def file_detail(request, pk):
+    permissions.require(request.user, "payment.manage", "work payment files")
+    imported = get_object_or_404(ImportedFile, pk=pk)
+    context = {"file": imported}
+    if imported.kind == ImportedFile.Kind.LOCKBOX:
+        context["payments"] = Payment.objects.filter(batch__source_file=imported).select_related("account") \
+            .order_by("pk")[:500]
+        context["suspense"] = SuspenseItem.objects.filter(batch__source_file=imported).order_by("pk")
+        context["deposits"] = Deposit.objects.filter(journal_entry__source_type="payments.paymentbatch",
+                                                     journal_entry__source_id__in=imported.batches.values("pk"))
+    elif imported.kind == ImportedFile.Kind.ACH_ORIGINATION:
+        context["entries"] = imported.ach_entries.select_related("account", "payment").order_by("trace_number")[:500]
+    elif imported.kind == ImportedFile.Kind.ACH_RETURNS:
+        context["returns"] = imported.returns.select_related("payment__account").order_by("pk")
+    else:
+        context["lines"] = imported.bank_lines.select_related("deposit").order_by("line")
+    return render(request, "payments/file.html", context)
+
+
+@payments_view
+def file_download(request, pk):
+    permissions.require(request.user, "payment.manage", "download ACH files")
+    imported = get_object_or_404(ImportedFile, pk=pk, kind=ImportedFile.Kind.ACH_ORIGINATION)
+    response = HttpResponse(imported.content, content_type="text/plain")
+    response["Content-Disposition"] = f'attachment; filename="{imported.name}"'
+    return response
+
+
+# --------------------------------------------------------------------------- suspense and returns
+
+
+@payments_view
+def suspense(request):
+    permissions.require(request.user, "payment.manage", "work suspense")
+    if request.method == "POST":
+        item = get_object_or_404(SuspenseItem, pk=request.POST.get("item"))
+        account = Account.objects.filter(number=request.POST.get("account", "").strip()).first()
+        try:
+            if account is None:
+                raise PaymentError(f"Account: {request.POST.get('account', '')!r} is not an account number.")
+            payment = actions.apply_suspense(user=request.user, item=item, account=account,
+                                             note=request.POST.get("note", ""))
+            messages.success(request, f"Applied to {account.number} as receipt {payment.receipt_number}.")
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:suspense")
+    items = SuspenseItem.objects.filter(status="open").select_related("batch__source_file").order_by("received_on",
+                                                                                                      "pk")
+    return render(request, "payments/suspense.html", {"items": items, "aging": queries.suspense_aging(),
+                                                      "today": timezone.localdate()})
+
+
+@payments_view
+def returns(request):
+    permissions.require(request.user, "payment.manage", "work returned payments")
+    if request.method == "POST":
+        returned = get_object_or_404(ReturnedPayment, pk=request.POST.get("returned"))
+        number = request.POST.get("receipt", "").strip().upper().lstrip("R")
+        payment = Payment.objects.filter(pk=int(number)).first() if number.isdigit() else None
+        try:
+            if payment is None:
+                raise PaymentError(f"Receipt: {request.POST.get('receipt', '')!r} is not a receipt number.")
+            actions.resolve_returned_item(user=request.user, returned=returned, payment=payment)
+            messages.success(request, f"Receipt {payment.receipt_number} reversed and the fee charged.")
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:returns")
+    rows = ReturnedPayment.objects.select_related("payment__account", "file").order_by("status", "-received_on",
+                                                                                        "-pk")[:200]
+    return render(request, "payments/returns.html", {"rows": rows})
+
+
+# --------------------------------------------------------------------------- bank reconciliation
+
+
+@payments_view
+def reconciliation(request):
+    permissions.require(request.user, "payment.manage", "reconcile the bank")
+    if request.method == "POST":
+        line = get_object_or_404(BankLine, pk=request.POST.get("line"))
+        try:
+            if request.POST.get("deposit"):
+                actions.match_bank_line(user=request.user, line=line,
+                                        deposit=get_object_or_404(Deposit, pk=request.POST["deposit"]),
+                                        note=request.POST.get("note", ""))
+                messages.success(request, f"Bank line {line.bank_reference} matched.")
+            else:
+                actions.resolve_bank_exception(user=request.user, line=line, note=request.POST.get("note", ""))
+                messages.success(request, f"Bank line {line.bank_reference} cleared.")
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:reconciliation")
+    today = timezone.localdate()
+    unmatched = Deposit.objects.filter(bank_line__isnull=True).order_by("business_date", "pk")
+    for d in unmatched:
+        d.late = d.business_date < today - timedelta(days=3)
+    by_status = dict(BankLine.objects.values_list("status").annotate(n=Count("id")))
+    return render(request, "payments/reconciliation.html", {
+        "exceptions": BankLine.objects.filter(status="exception").select_related("file").order_by("as_of", "pk"),
+        "unmatched": unmatched, "by_status": by_status,
+        "matched": BankLine.objects.filter(status="matched").select_related("deposit").order_by("-as_of", "-pk")[:20]})
+
+
+# --------------------------------------------------------------------------- autopay
+
+
+@payments_view
+def autopay(request):
+    permissions.require(request.user, "payment.manage", "work autopay")
+    if request.method == "POST":
+        p = request.POST
+        account = Account.objects.filter(number=p.get("account", "").strip()).first()
+        try:
+            if account is None:
+                raise PaymentError(f"Account: {p.get('account', '')!r} is not an account number.")
+            actions.enroll_autopay(
+                user=request.user, account=account, holder_name=p.get("holder_name", ""),
+                routing_number=p.get("routing_number", ""), bank_account_number=p.get("bank_account_number", ""),
+                account_type=p.get("account_type", ""), draft_day=int(p.get("draft_day") or 0),
+                start_date=_date(p.get("start_date"), timezone.localdate()),
+                authorized_on=_date(p.get("authorized_on"), timezone.localdate()),
+                authorization=p.get("authorization", ""), prenote=bool(p.get("prenote")))
+            messages.success(request, f"Account {account.number} enrolled in autopay.")
+        except (PaymentError, ValueError) as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:autopay")
+    return render(request, "payments/autopay.html", {
+        "enrollments": AutopayEnrollment.objects.select_related("account__customer").order_by("status", "-pk")[:200],
+        "files": ImportedFile.objects.filter(kind=ImportedFile.Kind.ACH_ORIGINATION).order_by("-pk")[:20],
+        "today": timezone.localdate()})
+
+
+# --------------------------------------------------------------------------- refunds
+
+
+@payments_view
+def refunds(request):
+    permissions.require(request.user, "payment.manage", "work refunds")
+    if request.method == "POST":
+        p = request.POST
+        account = Account.objects.filter(number=p.get("account", "").strip()).first()
+        try:
+            if account is None:
+                raise PaymentError(f"Account: {p.get('account', '')!r} is not an account number.")
+            agreement = ServiceAgreement.objects.filter(account=account, pk=p.get("agreement") or 0).first() or \
+                ServiceAgreement.objects.filter(account=account, ar_balance__balance__lt=0).order_by(
+                    "ar_balance__balance").first()
+            if agreement is None:
+                raise PaymentError(f"Account {account.number} has no credit balance to refund.")
+            refund = actions.request_refund(user=request.user, agreement=agreement, amount=p.get("amount", ""),
+                                            method=p.get("method", ""), payee=p.get("payee", ""),
+                                            payee_address=p.get("payee_address", ""), reason=p.get("reason", ""))
+            if refund.status == "pending":
+                messages.warning(request, "Above your refund limit: the refund waits for approval.")
+            else:
+                messages.success(request, f"Refund issued{f' as check {refund.check_number}' if refund.check_number else ''}.")
+        except (PaymentError, ApprovalError) as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:refunds")
+    today = timezone.localdate()
+    start = _date(request.GET.get("from"), today - timedelta(days=90))
+    end = _date(request.GET.get("to"), today)
+    return render(request, "payments/refunds.html", {
+        "register": queries.refund_register(start, end), "start": start, "end": end,
+        "unclaimed_due": queries.unclaimed_candidates(today).count(),
+        "credit_accounts": Account.objects.filter(ar_balances__balance__lt=0).annotate(
+            credit=Sum("ar_balances__balance", filter=Q(ar_balances__balance__lt=0))).order_by("credit")[:20]})
+
+
+@payments_view
+@require_POST
+def refund_cleared(request, pk):
+    refund = get_object_or_404(Refund, pk=pk)
+    try:
+        actions.clear_refund(user=request.user, refund=refund, cleared_on=timezone.localdate())
+        messages.success(request, f"Refund {refund.check_number or refund.pk} marked paid.")
+    except PaymentError as exc:
+        messages.error(request, str(exc))
+    return redirect("payments:refunds")
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@payments_view
+def reports(request):
+    permissions.require(request.user, "payment.take", "see cash reports")
+    today = timezone.localdate()
+    day = _date(request.GET.get("day"), today)
+    start = _date(request.GET.get("from"), day - timedelta(days=6))
+    end = _date(request.GET.get("to"), day)
+    journal = queries.cash_receipts_journal(day)
+    deposits = list(queries.deposit_report(start, end))
+    return render(request, "payments/reports.html", {
+        "day": day, "start": start, "end": end, "journal": journal,
+        "journal_total": sum((r["total"] for r in journal), ZERO),
+        "journal_count": sum(r["count"] for r in journal),
+        "deposits": deposits, "deposit_total": sum((d.amount for d in deposits), ZERO),
+        "aging": queries.suspense_aging(today)})

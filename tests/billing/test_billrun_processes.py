@@ -1,0 +1,161 @@
+"""Bill runs in real processes: SIGKILL mid-run and resume; two workers = one.
+
+These drive ``ratepayer billrun`` as subprocesses on a database of their own
+(a file SQLite database, or a fresh PostgreSQL database when the suite runs
+on PostgreSQL), because pytest-django's SQLite test database lives in memory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[2]
+RATEPAYER = [sys.executable, "-m", "ratepayer.cli"]
+SEED = """
+import django; django.setup()
+from datetime import date
+from ratepayer.billing import synthetic
+for code in {codes!r}:
+    synthetic.build(accounts={accounts}, cycle_code=code, seed=11, start=date(2025, 1, 14), period_end=date(2025, 2, 14))
+"""
+
+
+class Database:
+    """A database of its own, created from a migrated template (migrations run once per session)."""
+
+    def __init__(self, tmp_path: Path, name: str, template: Database | None = None):
+        default = settings.DATABASES["default"]
+        self.sqlite = default["ENGINE"].endswith("sqlite3")
+        if self.sqlite:
+            self.path = tmp_path / f"{name}.sqlite3"
+            self.url = f"sqlite:///{self.path}"
+            if template is not None:
+                shutil.copyfile(template.path, self.path)
+        else:
+            import psycopg
+
+            base = (default.get("TEST") or {}).get("NAME") or f"test_{default['NAME']}"
+            self.dbname = f"{base}_{name}"
+            self.admin = dict(host=default["HOST"], port=default["PORT"], user=default["USER"],
+                              password=default.get("PASSWORD") or None, dbname="postgres", autocommit=True)
+            with psycopg.connect(**self.admin) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}"')
+                copy = f' TEMPLATE "{template.dbname}"' if template is not None else ""
+                conn.execute(f'CREATE DATABASE "{self.dbname}"{copy}')
+            self.url = (f"postgres://{default['USER']}@{default['HOST']}:{default['PORT']}/{self.dbname}")
+        self.env = {**os.environ, "RATEPAYER_DATABASE_URL": self.url, "RATEPAYER_DEBUG": "1",
+                    "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}", "DJANGO_SETTINGS_MODULE": "ratepayer.settings"}
+
+    def query(self, sql: str):
+        if self.sqlite:
+            with sqlite3.connect(self.path, timeout=30) as conn:
+                return conn.execute(sql).fetchall()
+        import psycopg
+
+        with psycopg.connect(**{**self.admin, "dbname": self.dbname}) as conn:
+            return conn.execute(sql).fetchall()
+
+    def ratepayer(self, *args, check=True) -> subprocess.CompletedProcess:
+        return subprocess.run([*RATEPAYER, *args], env=self.env, cwd=ROOT, capture_output=True, text=True, check=check,
+                              timeout=600)
+
+    def prepare(self, accounts: int, codes=("K1",)) -> None:
+        subprocess.run([sys.executable, "-c", SEED.format(codes=list(codes), accounts=accounts)], env=self.env, cwd=ROOT,
+                       check=True, timeout=600)
+
+    def drop(self) -> None:
+        if not self.sqlite:
+            import psycopg
+
+            with psycopg.connect(**self.admin) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory):
+    db = Database(tmp_path_factory.mktemp("billrun"), "billrun_template")
+    db.ratepayer("migrate", "--no-input", "-v", "0")
+    yield db
+    db.drop()
+
+
+@pytest.fixture
+def database(tmp_path, request, migrated):
+    db = Database(tmp_path, request.node.name.split("[")[0][-20:].strip("_"), template=migrated)
+    yield db
+    db.drop()
+
+
+def test_a_run_killed_with_sigkill_resumes_to_exactly_one_bill_per_account(database):
+    database.prepare(accounts=600)
+    args = ["billrun", "--cycle", "K1", "--period-end", "2025-02-14", "--chunk-accounts", "10",
+            "--claim-timeout", "1"]
+    proc = subprocess.Popen([*RATEPAYER, *args], env=database.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    done = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            done = database.query("SELECT COUNT(*) FROM billing_billrunchunk WHERE status = 'done'")[0][0]
+        except Exception:  # tables still being created by the first transaction
+            done = 0
+        if done >= 5:
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()}"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    total, finished = database.query("SELECT COUNT(*), SUM(CASE WHEN status = 'done' THEN 1 ELSE 0 END) "
+                                     "FROM billing_billrunchunk")[0]
+    assert 5 <= finished < total == 60
+    time.sleep(1.1)  # let the dead worker's claim go stale
+
+    resumed = database.ratepayer(*args, "--format", "json")
+    assert '"status": "finished"' in resumed.stdout
+    bills, accounts = database.query("SELECT COUNT(*), COUNT(DISTINCT account_id) FROM billing_bill "
+                                     "WHERE status <> 'cancelled'")[0]
+    due = database.query("SELECT COUNT(DISTINCT account_id) FROM customers_serviceagreement")[0][0]
+    assert bills == accounts == due == 600
+    segments, agreements = database.query("SELECT COUNT(*), COUNT(DISTINCT agreement_id) FROM billing_billsegment")[0]
+    assert segments == agreements == database.query("SELECT COUNT(*) FROM customers_serviceagreement")[0][0]
+    entries = database.query("SELECT COUNT(*) FROM ledger_journalentry WHERE idempotency_key LIKE 'bill:%'")[0][0]
+    issued = database.query("SELECT COUNT(*) FROM billing_bill WHERE status = 'issued'")[0][0]
+    assert entries == issued
+    assert database.ratepayer("ledger", "check").returncode == 0
+
+    again = database.ratepayer(*args, "--format", "json")
+    assert '"status": "finished"' in again.stdout
+    assert database.query("SELECT COUNT(*) FROM billing_bill")[0][0] == bills
+    assert database.query("SELECT COUNT(*) FROM ledger_journalentry")[0][0] >= entries
+    assert database.query("SELECT COUNT(*) FROM ledger_journalentry WHERE idempotency_key LIKE 'bill:%'")[0][0] == entries
+
+
+def test_two_workers_produce_the_same_bills_as_one(database):
+    database.prepare(accounts=150, codes=("A1", "A2"))  # the same seed: two identical cycles
+    one = database.ratepayer("billrun", "--cycle", "A1", "--period-end", "2025-02-14", "--chunk-accounts", "5")
+    two = database.ratepayer("billrun", "--cycle", "A2", "--period-end", "2025-02-14", "--chunk-accounts", "5",
+                             "--workers", "2")
+    assert "Finished" in one.stdout and "Finished" in two.stdout, two.stderr
+
+    def bills(code):
+        return database.query(
+            "SELECT b.period_start, b.current_charges, b.status, "
+            "(SELECT COUNT(*) FROM billing_billsegment s WHERE s.bill_id = b.id) "
+            "FROM billing_bill b JOIN billing_billrun r ON r.id = b.run_id "
+            f"JOIN customers_billcycle c ON c.id = r.cycle_id WHERE c.code = '{code}' ORDER BY b.account_id")
+
+    first, second = bills("A1"), bills("A2")
+    assert len(first) == 150 and first == second
+    workers = database.query("SELECT COUNT(DISTINCT c.worker) FROM billing_billrunchunk c JOIN billing_billrun r "
+                             "ON r.id = c.run_id JOIN customers_billcycle y ON y.id = r.cycle_id WHERE y.code = 'A2'")
+    assert workers[0][0] >= 1
+    assert database.ratepayer("ledger", "check").returncode == 0

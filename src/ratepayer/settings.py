@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "ratepayer.billing",
     "ratepayer.payments",
     "ratepayer.console",
+    "ratepayer.demo",
     "ratepayer.api",
 ]
 

@@ -3,7 +3,7 @@ correct) and cancel/rebill. Bill runs themselves are in ``billing.billrun``."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import F
@@ -248,3 +248,36 @@ def _on_cancel_rebill_approved(request, approver) -> None:
 
 def register_bill_handlers() -> None:
     approvals.register(CANCEL_REBILL_KIND, _on_cancel_rebill_approved)
+
+
+# --------------------------------------------------------------------------- starting runs and documents
+
+
+def start_bill_run(*, user, cycle, period_end, workers: int = 1) -> BillRun:
+    """Plan the run for (cycle, period end) and hand it to ``workers``
+    background workers (``ratepayer worker``). Idempotent: starting a run that
+    exists adds only accounts still due; a finished run bills nobody again."""
+    from .tasks import work_on_bill_run
+
+    permissions.require(user, "billing.run", "start bill runs")
+    if period_end > timezone.localdate() + timedelta(days=40):
+        raise BillingError(f"Period end {period_end} is more than 40 days ahead; check the date.")
+    with transaction.atomic():
+        run = billrun.plan_run(cycle=cycle, period_end=period_end, user=user)
+        pending = run.chunks.exclude(status="done").count()
+        if pending:
+            for _ in range(max(1, min(workers, pending))):
+                transaction.on_commit(lambda: work_on_bill_run.enqueue(run.pk))
+        audit.record("billrun.started", user_id=user.pk, obj=run,
+                     summary=f"bill run {cycle.code} {period_end}: {pending} chunk(s) queued")
+    run.refresh_from_db()
+    return run
+
+
+def request_documents(*, user, run: BillRun) -> None:
+    """Queue rendering of the run's PDFs and e-bills (a background task; idempotent)."""
+    from .tasks import render_bill_documents
+
+    permissions.require(user, "billing.run", "prepare bill documents")
+    transaction.on_commit(lambda: render_bill_documents.enqueue(run.pk))
+    audit.record("billrun.documents_requested", user_id=user.pk, obj=run, summary=f"documents for {run}")

@@ -9,3 +9,11 @@ class BillingConfig(AppConfig):
         from .actions import register_approval_handlers
 
         register_approval_handlers()
+        try:
+            from ratepayer.console.nav import ENTRIES, NavEntry
+        except ImportError:  # the console app is not installed
+            return
+        ENTRIES.extend([
+            NavEntry("Billing", "billing:calendar", "account.view", order=40, shortcut="b"),
+            NavEntry("Review queue", "billing:review", "billing.run", order=41, shortcut="q"),
+        ])

@@ -1,6 +1,23 @@
 """Console pages of the billing app (mounted under /billing/ by ratepayer.urls)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "billing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.calendar, name="calendar"),
+    path("runs/", views.runs, name="runs"),
+    path("runs/start", views.start_run, name="start_run"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/progress", views.run_progress, name="run_progress"),
+    path("runs/<int:run_id>/print-file", views.print_file, name="print_file"),
+    path("runs/<int:run_id>/documents", views.render_documents, name="render_documents"),
+    path("review/", views.review, name="review"),
+    path("review/<int:bill_id>", views.review_decide, name="review_decide"),
+    path("bills/", views.bills, name="bills"),
+    path("bills/<int:bill_id>/", views.bill_detail, name="bill"),
+    path("bills/<int:bill_id>/pdf", views.bill_pdf, name="bill_pdf"),
+    path("bills/<int:bill_id>/cancel-rebill", views.cancel_rebill, name="cancel_rebill"),
+    path("e-bills/", views.deliveries, name="deliveries"),
+]

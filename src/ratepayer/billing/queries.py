@@ -1,0 +1,76 @@
+"""Read side of billing for the console: the cycle calendar, runs, the review
+queue and bills, each in a handful of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q
+
+from ratepayer.customers.models import BillCycle
+from ratepayer.kernel.periods import BusinessCalendar
+
+from . import billrun
+from .models import Bill, BillRun, CycleSchedule
+
+
+@dataclass
+class CalendarCell:
+    cycle: BillCycle
+    read_date: date
+    bill_date: date
+    due_date: date
+    run: BillRun | None
+
+
+def cycle_calendar(year: int) -> list[tuple[BillCycle, list[CalendarCell]]]:
+    """For each cycle, its twelve scheduled periods of the year (stored
+    schedules where the utility set them, else the read day on a business
+    day with the policy's bill and due dates) and the run of each, if any."""
+    calendar = BusinessCalendar()
+    cycles = list(BillCycle.objects.order_by("code"))
+    stored = {(s.cycle_id, s.read_date.month): s for s in CycleSchedule.objects.filter(read_date__year=year)}
+    runs = {(r.cycle_id, r.period_end): r for r in BillRun.objects.filter(period_end__year=year)}
+    policies = {}
+    out = []
+    for cycle in cycles:
+        cells = []
+        for month in range(1, 13):
+            schedule = stored.get((cycle.pk, month))
+            if schedule is not None:
+                read, bill_date, due = schedule.read_date, schedule.bill_date, schedule.due_date
+            else:
+                read = billrun.read_date_for(cycle, year, month, calendar)
+                policy = policies.get(month)
+                if policy is None:
+                    try:
+                        policy = policies[month] = billrun.policy_on(read)
+                    except Exception:
+                        continue
+                bill_date, due = billrun.scheduled_dates(read, policy, calendar)
+            cells.append(CalendarCell(cycle, read, bill_date, due, runs.get((cycle.pk, read))))
+        out.append((cycle, cells))
+    return out
+
+
+def recent_runs(limit: int = 30):
+    return BillRun.objects.select_related("cycle").order_by("-created_at")[:limit]
+
+
+def held_bills(run_id: int | None = None):
+    qs = (Bill.objects.filter(status=Bill.Status.HELD).select_related("account__customer", "run__cycle")
+          .annotate(problem_segments=Count("segments", filter=~Q(segments__problem=""))).order_by("period_end", "pk"))
+    if run_id:
+        qs = qs.filter(run_id=run_id)
+    return qs
+
+
+def bill_detail(bill_id: int) -> Bill:
+    return Bill.objects.select_related("account__customer", "run__cycle", "corrects", "released_by",
+                                       "cancelled_by").get(pk=bill_id)
+
+
+def bills_for_account(number: str):
+    return (Bill.objects.filter(account__number=number).select_related("account__customer")
+            .order_by("-period_end", "-pk"))

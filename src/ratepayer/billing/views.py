@@ -1,0 +1,204 @@
+"""Billing console pages: cycle calendar, bill runs with live progress, the
+review queue, bills with their PDF, cancel/rebill, and e-bills sent. Views
+check input, call actions and queries, and render; the rules live in the
+actions (which refuse what a role may not do, whatever the page shows)."""
+
+from __future__ import annotations
+
+import functools
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from ratepayer.customers.models import BillCycle
+from ratepayer.staff import permissions
+from ratepayer.staff.errors import PermissionRefused
+from ratepayer.staff.models import ApprovalRequest
+
+from . import actions, documents, queries
+from .errors import BillingError
+from .models import Bill, BillDelivery, BillLine, BillRun
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def billing_view(view):
+    """Signed-in staff who may look up accounts; a refused action becomes a 403 page that says why."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            permissions.require(request.user, "account.view", "see bills")
+            return view(request, *args, **kwargs)
+        except PermissionRefused as exc:
+            return render(request, "console/403.html", {"message": str(exc)}, status=403)
+
+    return login_required(wrapper)
+
+
+@billing_view
+def calendar(request):
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    return render(request, "billing/calendar.html", {
+        "year": year, "rows": queries.cycle_calendar(year), "months": MONTHS, "runs": queries.recent_runs(12),
+        "can_run": permissions.has(request.user, "billing.run"), "cycles": BillCycle.objects.order_by("code"),
+        "held": Bill.objects.filter(status=Bill.Status.HELD).count()})
+
+
+@billing_view
+@require_POST
+def start_run(request):
+    code = request.POST.get("cycle", "")
+    try:
+        period_end = date.fromisoformat(request.POST.get("period_end", ""))
+    except ValueError:
+        messages.error(request, "Period end: enter the scheduled read date as YYYY-MM-DD. Nothing was started.")
+        return redirect("billing:calendar")
+    cycle = BillCycle.objects.filter(code=code).first()
+    if cycle is None:
+        messages.error(request, f"Cycle: there is no cycle {code!r}. Nothing was started.")
+        return redirect("billing:calendar")
+    try:
+        run = actions.start_bill_run(user=request.user, cycle=cycle, period_end=period_end)
+    except BillingError as exc:
+        messages.error(request, f"{exc} Nothing was started.")
+        return redirect("billing:calendar")
+    return redirect("billing:run", run.pk)
+
+
+@billing_view
+def runs(request):
+    return render(request, "billing/runs.html", {"runs": queries.recent_runs(100)})
+
+
+@billing_view
+def run_detail(request, run_id: int):
+    run = get_object_or_404(BillRun.objects.select_related("cycle", "started_by"), pk=run_id)
+    return render(request, "billing/run.html", {"run": run, "held": queries.held_bills(run.pk)[:50],
+                                                "can_run": permissions.has(request.user, "billing.run")})
+
+
+@billing_view
+def run_progress(request, run_id: int):
+    run = get_object_or_404(BillRun.objects.select_related("cycle"), pk=run_id)
+    response = render(request, "billing/_run_progress.html", {"run": run})
+    if run.status == BillRun.Status.FINISHED:
+        response["HX-Trigger"] = "run-finished"
+    return response
+
+
+@billing_view
+def print_file(request, run_id: int):
+    run = get_object_or_404(BillRun.objects.select_related("cycle"), pk=run_id)
+    response = HttpResponse(documents.print_file(run), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="print-{run.cycle.code}-{run.period_end}.txt"'
+    return response
+
+
+@billing_view
+@require_POST
+def render_documents(request, run_id: int):
+    run = get_object_or_404(BillRun, pk=run_id)
+    try:
+        actions.request_documents(user=request.user, run=run)
+    except BillingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Bill PDFs and e-bills are being prepared in the background.")
+    return redirect("billing:run", run.pk)
+
+
+@billing_view
+def review(request):
+    run_id = request.GET.get("run")
+    bills = queries.held_bills(int(run_id) if run_id and run_id.isdigit() else None)
+    page = Paginator(bills, 50).get_page(request.GET.get("page"))
+    return render(request, "billing/review.html", {"page": page, "run_id": run_id,
+                                                   "can_run": permissions.has(request.user, "billing.run")})
+
+
+@billing_view
+@require_POST
+def review_decide(request, bill_id: int):
+    bill = get_object_or_404(Bill, pk=bill_id)
+    decision, note = request.POST.get("decision"), request.POST.get("note", "")
+    try:
+        if decision == "release":
+            actions.release_bill(user=request.user, bill=bill, note=note)
+            messages.success(request, f"Bill {bill.pk} released and posted.")
+        elif decision == "correct":
+            new = actions.correct_held_bill(user=request.user, bill=bill, note=note)
+            messages.success(request, f"Bill {bill.pk} re-billed as bill {new.pk} ({new.get_status_display().lower()}).")
+        else:
+            messages.error(request, "Choose release or re-bill.")
+    except BillingError as exc:
+        messages.error(request, f"Bill {bill.pk}: {exc} Nothing was changed.")
+    return redirect(request.POST.get("next") or "billing:review")
+
+
+@billing_view
+def bills(request):
+    number = (request.GET.get("account") or "").strip()
+    found = queries.bills_for_account(number) if number else Bill.objects.none()
+    return render(request, "billing/bills.html", {"number": number, "bills": found[:60]})
+
+
+@billing_view
+def bill_detail(request, bill_id: int):
+    try:
+        bill = queries.bill_detail(bill_id)
+    except Bill.DoesNotExist:
+        raise Http404("no such bill") from None
+    segments = list(bill.segments.select_related("agreement__service_point__premise", "rate_version__schedule")
+                    .order_by("service", "pk"))
+    lines = {}
+    for line in BillLine.objects.filter(segment__bill=bill).order_by("segment", "sequence"):
+        lines.setdefault(line.segment_id, []).append(line)
+    for s in segments:
+        s.line_list = lines.get(s.pk, [])
+    pending = ApprovalRequest.objects.filter(kind=actions.CANCEL_REBILL_KIND, subject_id=bill.pk,
+                                             status=ApprovalRequest.Status.PENDING).first()
+    corrected_by = Bill.objects.filter(corrects=bill).first()
+    return render(request, "billing/bill.html", {
+        "bill": bill, "segments": segments, "pending": pending, "corrected_by": corrected_by,
+        "deliveries": bill.deliveries.all(), "can_run": permissions.has(request.user, "billing.run"),
+        "entry_key": bill.idempotency_key})
+
+
+@billing_view
+def bill_pdf(request, bill_id: int):
+    bill = get_object_or_404(Bill.objects.select_related("account"), pk=bill_id)
+    response = HttpResponse(documents.render_pdf(bill), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bill-{bill.account.number}-{bill.period_end}.pdf"'
+    return response
+
+
+@billing_view
+@require_POST
+def cancel_rebill(request, bill_id: int):
+    bill = get_object_or_404(Bill, pk=bill_id)
+    try:
+        result = actions.cancel_rebill(user=request.user, bill=bill, reason=request.POST.get("reason", ""))
+    except BillingError as exc:
+        messages.error(request, f"{exc} Nothing was changed.")
+        return redirect("billing:bill", bill.pk)
+    if isinstance(result, Bill):
+        messages.success(request, f"Bill {bill.pk} cancelled; corrected bill {result.pk} issued.")
+        return redirect("billing:bill", result.pk)
+    messages.info(request, f"The cancel/rebill is above your limit and waits for approval (request #{result.pk}).")
+    return redirect("billing:bill", bill.pk)
+
+
+@billing_view
+def deliveries(request):
+    page = Paginator(BillDelivery.objects.select_related("bill__account"), 50).get_page(request.GET.get("page"))
+    return render(request, "billing/deliveries.html", {"page": page})

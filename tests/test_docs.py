@@ -67,3 +67,13 @@ def test_glossary_defines_each_term_once_in_order():
     keys = [t.lower() for t in terms]
     assert len(keys) == len(set(keys)), "a glossary term is defined twice"
     assert keys == sorted(keys), "glossary terms are not in alphabetical order"
+
+
+def test_every_navigation_shortcut_is_in_the_user_guide():
+    from ratepayer.console.nav import ENTRIES
+
+    guide = (DOCS / "user-guide" / "find-an-account.md").read_text(encoding="utf-8")
+    shortcuts = {entry.shortcut for entry in ENTRIES if entry.shortcut}
+    assert {"h", "s", "a"} <= shortcuts
+    missing = sorted(k for k in shortcuts if f"<kbd>g</kbd> then <kbd>{k}</kbd>" not in guide)
+    assert not missing, f"docs/user-guide/find-an-account.md does not list the shortcuts g {missing}"

@@ -18,10 +18,7 @@ class PaymentsConfig(AppConfig):
             NavEntry("Cashier", "payments:cashier", "payment.take", order=30, shortcut="c"),
             NavEntry("Drawers & deposits", "payments:drawers", "payment.take", order=31),
             NavEntry("Payment files", "payments:files", "payment.manage", order=32),
-            NavEntry("Suspense", "payments:suspense", "payment.manage", order=33),
-            NavEntry("Returned payments", "payments:returns", "payment.manage", order=34),
             NavEntry("Bank reconciliation", "payments:reconciliation", "payment.manage", order=35),
-            NavEntry("Autopay", "payments:autopay", "payment.manage", order=36),
             NavEntry("Refunds", "payments:refunds", "payment.manage", order=37),
             NavEntry("Cash reports", "payments:reports", "payment.take", order=38),
         ])

@@ -41,11 +41,17 @@ from .models import (
 ZERO = Decimal("0.00")
 
 
+BACK_OFFICE_PAGES = [("payments:files", "Files"), ("payments:suspense", "Suspense"),
+                     ("payments:returns", "Returned payments"), ("payments:reconciliation", "Bank reconciliation"),
+                     ("payments:autopay", "Autopay"), ("payments:refunds", "Refunds"), ("payments:reports", "Reports")]
+
+
 def payments_view(view):
     """Signed-in staff only; a refused action is a 403 page that says why."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
+        request.payments_pages = BACK_OFFICE_PAGES
         try:
             return view(request, *args, **kwargs)
         except PermissionRefused as exc:

@@ -219,3 +219,11 @@ def test_calculator_reads_green_button(signed_in, examples):
     result = response.context["result"]
     assert result["quote"].intervals > 0 and result["quote"].total > 0
     assert "usage.xml" in result["source"]
+
+
+def test_a_stored_version_that_does_not_validate_is_flagged(signed_in, utility):
+    # tests.factories gives E-7 an approved placeholder document that cannot bill
+    client = signed_in("specialist")
+    assert "does not validate — cannot bill" in client.get("/rates/").content.decode()
+    page = client.get("/rates/E-7/").content.decode()
+    assert "does not validate" in page and "versions: Field required" in page

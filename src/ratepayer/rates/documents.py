@@ -161,6 +161,16 @@ def tariff_from_yaml(text: str) -> Tariff:
         raise DocumentError(f"{where}{exc}", field=path, line=line) from exc
 
 
+def problem(document: Any) -> str:
+    """Why a stored document cannot bill ("" when it validates). Versions
+    written outside the actions (fixtures, old imports) are shown with this."""
+    try:
+        parse_tariff(document)
+    except TariffError as exc:
+        return str(exc)
+    return ""
+
+
 # --- one version ----------------------------------------------------------------
 
 def rates_on(document: Any, on_date: date) -> Tariff:

@@ -13,20 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 
 from ratepayer.staff.models import ApprovalRequest
 
 from .models import RateSchedule, RateVersion
 
 APPROVED = RateVersion.Status.APPROVED
-
-
-def _latest_approved_on(on_date: date) -> Subquery:
-    return Subquery(
-        RateVersion.objects.filter(schedule=OuterRef("schedule_id"), status=APPROVED, effective_from__lte=on_date)
-        .order_by("-effective_from").values("pk")[:1]
-    )
 
 
 def version_in_force(schedule: RateSchedule | int, on_date: date) -> RateVersion | None:
@@ -43,8 +37,11 @@ def versions_in_force(schedule_ids: Iterable[int], on_or_before: date) -> dict[i
     ids = sorted(set(schedule_ids))
     if not ids:
         return {}
-    rows = RateVersion.objects.filter(schedule_id__in=ids, status=APPROVED, pk=_latest_approved_on(on_or_before))
-    return {v.schedule_id: v for v in rows}
+    newest_first = (RateVersion.objects.filter(schedule_id__in=ids, status=APPROVED, effective_from__lte=on_or_before)
+                    .annotate(rank=Window(RowNumber(), partition_by=[F("schedule_id")],
+                                          order_by=F("effective_from").desc()))
+                    .filter(rank=1))
+    return {v.schedule_id: v for v in newest_first}
 
 
 def versions_between(schedule: RateSchedule | int, start: date, end: date) -> list[RateVersion]:
@@ -63,11 +60,16 @@ def versions_spanning(schedule_ids: Iterable[int], start: date, end: date) -> di
     ids = sorted(set(schedule_ids))
     if not ids:
         return {}
-    rows = (RateVersion.objects.filter(schedule_id__in=ids, status=APPROVED)
-            .filter(Q(pk=_latest_approved_on(start)) | Q(effective_from__gt=start, effective_from__lte=end))
-            .order_by("schedule_id", "effective_from"))
+    # rank 1 is the newest version on or before the end; it and every older
+    # one down to the one in force on the start apply.
+    ranked = (RateVersion.objects.filter(schedule_id__in=ids, status=APPROVED, effective_from__lte=end)
+              .annotate(on_or_before_start=Window(
+                  Count("pk", filter=Q(effective_from__lte=start)), partition_by=[F("schedule_id")],
+                  order_by=F("effective_from").desc()))
+              .filter(on_or_before_start__lte=1)
+              .order_by("schedule_id", "effective_from"))
     out: dict[int, list[RateVersion]] = defaultdict(list)
-    for version in rows:
+    for version in ranked:
         out[version.schedule_id].append(version)
     return dict(out)
 

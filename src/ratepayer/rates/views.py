@@ -87,8 +87,11 @@ def schedules(request):
                 messages.success(request, f"Schedule {schedule.code} created. Now draft its first version.")
                 return redirect("rates:version_new", code=schedule.code)
         status = 400
+    rows = queries.schedule_list(today)
+    for row in rows:
+        row.problem = documents.problem(row.in_force.document) if row.in_force else ""
     return render(request, "rates/schedules.html", {
-        "rows": queries.schedule_list(today), "today": today, "form": form,
+        "rows": rows, "today": today, "form": form,
         "can_manage": permissions.has(request.user, "rates.manage"),
     }, status=status)
 
@@ -141,6 +144,7 @@ def schedule(request, code):
     decisions = queries.last_decisions(ids)
     for v in versions:
         v.badge, v.badge_class = _badge(v, in_force.pk if in_force else None, today)
+        v.problem = documents.problem(v.document)
         v.request = open_requests.get(v.pk)
         v.decision = decisions.get(v.pk)
         v.can_decide = (v.request is not None and permissions.has(request.user, "rates.approve")

@@ -59,7 +59,7 @@ class CustomerOut(Schema):
     last_name: str
     language: str
     tax_id: str = Field(description="masked (last four digits) unless your role may see PII")
-    date_of_birth: str = Field(description="masked unless your role may see PII")
+    date_of_birth: str = Field(description="YYYY-MM-DD; fully masked unless your role may see PII")
     pii_masked: bool
     contacts: list[ContactOut]
     accounts: list[str] = Field(description="numbers of the customer's accounts")
@@ -182,6 +182,11 @@ def _viewed_account(request, number: str, *related: str) -> Account:
     return account
 
 
+def _masked_date(value: str) -> str:
+    # As the console shows it: no digit of a birth date is given away.
+    return "••••-••-••" if value else ""
+
+
 def _customer_out(user, customer: Customer, account_numbers: list[str]) -> CustomerOut:
     contacts = [ContactOut(name=c.name, role=c.role, phone=c.phone, email=c.email, is_primary=c.is_primary,
                            prefers=c.prefers) for c in Contact.objects.filter(customer=customer)]
@@ -189,7 +194,7 @@ def _customer_out(user, customer: Customer, account_numbers: list[str]) -> Custo
         revealed = customer_actions.reveal_pii(user=user, customer=customer)
         tax_id, date_of_birth, masked = revealed["tax_id"], revealed["date_of_birth"], False
     else:
-        tax_id, date_of_birth, masked = mask(customer.tax_id), mask(customer.date_of_birth), True
+        tax_id, date_of_birth, masked = mask(customer.tax_id), _masked_date(customer.date_of_birth), True
     return CustomerOut(
         id=customer.pk, kind=customer.kind, name=customer.name, first_name=customer.first_name,
         last_name=customer.last_name, language=customer.language, tax_id=tax_id or "",

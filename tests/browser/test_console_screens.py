@@ -291,3 +291,40 @@ def test_supervisor_schedules_a_limit_and_reads_the_audit_trail(page, live_serve
     assert "approval_limit.set" in page.locator("#audit-events").inner_text()
     assert_fits_width(page)
     screenshot(page, "audit")
+
+
+def test_move_and_stop_service(page, live_server, browser_data):
+    from ratepayer.customers import actions
+    from ratepayer.customers.models import ServiceAgreement
+
+    utility, users = browser_data.utility, browser_data.users
+    new_home = actions.create_premise(user=users["specialist"], line1="88 Cedar Ave", city="Everett", zip="98203",
+                                      services=["electric", "water"])
+    number = utility.account.number
+    login(page, live_server, "assistant")
+    page.goto(f"{live_server.url}/accounts/{number}/")
+    page.click("text=Start / stop / move")
+    page.fill("#premise-q", "88 cedar")
+    page.click("#start .premise-search button")
+    page.check(f"input[name=to_premise][value='{new_home.pk}']")
+    page.fill("#transfer input[name=move_date]", "2025-03-01")
+    assert_fits_width(page)
+    screenshot(page, "service")
+    page.click("#transfer button[type=submit]")
+    page.locator(".msg-success", has_text="Service moved to 88 Cedar Ave, Everett from 2025-03-01").wait_for()
+    assert "88 Cedar Ave, Everett" in page.locator("#h-services + .premise").inner_text()
+    assert "2 ended services" in page.inner_text("main")
+
+    page.click("text=Start / stop / move")
+    water = ServiceAgreement.objects.get(account=utility.account, status="active", service="water")
+    page.select_option("#stop select[name=agreement]", str(water.pk))
+    page.fill("#stop input[name=end_date]", "2025-02-01")  # before the start: refused, said where
+    page.click("#stop button[type=submit]")
+    assert "cannot end before" in page.locator("#stop .form-errors").inner_text()
+    water.refresh_from_db()
+    assert water.status == "active"
+    page.fill("#stop input[name=end_date]", "2025-06-30")
+    page.click("#stop button[type=submit]")
+    page.locator(".msg-success", has_text="Water service ends 2025-06-30").wait_for()
+    water.refresh_from_db()
+    assert water.status == "ended" and str(water.end_date) == "2025-06-30"

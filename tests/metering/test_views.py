@@ -111,3 +111,25 @@ def test_nav_shows_reads_to_specialists_only(client, utility):
     assert 'href="/reads/exceptions/"' in client_for(client, "specialist").get("/").content.decode()
     client.logout()
     assert 'href="/reads/exceptions/"' not in client_for(client, "assistant").get("/").content.decode()
+
+
+def test_meter_change_from_the_meter_page(client, meter_with_history, utility):
+    from ratepayer.customers.models import Meter, MeterInstallation
+
+    Meter.objects.create(serial_number="E2000555", service="electric")
+    last = RegisterRead.objects.filter(meter=meter_with_history).latest("read_date")
+    c = client_for(client, "specialist")
+    assert 'id="change-form"' in c.get("/reads/meter/E1000123/").content.decode()
+    unknown = c.post("/reads/meter/E1000123/change/", {"new_meter": "NOPE", "change_date": "2025-01-20",
+                                                       "out_read": str(last.value + 450), "in_read": "100"})
+    assert unknown.status_code == 400 and "No meter with serial number" in unknown.content.decode()
+    done = c.post("/reads/meter/E1000123/change/", {"new_meter": "E2000555", "change_date": "2025-01-20",
+                                                    "out_read": str(last.value + 450), "in_read": "100"}, follow=True)
+    assert "replaced by E2000555" in done.content.decode()
+    assert MeterInstallation.objects.get(meter__serial_number="E2000555", removed_on__isnull=True)
+    kinds = set(RegisterRead.objects.filter(read_date=date(2025, 1, 20)).values_list("read_type", "consumption"))
+    assert kinds == {("meter_out", 450), ("meter_in", 0)}
+    client.logout()
+    refused = client_for(client, "assistant").post("/reads/meter/E2000555/change/", {
+        "new_meter": "E1000123", "change_date": "2025-01-21", "out_read": "101", "in_read": "0"})
+    assert refused.status_code == 403

@@ -35,6 +35,20 @@ class ReadEntryForm(forms.Form):
         return day
 
 
+class MeterChangeForm(forms.Form):
+    new_meter = forms.CharField(label="New meter serial number", max_length=32)
+    change_date = forms.DateField(label="Change date", widget=forms.DateInput(attrs={"type": "date"}))
+    out_read = forms.DecimalField(label="Old meter out read", max_digits=14, decimal_places=4, min_value=0)
+    in_read = forms.DecimalField(label="New meter in read", max_digits=14, decimal_places=4, min_value=0)
+    note = forms.CharField(label="Note", required=False, max_length=200)
+
+    def clean_change_date(self):
+        day = self.cleaned_data["change_date"]
+        if day > timezone.localdate():
+            raise forms.ValidationError("A meter change cannot be dated in the future.")
+        return day
+
+
 class RouteFileForm(forms.Form):
     file = forms.FileField(label="Route file", help_text="CSV in the default layout, or the layout your mapping "
                                                          "describes")

@@ -22,7 +22,7 @@ from ratepayer.staff.errors import PermissionRefused
 
 from . import actions, queries
 from .errors import AlreadyImported, ImportRejected, MeteringError
-from .forms import DecisionForm, ReadEntryForm, RouteFileForm
+from .forms import DecisionForm, MeterChangeForm, ReadEntryForm, RouteFileForm
 from .models import ReadException, ReadImportFile, RegisterRead
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -134,6 +134,10 @@ def meter(request, serial: str):
                     messages.warning(request, f"Read stored but held in the read exceptions queue: "
                                               f"{read.exception.message}")
                 return redirect("metering:meter", serial=meter_obj.serial_number)
+    return _meter_page(request, meter_obj, form=form, error=error, can_manage=can_manage)
+
+
+def _meter_page(request, meter_obj, *, form=None, error="", change_form=None, change_error="", can_manage=False):
     reads = queries.read_history(meter_obj, limit=60)
     installation = (MeterInstallation.objects.select_related("service_point__premise")
                     .filter(meter=meter_obj).order_by("-installed_on").first())
@@ -143,8 +147,41 @@ def meter(request, serial: str):
                      .filter(service_point=installation.service_point).order_by("-start_date").first())
     return render(request, "metering/meter.html", {
         "meter": meter_obj, "reads": reads, "chart": _chart(reads), "installation": installation,
-        "agreement": agreement, "form": form, "error": error, "can_manage": can_manage,
+        "agreement": agreement, "form": form or ReadEntryForm(has_demand=meter_obj.has_demand_register),
+        "error": error, "can_manage": can_manage,
+        "change_form": change_form or MeterChangeForm(), "change_error": change_error,
+        "can_change": can_manage and installation is not None and installation.removed_on is None,
     }, status=400 if request.method == "POST" else 200)
+
+
+@staff_view
+@require_POST
+def change_meter(request, serial: str):
+    """Exchange this meter: the old meter's out read and the new meter's in read, same day."""
+    permissions.require(request.user, "reads.manage", "record meter changes")
+    old = get_object_or_404(Meter, serial_number=serial)
+    form = MeterChangeForm(request.POST)
+    error = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        new = Meter.objects.filter(serial_number=data["new_meter"].strip()).first()
+        installation = MeterInstallation.objects.filter(meter=old, removed_on__isnull=True).first()
+        if new is None:
+            form.add_error("new_meter", f"No meter with serial number {data['new_meter']!r}.")
+        elif installation is None:
+            error = f"Meter {old} is not installed anywhere."
+        else:
+            try:
+                actions.change_meter(user=request.user, service_point=installation.service_point, new_meter=new,
+                                     change_date=data["change_date"], out_read=data["out_read"],
+                                     in_read=data["in_read"], note=data["note"])
+            except MeteringError as exc:
+                error = str(exc)
+            else:
+                messages.success(request, f"Meter {old} (out {data['out_read'].normalize():f}) replaced by {new} "
+                                          f"(in {data['in_read'].normalize():f}) on {data['change_date']:%Y-%m-%d}.")
+                return redirect("metering:meter", serial=new.serial_number)
+    return _meter_page(request, old, change_form=form, change_error=error, can_manage=True)
 
 
 # --------------------------------------------------------------------------- route file import

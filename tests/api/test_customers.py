@@ -70,6 +70,15 @@ def test_account_for_a_senior_shows_pii_and_audits_the_reveal(api, utility, user
     assert reveal.user_id == users["senior"].pk and reveal.channel == "api"
 
 
+def test_nothing_to_reveal_records_no_pii_view(api, utility, tokens):
+    from ratepayer.customers.models import Customer
+
+    Customer.objects.filter(pk=utility.customer.pk).update(tax_id="", date_of_birth="")
+    customer = api.get(f"/api/v1/accounts/{utility.account.number}", token=tokens["senior"]).json()["customer"]
+    assert (customer["tax_id"], customer["date_of_birth"]) == ("", "")
+    assert not AuditEvent.objects.filter(action="customer.pii_viewed").exists()
+
+
 @pytest.mark.parametrize("role", ["auditor", "kam", "specialist", "supervisor"])
 def test_every_role_with_account_view_reads(api, utility, users, tokens, role):
     number = utility.account.number

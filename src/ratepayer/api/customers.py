@@ -190,7 +190,7 @@ def _masked_date(value: str) -> str:
 def _customer_out(user, customer: Customer, account_numbers: list[str]) -> CustomerOut:
     contacts = [ContactOut(name=c.name, role=c.role, phone=c.phone, email=c.email, is_primary=c.is_primary,
                            prefers=c.prefers) for c in Contact.objects.filter(customer=customer)]
-    if permissions.has(user, "account.view_pii"):
+    if permissions.has(user, "account.view_pii") and (customer.tax_id or customer.date_of_birth):
         revealed = customer_actions.reveal_pii(user=user, customer=customer)
         tax_id, date_of_birth, masked = revealed["tax_id"], revealed["date_of_birth"], False
     else:

@@ -227,3 +227,19 @@ def test_a_stored_version_that_does_not_validate_is_flagged(signed_in, utility):
     assert "does not validate — cannot bill" in client.get("/rates/").content.decode()
     page = client.get("/rates/E-7/").content.decode()
     assert "does not validate" in page and "versions: Field required" in page
+
+
+def test_calculator_demand_and_connected_load_on_schedule_24(signed_in, examples):
+    client = signed_in("senior")
+    fields = {"schedule": examples["E-24"].pk, "on_date": "2025-06-01", "quantity": "40000", "days": "30"}
+    missing = calculate(client, **fields, demand_kw="150")
+    assert "needs the connected load" in missing.context["form"].errors["connected_load_kw"][0]
+    response = calculate(client, **fields, demand_kw="150", connected_load_kw="200")
+    assert response.status_code == 200
+    lines = [(line.description, str(line.quantity.normalize()), str(line.amount))
+             for line in response.context["result"]["quote"].bills[0].lines]
+    # customer charge 30 x $0.37 = $11.10; demand: the first 100 kW free, 50 kW x $8.47 = $423.50;
+    # energy 30,000 kWh x $0.0904 = $2,712.00 and 10,000 kWh x $0.0698 = $698.00; the minimum
+    # (30 x $0.54 + 190 kW x $0.02425 x 30 = $154.43) is lower, so no minimum line. Total $3,844.60.
+    assert [amount for _, _, amount in lines if amount != "0.00"] == ["11.10", "423.50", "2712.00", "698.00"]
+    assert str(response.context["result"]["quote"].total) == "3844.60"

@@ -235,10 +235,12 @@ def register_approval_handlers() -> None:
 # example file -> (schedule code, schedule name); codes match the demo utility's.
 EXAMPLE_SCHEDULES: dict[str, tuple[str, str]] = {
     "snopud_schedule_7.yaml": ("E-7", "Residential (Schedule 7)"),
+    "snopud_schedule_20.yaml": ("E-20", "General service, medium loads (Schedule 20)"),
     "snopud_schedule_24.yaml": ("E-24", "Time of use, large loads (Schedule 24)"),
     "seattle_city_light_residential_2024.yaml": ("E-SCL-RES", "Seattle City Light residential (RSC)"),
     "clark_public_utilities_residential_2024.yaml": ("E-CPU-RES", "Clark Public Utilities residential"),
     "clinton_water_district.yaml": ("W-RES", "Residential water, tiered"),
+    "general_service_water.yaml": ("W-GEN", "General service water, meter-size base"),
     "lake_stevens_sewer.yaml": ("S-RES", "Residential sewer, per dwelling unit"),
     "example_winter_average_sewer.yaml": ("S-WAV", "Residential sewer, winter average"),
     "union_gap_sewer.yaml": ("S-GEN", "General service sewer, ready-to-serve by meter size"),
@@ -267,10 +269,12 @@ def load_example_schedules(*, approved_by=None) -> ExamplesLoaded:
     result = ExamplesLoaded()
     paths = {p.name: p for p in example_paths()}
     with transaction.atomic():
-        for filename, (code, name) in EXAMPLE_SCHEDULES.items():
-            if filename not in paths:
-                continue
-            tariff = load_tariff(paths[filename])
+        for filename, path in paths.items():
+            tariff = load_tariff(path)
+            if tariff.service not in dict(SERVICES):
+                continue  # e.g. a gas tariff: no such service here
+            # an example added later without a code here gets one from its id
+            code, name = EXAMPLE_SCHEDULES.get(filename, (tariff.id.upper()[:32], tariff.name[:120]))
             schedule = RateSchedule.objects.filter(code=code).first()
             if schedule is None:
                 schedule = RateSchedule.objects.create(

@@ -66,7 +66,7 @@ def quote_register(document: Any, on_date: date, *, quantity: Decimal, days: int
     if quantity < 0:
         raise CalculatorError("Usage: enter the usage as a positive number (or 0).")
     if demand_kw is not None and demand_kw < 0:
-        raise CalculatorError("Demand: enter the demand in kW as a positive number.")
+        raise CalculatorError("Demand (kW): enter the demand in kW as a positive number.")
     tariff = _tariff(document, on_date)
     unit = usage_unit(document)
     period = Period(on_date, on_date + timedelta(days=days - 1))
@@ -141,8 +141,10 @@ def _explain(exc: rating.RatingError) -> str:
         return f"Size class: {text}"
     if "meter_size" in text:
         return f"Meter size: {text}"
+    if "connected load" in text.lower():
+        return f"Connected load (kW): {text}"
     if "winter" in text.lower():
         return f"Winter average: {text}"
     if "demand" in text.lower():
-        return f"Demand: {text}"
+        return f"Demand (kW): {text}"
     return text

@@ -59,6 +59,9 @@ class CalculatorForm(forms.Form):
                                  help_text="e.g. small, medium, large (Snohomish PUD Schedule 7)")
     dwelling_units = forms.IntegerField(required=False, min_value=1, max_value=10000, initial=1,
                                         label="Dwelling units")
+    connected_load_kw = forms.DecimalField(required=False, max_digits=12, decimal_places=4, min_value=0,
+                                           label="Connected load (kW)",
+                                           help_text="For connected-load minimums (Snohomish PUD Schedule 24).")
     winter_average = forms.DecimalField(required=False, max_digits=12, decimal_places=4, min_value=0,
                                         label="Winter average per day", help_text="For winter-average sewer.")
 

@@ -337,7 +337,8 @@ def _calculate(data: dict) -> dict:
                               f"{data['on_date']}.")
     service = rating.ServiceInfo(
         meter_size=data["meter_size"].strip() or None, size_class=data["size_class"].strip() or None,
-        dwelling_units=data["dwelling_units"] or 1, winter_average_daily=data["winter_average"])
+        dwelling_units=data["dwelling_units"] or 1, connected_load_kw=data["connected_load_kw"],
+        winter_average_daily=data["winter_average"])
     upload = data.get("intervals")
     if upload:
         tz = (version.document or {}).get("timezone") or settings.TIME_ZONE

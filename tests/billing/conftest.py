@@ -33,7 +33,7 @@ def build_town(user, *, accounts: int = 3, start: date = date(2025, 1, 2), cycle
                services=("electric", "water", "sewer"), language: str = "en") -> Town:
     cycle, _ = BillCycle.objects.get_or_create(code=cycle_code, defaults={"name": f"Cycle {cycle_code}", "read_day": 14})
     rates = install_sample_rates()
-    schedule_for = {"electric": rates["E-RES"], "water": rates["W-RES"], "sewer": rates["S-RES"]}
+    schedule_for = {"electric": rates["RES-E"], "water": rates["RES-W"], "sewer": rates["RES-S"]}
     town = Town(cycle)
     base = Meter.objects.count()
     for i in range(accounts):

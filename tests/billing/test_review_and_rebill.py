@@ -86,7 +86,7 @@ def town_user():
 
 
 def test_missing_rate_is_held(town, fake_usage):
-    RateVersion.objects.filter(schedule__code="W-RES").update(status="draft")
+    RateVersion.objects.filter(schedule__code="RES-W").update(status="draft")
     run_cycle(town.cycle, date(2025, 2, 14))
     assert Bill.objects.filter(status="held").count() == 3
     assert all("missing_rate" in reasons(b) for b in Bill.objects.all())

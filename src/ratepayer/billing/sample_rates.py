@@ -55,7 +55,7 @@ SEWER = {
     ],
 }
 
-SAMPLES = {"E-RES": ("electric", ELECTRIC), "W-RES": ("water", WATER), "S-RES": ("sewer", SEWER)}
+SAMPLES = {"RES-E": ("electric", ELECTRIC), "RES-W": ("water", WATER), "RES-S": ("sewer", SEWER)}
 
 
 def install_sample_rates(effective_from: date = date(2024, 1, 1)) -> dict:

@@ -92,7 +92,7 @@ def build(*, accounts: int, cycle_code: str = "S1", start: date = date(2025, 1, 
             installs.append(MeterInstallation(meter=by_serial[serial], service_point_id=point_id,
                                               installed_on=start - timedelta(days=365), install_read=0))
         MeterInstallation.objects.bulk_create(installs, batch_size=batch)
-        schedule = {"electric": rates["E-RES"], "water": rates["W-RES"], "sewer": rates["S-RES"]}
+        schedule = {"electric": rates["RES-E"], "water": rates["RES-W"], "sewer": rates["RES-S"]}
         agreements = ServiceAgreement.objects.bulk_create(
             [ServiceAgreement(account=a, service_point=pt, service=s, rate_schedule=schedule[s],
                               customer_class="residential", bill_cycle=cycle, start_date=start)

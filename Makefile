@@ -1,7 +1,7 @@
 # ratepayer — the two set-up commands are `make demo` and `make test`.
 SHELL := /bin/bash
 PYTHON ?= python3
-UV := $(PYTHON) -m uv
+UV := PYTHON=$(PYTHON) bash scripts/uv.sh
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_ACCOUNTS ?= 3000
@@ -10,15 +10,15 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 .PHONY: demo test env test-env serve lint bench system-test-deps clean
 
 $(BIN)/ratepayer: pyproject.toml uv.lock
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --no-default-groups
 	@touch $@
 
 env: $(BIN)/ratepayer
 
+# `demo --reset` recreates and migrates var/ratepayer.sqlite3 itself
 demo: env
 	@mkdir -p var
-	RATEPAYER_DEBUG=1 $(BIN)/ratepayer migrate --no-input -v 0
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; } || echo "bill PDFs need the Debian packages libpango-1.0-0 and libpangoft2-1.0-0" >&2
 	RATEPAYER_DEBUG=1 $(BIN)/ratepayer demo --reset --accounts $(DEMO_ACCOUNTS)
 	RATEPAYER_DEBUG=1 $(BIN)/ratepayer serve --addrport 127.0.0.1:8000
 
@@ -26,7 +26,6 @@ serve: env
 	RATEPAYER_DEBUG=1 $(BIN)/ratepayer serve --addrport 127.0.0.1:8000
 
 test-env:
-	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet --disable-pip-version-check uv
 	$(UV) sync --frozen --group test
 	@bash scripts/install-system-test-deps.sh
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -70,6 +71,8 @@ from .models import (
 from .rating_batch import ScheduleTariff, combine_versions, rate_registers
 
 ZERO = Decimal("0.00")
+# Seconds spent per stage in this process (bench/billrun.py reports where the time goes).
+STAGE_SECONDS: dict[str, float] = defaultdict(float)
 DEFAULT_CHUNK_ACCOUNTS = 2000
 DEFAULT_CLAIM_TIMEOUT = timedelta(minutes=5)
 METERED_UNITS = {"kWh", "CCF", "kgal"}
@@ -291,6 +294,7 @@ def due_agreements(account_ids: Sequence[int], cycle_id: int | None, period_end:
 
 def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -> list[BillDraft]:
     """Usage, rating and hold checks for the given agreements (a fixed number of queries)."""
+    started = time.perf_counter()
     ids = [a["pk"] for a in agreements]
     last = {row["agreement_id"]: row for row in BillSegment.objects.filter(agreement_id__in=ids, cancelled=False)
             .values("agreement_id").annotate(last_end=Max("period_end"), last_read=Max("read_date"))}
@@ -325,7 +329,11 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
             end = min(period_end, a["end_date"]) if a["end_date"] else period_end
             draft.period = Period(first_day, end)
             draft.read_date = end
+    STAGE_SECONDS["load"] += time.perf_counter() - started
+    started = time.perf_counter()
     usage = context.usage_for_billing(requests) if requests else {}
+    STAGE_SECONDS["usage (metering)"] += time.perf_counter() - started
+    started = time.perf_counter()
     for request in requests:
         draft = drafts[request.agreement_id]
         result = usage.get(request.agreement_id)
@@ -337,7 +345,11 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
         draft.period = Period(result.period_start, result.period_end)
         draft.read_date = result.period_end
     rate_drafts(list(drafts.values()), context)
-    return assemble(drafts.values(), agreements, period_end, context)
+    STAGE_SECONDS["rating"] += time.perf_counter() - started
+    started = time.perf_counter()
+    bills = assemble(drafts.values(), agreements, period_end, context)
+    STAGE_SECONDS["load"] += time.perf_counter() - started
+    return bills
 
 
 def meters_for(service_point_ids: Sequence[int], period_end: date) -> dict[int, dict]:
@@ -451,6 +463,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
     """Insert bills, segments and lines in bulk and post the issued ones."""
     if not drafts:
         return []
+    started = time.perf_counter()
     balances = dict(ARBalance.objects.filter(account_id__in=[d.account_id for d in drafts]).values("account_id")
                     .annotate(total=Sum("balance")).values_list("account_id", "total"))
     now = timezone.now()
@@ -504,7 +517,10 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             if spec is not None:
                 entries.append(spec)
     BillLine.objects.bulk_create(lines, batch_size=5000)
+    STAGE_SECONDS["write bills"] += time.perf_counter() - started
+    started = time.perf_counter()
     post_entries(entries, created_by=created_by)
+    STAGE_SECONDS["post (ledger)"] += time.perf_counter() - started
     return bills
 
 
@@ -529,6 +545,7 @@ def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | Non
 
 def bill_chunk(run: BillRun, chunk: BillRunChunk, *, worker: str, context: RunContext) -> tuple[int, int]:
     """Bill one claimed chunk in one transaction. Returns (issued, held)."""
+    started = time.perf_counter()
     with transaction.atomic():
         agreements = due_agreements(chunk.account_ids, run.cycle_id, run.period_end)
         drafts = draft_bills(agreements, run.period_end, context)
@@ -545,6 +562,7 @@ def bill_chunk(run: BillRun, chunk: BillRunChunk, *, worker: str, context: RunCo
             chunks_done=F("chunks_done") + 1, bills_issued=F("bills_issued") + len(issued),
             bills_held=F("bills_held") + held,
             amount_issued=F("amount_issued") + sum((b.current_charges for b in issued), ZERO))
+    STAGE_SECONDS["chunk total"] += time.perf_counter() - started
     return len(issued), held
 
 

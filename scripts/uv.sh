@@ -4,7 +4,7 @@
 # A fresh Debian has python3 but no uv, and its pip refuses to install into the
 # system Python (PEP 668). So uv goes into a private virtual environment,
 # .uv-bootstrap/ in the project; if Debian's python3-venv (ensurepip) is
-# missing too, pip itself is fetched with get-pip.py first.
+# missing too, it is installed from Debian's packages first (as root).
 set -euo pipefail
 PYTHON=${PYTHON:-python3}
 if command -v uv >/dev/null 2>&1; then exec uv "$@"; fi
@@ -15,10 +15,13 @@ if [ ! -x "$tools/bin/uv" ]; then
     rm -rf "$tools"
     if ! "$PYTHON" -m venv "$tools" >/dev/null 2>&1; then
         rm -rf "$tools"
-        "$PYTHON" -m venv --without-pip "$tools"
-        "$tools/bin/python" -c "import sys, urllib.request; urllib.request.urlretrieve(sys.argv[1], sys.argv[2])" \
-            https://bootstrap.pypa.io/get-pip.py "$tools/get-pip.py"
-        "$tools/bin/python" "$tools/get-pip.py" --quiet --disable-pip-version-check
+        if [ "$(id -u)" != 0 ]; then
+            echo "python3 cannot create a virtual environment: install Debian's python3-venv" >&2
+            exit 1
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv python3-pip >/dev/null
+        "$PYTHON" -m venv "$tools"
     fi
     "$tools/bin/python" -m pip install --quiet --disable-pip-version-check uv
 fi

@@ -139,6 +139,10 @@ def test_reject_is_final_and_withdraw_returns_to_draft(users, supervisor2, examp
     source = queries.version_in_force(examples["E-7"], date(2026, 6, 1))
     first = actions.copy_version(user=users["supervisor"], source=source, effective_from=NEW_RATES)
     actions.submit_for_approval(user=users["supervisor"], version=first)
+    before = snapshot()
+    with pytest.raises(PermissionRefused, match="reject rate schedule versions"):
+        actions.reject_version(user=users["senior"], version=first, note="not mine to decide")
+    assert snapshot() == before
     with pytest.raises(ApprovalError, match="Say why"):
         actions.reject_version(user=supervisor2, version=first, note=" ")
     actions.reject_version(user=supervisor2, version=first, note="wait for the rate study")

@@ -217,8 +217,10 @@ def _on_approved(request: ApprovalRequest, approver) -> None:
 
 
 def _on_rejected(request: ApprovalRequest, decider) -> None:
-    version = RateVersion.objects.select_for_update().select_related("schedule").get(pk=request.payload["version_id"])
     withdrawn = request.status == ApprovalRequest.Status.CANCELLED
+    if not withdrawn:  # deciding about rates, either way, is for those who may approve them
+        permissions.require(decider, "rates.approve", "reject rate schedule versions")
+    version = RateVersion.objects.select_for_update().select_related("schedule").get(pk=request.payload["version_id"])
     _transition(version, RateVersion.Status.DRAFT if withdrawn else RateVersion.Status.REJECTED)
     what = "withdrawn, back to draft" if withdrawn else f"rejected: {request.decision_note}"
     audit.record(f"rates.version_{'withdrawn' if withdrawn else 'rejected'}", user_id=decider.pk, obj=version,

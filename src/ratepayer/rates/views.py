@@ -203,6 +203,9 @@ def _save_version(request, schedule: RateSchedule, form: VersionForm, *, draft: 
                                   "approval by another supervisor. It bills nobody until then.")
     else:
         messages.success(request, f"Draft #{version.pk} saved. Submit it for approval when it is ready.")
+    if version.effective_from < timezone.localdate():
+        messages.warning(request, f"{version.effective_from} is in the past. Once approved, bills issued for periods "
+                                  "after that date are not re-rated by themselves: cancel and re-bill them.")
     return redirect(f"{schedule_url(schedule)}?right={version.pk}")
 
 

@@ -244,3 +244,20 @@ def test_calculator_demand_and_connected_load_on_schedule_24(signed_in, examples
     # (30 x $0.54 + 190 kW x $0.02425 x 30 = $154.43) is lower, so no minimum line. Total $3,844.60.
     assert [amount for _, _, amount in lines if amount != "0.00"] == ["11.10", "423.50", "2712.00", "698.00"]
     assert str(response.context["result"]["quote"].total) == "3844.60"
+
+
+def test_copying_a_version_that_holds_several_sets_of_rates_starts_from_the_newest(signed_in, db):
+    """Versions loaded whole (several effective dates in one document, as the
+    billing samples and older imports do) copy as their newest rates only, so
+    the copy can be saved as it is."""
+    from ratepayer import rating
+
+    schedule = RateSchedule.objects.create(code="E-OLD", name="Imported whole", service="electric")
+    whole = documents.stored_document(rating.load_tariff("snopud_schedule_7.yaml"))
+    RateVersion.objects.create(schedule=schedule, effective_from=date(2017, 10, 1), document=whole, status="approved")
+    client = signed_in("supervisor")
+    text = client.get("/rates/E-OLD/versions/new/").context["form"].initial["document"]
+    assert text.count("effective:") == 1 and "rate: 0.08935" in text
+    response = client.post("/rates/E-OLD/versions/new/", {"effective_from": "2027-04-01", "document": text,
+                                                           "submit": "draft"})
+    assert response.status_code == 302

@@ -182,6 +182,18 @@ def rates_on(document: Any, on_date: date) -> Tariff:
     return tariff.model_copy(update={"versions": [version.model_copy(update={"effective": date(1900, 1, 1)})]})
 
 
+def newest_rates(document: Any) -> Any:
+    """A document with several sets of rates (as imported whole) cut down to
+    its newest set, for a copy; anything else as it is."""
+    try:
+        tariff = parse_tariff(document)
+    except TariffError:
+        return document
+    if len(tariff.versions) == 1:
+        return document
+    return stored_document(tariff.model_copy(update={"versions": [tariff.versions[-1]]}))
+
+
 # --- side by side -------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -252,7 +252,8 @@ def version_new(request, code):
             return done
         status = 400
     else:
-        form = VersionForm(initial={"document": documents.to_yaml(source.document) if source else _skeleton(schedule)})
+        form = VersionForm(initial={
+            "document": documents.to_yaml(documents.newest_rates(source.document)) if source else _skeleton(schedule)})
         status = 200
     return render(request, "rates/version_form.html", {
         "schedule": schedule, "form": form, "source": source, "draft": None,

@@ -57,6 +57,7 @@ from ratepayer.ledger.models import ARBalance
 from ratepayer.rates.models import RateVersion
 from ratepayer.rating import RatingError, ServiceInfo, TariffError
 
+from .bulk import insert_rows
 from .errors import BillingError
 from .models import (
     HOLD_REASONS,
@@ -457,6 +458,15 @@ def gl_for_line(kind: str, service: str, customer_class: str, rules: PostingRule
     return rules.accounts(event, service, customer_class)
 
 
+BILL_COLUMNS = ("account_id", "run_id", "period_start", "period_end", "bill_date", "due_date", "status", "hold_reasons",
+                "current_charges", "previous_balance", "amount_due", "language", "corrects_id", "created_at",
+                "issued_at", "released_by_id", "cancelled_at", "cancelled_by_id", "cancel_reason")
+SEGMENT_COLUMNS = ("bill_id", "agreement_id", "service", "customer_class", "period_start", "period_end", "read_date",
+                   "quantity", "unit", "demand_kw", "read_type", "consecutive_estimates", "opening_read_id",
+                   "closing_read_id", "meter_serials", "rate_version_id", "total", "problem", "cancelled")
+LINE_COLUMNS = ("segment_id", "sequence", "kind", "description", "quantity", "unit", "rate", "amount", "gl_account")
+
+
 def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: date, bill_date: date, due_date: date,
                 context: RunContext, corrects: Bill | None = None, force_issue: bool = False,
                 created_by=None) -> list[Bill]:
@@ -477,46 +487,47 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             period_end=period_end, bill_date=bill_date, due_date=due_date,
             status=Bill.Status.HELD if held else Bill.Status.ISSUED, hold_reasons=d.hold,
             current_charges=d.total, previous_balance=previous, amount_due=previous + d.total,
-            language=d.language, issued_at=None if held else now, corrects=corrects))
-    bills = Bill.objects.bulk_create(bills, batch_size=2000)
-    segments = []
+            language=d.language, issued_at=None if held else now, corrects=corrects, created_at=now))
+    ids = insert_rows(Bill, BILL_COLUMNS, [tuple(getattr(b, c) for c in BILL_COLUMNS) for b in bills])
+    for bill, pk in zip(bills, ids, strict=True):
+        bill.pk = pk
+        bill._state.adding = False
+    segment_rows = []
     for bill, d in zip(bills, drafts, strict=True):
         for s in d.segments:
             u = s.usage
-            segments.append(BillSegment(
-                bill=bill, agreement_id=s.agreement["pk"], service=s.agreement["service"],
-                customer_class=s.agreement["customer_class"],
-                period_start=s.period.start if s.period else period_end,
-                period_end=period_end, read_date=s.read_date,
-                quantity=u.quantity if u is not None else ZERO, unit=u.unit if u is not None else "",
-                demand_kw=u.demand_kw if u is not None else None, read_type=u.read_type if u is not None else "",
-                consecutive_estimates=u.consecutive_estimates if u is not None else 0,
-                opening_read_id=u.opening_read_id if u is not None else None,
-                closing_read_id=u.closing_read_id if u is not None else None,
-                meter_serials=", ".join(u.meter_serials)[:200] if u is not None else "",
-                rate_version_id=s.rate_version_id, total=s.total, problem=s.problem[:300]))
-    segments = BillSegment.objects.bulk_create(segments, batch_size=2000)
-    lines = []
-    seg_iter = iter(segments)
+            a = s.agreement
+            if u is None:
+                segment_rows.append((bill.pk, a["pk"], a["service"], a["customer_class"],
+                                     s.period.start if s.period else period_end, period_end, s.read_date, ZERO, "",
+                                     None, "", 0, None, None, "", s.rate_version_id, s.total, s.problem[:300], False))
+            else:
+                segment_rows.append((bill.pk, a["pk"], a["service"], a["customer_class"], s.period.start, period_end,
+                                     s.read_date, u.quantity, u.unit, u.demand_kw, u.read_type,
+                                     u.consecutive_estimates, u.opening_read_id, u.closing_read_id,
+                                     ", ".join(u.meter_serials)[:200], s.rate_version_id, s.total, s.problem[:300],
+                                     False))
+    segment_ids = iter(insert_rows(BillSegment, SEGMENT_COLUMNS, segment_rows))
+    line_rows = []
     entries = []
+    rules = context.rules
     for bill, d in zip(bills, drafts, strict=True):
         ar_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
         credit_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
         for s in d.segments:
-            segment = next(seg_iter)
+            segment_id = next(segment_ids)
             a = s.agreement
             for seq, line in enumerate(s.lines, 1):
-                receivable, credit_gl = gl_for_line(line.kind, a["service"], a["customer_class"], context.rules)
-                lines.append(BillLine(segment=segment, sequence=seq, kind=line.kind, description=line.description[:200],
-                                      quantity=line.quantity, unit=line.unit, rate=line.rate, amount=line.amount,
-                                      gl_account=credit_gl))
+                receivable, credit_gl = gl_for_line(line.kind, a["service"], a["customer_class"], rules)
+                line_rows.append((segment_id, seq, line.kind, line.description[:200], line.quantity, line.unit,
+                                  line.rate, line.amount, credit_gl))
                 ar_lines[(receivable, a["pk"])] += line.amount
                 credit_lines[(credit_gl, a["pk"])] += line.amount
         if bill.status == Bill.Status.ISSUED:
             spec = entry_for(bill, ar_lines, credit_lines)
             if spec is not None:
                 entries.append(spec)
-    BillLine.objects.bulk_create(lines, batch_size=5000)
+    insert_rows(BillLine, LINE_COLUMNS, line_rows)
     STAGE_SECONDS["write bills"] += time.perf_counter() - started
     started = time.perf_counter()
     post_entries(entries, created_by=created_by)

@@ -27,8 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, DecimalField, F, Value, When
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ratepayer.kernel.money import CENT, to_decimal
@@ -177,7 +176,7 @@ def post_entries(specs: Sequence[EntrySpec], *, created_by=None) -> list[Journal
 
 def apply_balance_deltas(deltas: dict[int, Decimal], agreement_accounts: dict[int, int]) -> None:
     """Move cached AR balances by ``deltas`` (agreement -> signed amount) with
-    one locking read and one UPDATE ... CASE per 500 agreements."""
+    one locking read and one UPDATE ... FROM (VALUES ...) per 500 agreements."""
     if not deltas:
         return
     ids = sorted(deltas)
@@ -195,13 +194,22 @@ def apply_balance_deltas(deltas: dict[int, Decimal], agreement_accounts: dict[in
         list(ARBalance.objects.select_for_update().filter(agreement_id__in=missing).order_by("pk").values_list("pk"))
     now = timezone.now()
     nonzero = [a for a in ids if deltas[a] != 0]
+    table = connection.ops.quote_name(ARBalance._meta.db_table)
+    # One UPDATE ... FROM (VALUES ...) per 500 agreements: building the same
+    # statement as a Django Case/When costs ~1 ms of Python per agreement.
+    cast = "::numeric" if connection.vendor == "postgresql" else ""
     for start in range(0, len(nonzero), 500):
         chunk = nonzero[start:start + 500]
-        ARBalance.objects.filter(agreement_id__in=chunk).update(
-            balance=F("balance") + Case(
-                *[When(agreement_id=a, then=Value(deltas[a])) for a in chunk],
-                default=Value(ZERO), output_field=DecimalField(max_digits=14, decimal_places=2)),
-            updated_at=now)
+        rows = ", ".join([f"(%s, %s{cast})"] * len(chunk))
+        params: list = [now]
+        for agreement_id in chunk:
+            params += [agreement_id, str(deltas[agreement_id])]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET balance = CAST({table}.balance + v.delta AS NUMERIC), updated_at = %s "
+                f"FROM (SELECT column1 AS agreement_id, column2 AS delta FROM (VALUES {rows}) AS t) AS v "
+                f"WHERE {table}.agreement_id = v.agreement_id",
+                params)
 
 
 def reversal_spec(entry: JournalEntry, *, effective_date: date, description: str,

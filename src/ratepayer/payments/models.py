@@ -335,7 +335,13 @@ class AutopayEnrollment(models.Model):
 
 
 class AchEntry(models.Model):
-    """One debit we originated; matched back by trace number."""
+    """One debit we originated; matched back by trace number. Its payment,
+    once settled, is the Payment whose external reference is ``ach:<trace>``."""
+
+    @property
+    def payment_reference(self) -> str:
+        return f"ach:{self.trace_number}"
+
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent, waiting for settlement"
@@ -351,7 +357,6 @@ class AchEntry(models.Model):
     due_on = models.DateField()
     settlement_date = models.DateField(db_index=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENT)
-    payment = models.OneToOneField(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="ach_entry")
 
     class Meta:
         ordering = ["-settlement_date", "trace_number"]

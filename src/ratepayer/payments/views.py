@@ -302,7 +302,7 @@ def file_detail(request, pk):
         context["deposits"] = Deposit.objects.filter(journal_entry__source_type="payments.paymentbatch",
                                                      journal_entry__source_id__in=imported.batches.values("pk"))
     elif imported.kind == ImportedFile.Kind.ACH_ORIGINATION:
-        context["entries"] = imported.ach_entries.select_related("account", "payment").order_by("trace_number")[:500]
+        context["entries"] = imported.ach_entries.select_related("account").order_by("trace_number")[:500]
     elif imported.kind == ImportedFile.Kind.ACH_RETURNS:
         context["returns"] = imported.returns.select_related("payment__account").order_by("pk")
     else:

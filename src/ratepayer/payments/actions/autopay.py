@@ -142,11 +142,11 @@ def settle(*, on: date, user=None) -> dict:
         for (file_id, day), entries in sorted(groups.items()):
             batch = PaymentBatch.objects.create(kind=PaymentBatch.Kind.ACH, business_date=day,
                                                 source_file_id=file_id, reference=f"ACH settlement {day}")
-            payments = post_payments([PaymentSpec(e.account_id, e.amount, Payment.Tender.ACH, day,
-                                                  f"ach:{e.trace_number}") for e in entries], batch=batch, user=user)
-            for entry, payment in zip(entries, payments, strict=True):
-                entry.status, entry.payment = AchEntry.Status.SETTLED, payment
-            AchEntry.objects.bulk_update(entries, ["status", "payment"], batch_size=CHUNK)
+            post_payments([PaymentSpec(e.account_id, e.amount, Payment.Tender.ACH, day, e.payment_reference)
+                           for e in entries], batch=batch, user=user)
+            ids = [e.pk for e in entries]
+            for start in range(0, len(ids), CHUNK):
+                AchEntry.objects.filter(pk__in=ids[start:start + CHUNK]).update(status=AchEntry.Status.SETTLED)
             amount = sum((e.amount for e in entries), ZERO)
             self_deposit(kind=Deposit.Kind.ACH, batch=batch, amount=amount, item_count=len(entries), user=user)
             settled += len(entries)
@@ -291,7 +291,9 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
     nocs = [(e, e.noc_addenda) for e in parsed.entries if e.noc_addenda is not None and e.return_addenda is None]
     traces = [a.original_trace for _, a in returns + nocs]
     originals = {e.trace_number: e for e in AchEntry.objects.filter(trace_number__in=traces)
-                 .select_related("enrollment", "payment")}
+                 .select_related("enrollment")}
+    settled_payments = {p.external_reference: p for p in Payment.objects.filter(
+        external_reference__in=[e.payment_reference for e in originals.values()])}
     problems = []
     done = set(ReturnedPayment.objects.filter(external_reference__in=[f"ach-return:{a.original_trace}"
                                                                       for _, a in returns])
@@ -342,8 +344,9 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
                                                note="prenote returned: enrollment stopped")
                 counts["prenotes"] += 1
                 continue
-            if original.payment is not None and original.payment.status == Payment.Status.POSTED:
-                return_payment(user=user, payment=original.payment, reason="ACH return", return_code=code,
+            payment = settled_payments.get(original.payment_reference)
+            if payment is not None and payment.status == Payment.Status.POSTED:
+                return_payment(user=user, payment=payment, reason="ACH return", return_code=code,
                                received_on=received_on, source="ach", external_reference=reference, file=imported)
             else:
                 stopped = False

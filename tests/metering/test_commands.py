@@ -48,3 +48,34 @@ def test_a_user_without_reads_manage_is_refused(meter_with_history, tmp_path, ca
         call_command("reads", "import", str(path), "--user", "auditor")
     assert "not allowed" in capsys.readouterr().err
     assert not ReadImportFile.objects.filter(kind="route").exists()
+
+
+def test_read_policy_is_effective_dated_and_set_by_supervisors(db, users, capsys):
+    from datetime import date
+    from decimal import Decimal
+
+    from ratepayer.metering import actions
+    from ratepayer.metering.errors import MeteringError
+    from ratepayer.metering.models import ReadPolicy
+    from ratepayer.staff.errors import PermissionRefused
+    from ratepayer.staff.models import AuditEvent
+
+    before = ReadPolicy.objects.count()
+    with pytest.raises(PermissionRefused):
+        actions.set_read_policy(user=users["specialist"], effective_from=date(2025, 7, 1), high_factor=4,
+                                low_factor="0.2", max_days_between_reads=40, billing_window_days=4,
+                                max_consecutive_estimates=3)
+    with pytest.raises(MeteringError, match="High factor"):
+        actions.set_read_policy(user=users["supervisor"], effective_from=date(2025, 7, 1), high_factor="0.9",
+                                low_factor="0.2", max_days_between_reads=40, billing_window_days=4,
+                                max_consecutive_estimates=3)
+    assert ReadPolicy.objects.count() == before
+    call_command("reads", "policy", "--set", "--from", "2025-07-01", "--high-factor", "4", "--user", "supervisor",
+                 "--max-consecutive-estimates", "3")
+    assert actions.policy_on(date(2025, 6, 30)).high_factor == Decimal(3)
+    assert actions.policy_on(date(2025, 7, 1)).high_factor == Decimal(4)
+    assert actions.policy_on(date(2025, 7, 1)).max_consecutive_estimates == 3
+    assert AuditEvent.objects.filter(action="read_policy.set", user=users["supervisor"]).exists()
+    capsys.readouterr()
+    call_command("reads", "policy", "--format", "json")
+    assert json.loads(capsys.readouterr().out)["high_factor"] == "4.00"

@@ -19,7 +19,7 @@ Interval data — storage choice
     arrays with ``frombuffer`` — no per-interval Python objects. One row per interval
     would be 35 million rows per 1,000 hourly meters a year (140 million at 15 minutes);
     packed days are 365,000 rows of 96–384 bytes, on SQLite and PostgreSQL alike
-    (bench/metering_intervals.py measures both layouts). Resolution is 1 Wh, what ESPI
+    (bench/metering.py measures both layouts). Resolution is 1 Wh, what ESPI
     meters report. Readings longer than a day (Green Button billing-period data) go to
     ``PeriodUsage`` instead.
 """

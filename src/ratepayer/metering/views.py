@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ratepayer.customers.models import Account, Meter, MeterInstallation, ServiceAgreement
@@ -262,6 +263,7 @@ def exceptions(request):
 def _queue_context(request, rows, **extra) -> dict:
     return {
         "rows": rows, "total_open": ReadException.objects.filter(status="open").count(),
+        "policy": actions.policy_on(timezone.localdate()),
         "decided": (ReadException.objects.filter(status="resolved").select_related("read__meter", "decided_by")
                     .order_by("-decided_at", "-id")[:15]),
         **extra,

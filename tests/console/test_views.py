@@ -433,3 +433,18 @@ def test_home_shows_my_approvals_and_the_accounts_i_opened(signed_in, utility, u
     assert "Debit adjustment $900.00" in html and utility.account.number in html
     maker = signed_in("specialist").get("/").content.decode()
     assert "Debit adjustment $900.00" in maker and "pending" in maker
+
+
+def test_pages_are_never_cached(signed_in, utility):
+    response = signed_in("senior").get(account_url(utility))
+    assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_live_search_after_the_session_ended_sends_the_page_to_sign_in(client, utility):
+    response = client.get("/search/", {"q": "jane"}, headers={
+        "HX-Request": "true", "HX-Current-URL": f"http://testserver{account_url(utility)}"})
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("/login/?next=http%3A%2F%2Ftestserver%2Faccounts%2F")
+    response = client.get("/search/", {"q": "jane"}, headers={
+        "HX-Request": "true", "HX-Current-URL": "https://evil.example/phish"})
+    assert response["HX-Redirect"] == "/login/?next=%2F"

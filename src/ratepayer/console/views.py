@@ -6,13 +6,16 @@ from __future__ import annotations
 import functools
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ratepayer.billing.actions import request_adjustment
@@ -33,7 +36,11 @@ AUDIT_PAGE_SIZE = 50
 
 
 def console_view(view):
-    """Signed-in staff only; a refused action becomes a 403 page that says why."""
+    """Signed-in staff only; a refused action becomes a 403 page that says why.
+
+    Pages are never cached (they carry customer details). An htmx request whose
+    session has ended sends the whole page to the sign-in form instead of
+    swapping the form into a corner of the page."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -42,7 +49,19 @@ def console_view(view):
         except PermissionRefused as exc:
             return render(request, "console/403.html", {"message": str(exc)}, status=403)
 
-    return login_required(wrapper)
+    signed_in_only = login_required(wrapper)
+
+    @functools.wraps(view)
+    def entry(request, *args, **kwargs):
+        if _is_htmx(request) and not request.user.is_authenticated:
+            back_to = request.headers.get("HX-Current-URL", "")
+            back_to = back_to if url_has_allowed_host_and_scheme(back_to, allowed_hosts={request.get_host()}) else "/"
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back_to})}"
+            return response
+        return signed_in_only(request, *args, **kwargs)
+
+    return never_cache(entry)
 
 
 def _attach_account_numbers(rows) -> None:

@@ -75,7 +75,14 @@ def _drop(info: dict) -> None:
 def _build(n: int) -> list:
     """N accounts with one electric agreement and a $100.00 charge (bulk)."""
     from ratepayer.customers.actions import account_number_for
-    from ratepayer.customers.models import Account, BillCycle, Customer, Premise, ServiceAgreement, ServicePoint
+    from ratepayer.customers.models import (
+        Account,
+        BillCycle,
+        Customer,
+        Premise,
+        ServiceAgreement,
+        ServicePoint,
+    )
     from ratepayer.ledger.actions import EntrySpec, Line, post_entries
     from ratepayer.rates.models import RateSchedule
 

@@ -338,10 +338,6 @@ class AchEntry(models.Model):
     """One debit we originated; matched back by trace number. Its payment,
     once settled, is the Payment whose external reference is ``ach:<trace>``."""
 
-    @property
-    def payment_reference(self) -> str:
-        return f"ach:{self.trace_number}"
-
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent, waiting for settlement"
@@ -364,6 +360,10 @@ class AchEntry(models.Model):
             models.UniqueConstraint(fields=["enrollment", "due_on"], condition=Q(is_prenote=False),
                                     name="one_autopay_debit_per_due_date"),
         ]
+
+    @property
+    def payment_reference(self) -> str:
+        return f"ach:{self.trace_number}"
 
 
 class ReturnedPayment(models.Model):

@@ -122,7 +122,10 @@ def test_a_specialist_cannot_create_versions(page, live_server, rates_data):
 
 def test_calculator_shows_schedule_7_line_by_line(page, live_server, rates_data, tmp_path):
     login(page, live_server, "assistant")
-    page.click("nav.mainnav >> text=Rate calculator")
+    page.keyboard.press("g")
+    page.keyboard.press("r")  # g r: Rates
+    page.wait_for_url("**/rates/")
+    page.click("text=Rate calculator")
     page.wait_for_url("**/rates/calculator/")
     page.select_option("#id_schedule", label=str(rates_data["E-7"]))
     page.fill("#id_on_date", "2025-06-01")

@@ -101,6 +101,7 @@ def test_maker_checker_new_version_is_in_force_from_its_date_once_approved(users
     request = actions.submit_for_approval(user=users["supervisor"], version=draft)
     draft.refresh_from_db()
     assert draft.status == "pending" and request.kind == "rates.version" and request.subject_id == draft.pk
+    assert request.payload["url"] == f"/rates/E-7/?right={draft.pk}"  # the side by side, for the approver
     assert request in approvals.inbox_for(supervisor2) and request not in approvals.inbox_for(users["supervisor"])
     assert queries.version_in_force(schedule, NEW_RATES).effective_from == date(2026, 4, 1)  # pending bills nobody
 

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ratepayer.rating import Tariff, TariffError, example_paths, load_tariff, parse_tariff
@@ -171,7 +172,8 @@ def submit_for_approval(*, user, version: RateVersion) -> ApprovalRequest:
             summary=f"Rate schedule {schedule.code} {schedule.name}: new rates from {version.effective_from} "
                     f"(version #{version.pk})"[:300],
             payload={"version_id": version.pk, "schedule": schedule.code,
-                     "effective_from": version.effective_from.isoformat()},
+                     "effective_from": version.effective_from.isoformat(),
+                     "url": reverse("rates:schedule", kwargs={"code": schedule.code}) + f"?right={version.pk}"},
             subject=version)
         audit.record("rates.version_submitted", user_id=user.pk, obj=version,
                      summary=f"{schedule.code}: version #{version.pk} waits for approval (request #{request.pk})",

@@ -14,7 +14,5 @@ class RatesConfig(AppConfig):
             from ratepayer.console.nav import ENTRIES, NavEntry
         except ImportError:  # the console app is not installed (a stripped-down deployment)
             return
-        ENTRIES.extend([
-            NavEntry("Rates", "rates:schedules", "account.view", order=60, shortcut="r"),
-            NavEntry("Rate calculator", "rates:calculator", "account.view", order=61, shortcut="k"),
-        ])
+        # one entry: the calculator is a button on every rates page
+        ENTRIES.append(NavEntry("Rates", "rates:schedules", "account.view", order=60, shortcut="r"))

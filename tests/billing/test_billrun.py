@@ -100,3 +100,24 @@ def test_a_chunk_runs_a_fixed_number_of_queries_whatever_its_size(db, users, fak
 
     assert not_insert(small_sql) == not_insert(large_sql)
     assert len(small_sql) <= len(large_sql) <= len(small_sql) + 6
+
+
+def test_a_slow_worker_whose_chunk_was_taken_over_bills_nothing_twice(town):
+    from datetime import timedelta
+
+    import pytest
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    from ratepayer.billing.models import BillRunChunk
+
+    run = billrun.plan_run(cycle=town.cycle, period_end=date(2025, 2, 14))
+    slow = billrun.claim_chunk(run, "slow")
+    context = billrun.RunContext.load(run)
+    BillRunChunk.objects.filter(pk=slow.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert billrun.work_on_run(run, worker="fast") == 1  # takes the abandoned claim over
+    with pytest.raises(IntegrityError):
+        billrun.bill_chunk(run, slow, worker="slow", context=context)
+    assert Bill.objects.count() == 3 and BillSegment.objects.count() == 9
+    assert BillRunChunk.objects.get(pk=slow.pk).worker == "fast"
+    assert checks.run_all()["ok"]

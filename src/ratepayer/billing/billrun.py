@@ -207,10 +207,13 @@ def work_on_run(run: BillRun, *, worker: str | None = None, claim_timeout: timed
         try:
             bill_chunk(run, chunk, worker=worker, context=context)
         except IntegrityError:
-            # Someone else billed these accounts meanwhile (a reclaimed chunk
-            # whose first worker was only slow): the constraint kept it single.
-            BillRunChunk.objects.filter(pk=chunk.pk, worker=worker).update(
-                status=BillRunChunk.Status.DONE, finished_at=timezone.now())
+            # Another worker took this chunk over (we were slow, not dead) and
+            # the unique constraints refused our copy of its bills. If it is
+            # done, nothing is missing; otherwise bill what is still unbilled
+            # once more, and let a second failure stop this worker loudly.
+            if BillRunChunk.objects.filter(pk=chunk.pk, status=BillRunChunk.Status.DONE).exists():
+                continue
+            bill_chunk(run, chunk, worker=worker, context=context)
         done += 1
         if on_chunk:
             on_chunk(chunk)

@@ -107,3 +107,22 @@ def test_assistant_has_no_read_entry(page, live_server, browser_data):
     assert page.locator("#read-history").is_visible() and page.locator("#read-form").count() == 0
     response = page.goto(live_server.url + "/reads/exceptions/")
     assert response.status == 403
+
+
+def test_meter_change_in_the_browser(page, live_server, browser_data):
+    from ratepayer.customers.models import Meter
+
+    last = history(browser_data)
+    Meter.objects.create(serial_number="E2000555", service="electric", dial_count=6)
+    login(page, live_server, "specialist")
+    page.goto(live_server.url + "/reads/meter/E1000123/")
+    page.click("#change summary")
+    page.fill("#id_new_meter", "E2000555")
+    page.fill("#id_change_date", "2025-01-20")
+    page.fill("#id_out_read", str(last + 450))
+    page.fill("#id_in_read", "100")
+    screenshot(page, "reads-meter-change")
+    page.click("#change-button")
+    page.wait_for_url("**/reads/meter/E2000555/")
+    assert "replaced by E2000555" in page.inner_text(".msg-success")
+    assert "Meter change — in" in page.inner_text("#read-history")

@@ -23,6 +23,15 @@
     if (dialog && !dialog.open) dialog.showModal();
   }
 
+  // The navigation wraps onto a second line when many apps add pages; the
+  // account header sticks right under it, so it needs the header's real height.
+  function measureHeader() {
+    var header = document.querySelector(".topbar");
+    if (header) document.documentElement.style.setProperty("--header-h", header.offsetHeight + "px");
+  }
+  measureHeader();
+  window.addEventListener("resize", measureHeader);
+
   var pendingG = 0;
 
   document.addEventListener("keydown", function (event) {

@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from tests.factories import PASSWORD
-from tests.payments.conftest import charge
-from tests.payments.helpers import bai2_file, lockbox_file, stub
 
 from ratepayer.payments import actions
 from ratepayer.payments.models import DrawerSession, ImportedFile, Payment
+from tests.factories import PASSWORD
+from tests.payments.conftest import charge
+from tests.payments.helpers import bai2_file, lockbox_file, stub
 
 D = Decimal
 
@@ -115,3 +115,22 @@ def test_a_refused_post_changes_nothing(client, users, utility):
     c = client_for(client, users, "assistant")
     response = c.post(reverse("payments:refunds"), {"account": utility.account.number, "amount": "1.00"})
     assert response.status_code == 403
+
+
+def test_uncashed_refunds_move_to_unclaimed_from_the_page(client, users, utility, drawer):
+    from datetime import timedelta
+
+    from ratepayer.payments.models import Refund
+
+    charge(utility.electric, "10.00", date(2025, 2, 1))
+    actions.take_payment(user=users["assistant"], session=drawer, account=utility.account, tender="cash",
+                         amount="60.00")
+    refund = actions.request_refund(user=users["specialist"], agreement=utility.electric, amount="50.00",
+                                    method="check", payee="Jane Doe", payee_address="1204 Pine St",
+                                    reason="overpayment")
+    Refund.objects.filter(pk=refund.pk).update(issued_on=refund.issued_on - timedelta(days=400))
+    c = client_for(client, users, "specialist")
+    assert b"Move to unclaimed property" in c.get(reverse("payments:refunds")).content
+    page = c.post(reverse("payments:refunds_unclaimed"), follow=True)
+    assert b"1 uncashed refund check(s) moved" in page.content
+    assert Refund.objects.get().status == "unclaimed"

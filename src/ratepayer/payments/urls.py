@@ -24,6 +24,7 @@ urlpatterns = [
     path("reconciliation/", views.reconciliation, name="reconciliation"),
     path("autopay/", views.autopay, name="autopay"),
     path("refunds/", views.refunds, name="refunds"),
+    path("refunds/unclaimed/", views.refunds_unclaimed, name="refunds_unclaimed"),
     path("refunds/<int:pk>/cleared/", views.refund_cleared, name="refund_cleared"),
     path("reports/", views.reports, name="reports"),
 ]

@@ -472,6 +472,14 @@ def refund_cleared(request, pk):
     return redirect("payments:refunds")
 
 
+@payments_view
+@require_POST
+def refunds_unclaimed(request):
+    moved = actions.move_uncashed_to_unclaimed(user=request.user, on=timezone.localdate())
+    messages.success(request, f"{len(moved)} uncashed refund check(s) moved to unclaimed property.")
+    return redirect("payments:refunds")
+
+
 # --------------------------------------------------------------------------- reports
 
 

@@ -77,3 +77,5 @@ def test_every_navigation_shortcut_is_in_the_user_guide():
     assert {"h", "s", "a"} <= shortcuts
     missing = sorted(k for k in shortcuts if f"<kbd>g</kbd> then <kbd>{k}</kbd>" not in guide)
     assert not missing, f"docs/user-guide/find-an-account.md does not list the shortcuts g {missing}"
+    stale = sorted(set(re.findall(r"<kbd>g</kbd> then <kbd>(.)</kbd>", guide)) - shortcuts)
+    assert not stale, f"docs/user-guide/find-an-account.md lists shortcuts that no longer exist: g {stale}"

@@ -45,6 +45,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from importlib import import_module
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
@@ -69,7 +70,7 @@ from .models import (
     BillSegment,
     CycleSchedule,
 )
-from .rating_batch import ScheduleTariff, combine_versions, rate_registers
+from .rating_batch import ScheduleTariff, combine_versions, rate_interval_group, rate_registers
 
 ZERO = Decimal("0.00")
 # Seconds spent per stage in this process (bench/billrun.py reports where the time goes).
@@ -369,6 +370,7 @@ def meters_for(service_point_ids: Sequence[int], period_end: date) -> dict[int, 
 def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
     """Rate every draft in memory, grouping those that share a tariff and period."""
     groups: dict[tuple, list[SegmentDraft]] = defaultdict(list)
+    interval_groups: dict[tuple, list[SegmentDraft]] = defaultdict(list)
     for d in drafts:
         if d.problem:
             continue
@@ -383,6 +385,12 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
             d.problem = f"no approved rate version in force on {d.period.start}"
             continue
         d.rate_version_id = version_id
+        iv = getattr(d.usage, "intervals", None) if d.usage is not None else None
+        if iv is not None and len(iv.kwh):
+            axis = (int(np.asarray(iv.starts[:1], dtype="datetime64[s]").astype(np.int64)[0]), len(iv.kwh),
+                    iv.interval_seconds)
+            interval_groups[(d.agreement["rate_schedule_id"], d.period, d.regular_days, axis)].append(d)
+            continue
         unit = d.usage.unit if d.usage is not None else ("kWh" if d.agreement["service"] == "electric" else "CCF")
         has_demand = d.usage is not None and d.usage.demand_kw is not None
         groups[(d.agreement["rate_schedule_id"], d.period, unit, d.regular_days, has_demand)].append(d)
@@ -409,6 +417,24 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
             continue
         for m, bill in zip(members, bills, strict=True):
             m.lines, m.total = list(bill.lines), bill.total
+    for (schedule_id, period, regular_days, _axis), members in interval_groups.items():
+        tariff = context.tariffs[schedule_id].tariff
+        tz = tariff.timezone or settings.TIME_ZONE
+        try:
+            bills = rate_interval_group(tariff, period, [m.usage.intervals for m in members],
+                                        [m.service_info for m in members], tz, regular_days)
+        except RatingError:
+            bills = []
+            for m in members:
+                try:
+                    bills.append(rate_interval_group(tariff, period, [m.usage.intervals], [m.service_info], tz,
+                                                     regular_days)[0])
+                except RatingError as exc:
+                    m.problem_code, m.problem = "rating_error", str(exc)[:300]
+                    bills.append(None)
+        for m, bill in zip(members, bills, strict=True):
+            if bill is not None:
+                m.lines, m.total = list(bill.lines), bill.total
 
 
 def assemble(drafts, agreements: list[dict], period_end: date, context: RunContext) -> list[BillDraft]:

@@ -98,3 +98,16 @@ def rate_registers(tariff: Tariff, period: Period, quantities: Sequence[Decimal]
         demand = np.array([int((Decimal(d) * _engine.SCALE_Q).to_integral_value()) for d in demand_kw], dtype=np.int64)
     measures = _BatchRegisterMeasures(q, demand, unit, parts, period)
     return _engine._Builder(tariff, period, parts, measures, list(services), regular_days).build().bills()
+
+
+def rate_interval_group(tariff: Tariff, period: Period, intervals: Sequence, services: Sequence[ServiceInfo],
+                        tz: str, regular_days: int | None = None) -> list[_engine.Bill]:
+    """Rate M AMI meters that share a tariff, a bill period and a time axis in
+    one vectorized engine call (TOU periods, demand windows, daily blocks).
+    ``intervals``: metering's IntervalUsage objects (``starts`` UTC
+    datetime64[s], ``kwh``, ``interval_seconds``), all on the same axis."""
+    first = intervals[0]
+    epoch = np.asarray(first.starts, dtype="datetime64[s]").astype(np.int64)
+    values = np.vstack([np.asarray(iv.kwh, dtype=np.float64) for iv in intervals])
+    usage = _engine.IntervalUsage(epoch=epoch, values=values, interval_minutes=first.interval_seconds // 60, tz=tz)
+    return _engine.rate_intervals(tariff, usage, [period], services=list(services), regular_days=regular_days)[0].bills()

@@ -39,11 +39,13 @@ def test_schedule_list_shows_the_version_in_force_in_a_few_queries(signed_in, ex
     assert "New schedule" not in html  # a specialist sees rates but cannot create them
 
 
-def test_schedule_page_shows_two_versions_side_by_side(signed_in, examples):
+def test_schedule_page_shows_two_versions_side_by_side(signed_in, examples, django_assert_max_num_queries):
     e7 = examples["E-7"]
     v2025 = queries.version_in_force(e7, date(2025, 6, 1))
     v2026 = queries.version_in_force(e7, date(2026, 6, 1))
-    response = signed_in("specialist").get(f"/rates/E-7/?left={v2025.pk}&right={v2026.pk}")
+    client = signed_in("specialist")
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/rates/E-7/?left={v2025.pk}&right={v2026.pk}")
     assert response.status_code == 200
     rows = response.context["diff"]["rows"]
     changed = [(r.left.strip(), r.right.strip()) for r in rows if r.change != "equal"]

@@ -204,7 +204,12 @@ def reject_version(*, user, version: RateVersion, note: str) -> RateVersion:
 
 def _on_approved(request: ApprovalRequest, approver) -> None:
     permissions.require(approver, "rates.approve", "approve rate schedule versions")
-    version = RateVersion.objects.select_for_update().select_related("schedule").get(pk=request.payload["version_id"])
+    # the schedule row serialises approvals, so two approvers of versions for
+    # one date get a clear refusal instead of a constraint violation
+    version_id = request.payload["version_id"]
+    RateSchedule.objects.select_for_update().get(
+        pk=RateVersion.objects.values_list("schedule_id", flat=True).get(pk=version_id))
+    version = RateVersion.objects.select_for_update().select_related("schedule").get(pk=version_id)
     if version.status != RateVersion.Status.PENDING:
         raise ApprovalError(f"Version #{version.pk} is {version.get_status_display().lower()}, not waiting.")
     try:

@@ -157,6 +157,25 @@ def test_agreements_shape(api, utility, tokens):
     assert by_service["water"]["rate_schedule"] == "W-RES"
 
 
+def test_ended_agreement_after_a_move_links_to_its_successor(api, utility, users, tokens):
+    from ratepayer.customers import actions as customer_actions
+
+    new_home = customer_actions.create_premise(user=users["specialist"], line1="88 Cedar Ave", city="Everett",
+                                               zip="98203", services=["electric", "water"])
+    moved = customer_actions.transfer_service(user=users["specialist"], account=utility.account, to_premise=new_home,
+                                              move_date=date(2025, 6, 1))
+    body = api.get(f"/api/v1/accounts/{utility.account.number}/agreements", token=tokens["assistant"]).json()
+    assert [(a["status"], a["service"]) for a in body] == [
+        ("active", "electric"), ("active", "water"), ("ended", "electric"), ("ended", "water")]
+    ended_electric = body[2]
+    assert (ended_electric["id"], ended_electric["end_date"], ended_electric["meter"]) == (
+        utility.electric.pk, "2025-05-31", None)
+    new_electric = body[0]
+    assert new_electric["id"] in {a.pk for a in moved}
+    assert new_electric["previous_agreement_id"] == utility.electric.pk
+    assert new_electric["premise"]["address"] == "88 Cedar Ave, Everett"
+
+
 # --- GET /accounts/{number}/balances ----------------------------------------
 
 def test_balances_by_service_from_the_ar_subledger(api, utility, tokens):

@@ -204,7 +204,8 @@ class History:
         for bucket, key in ((self.reads_by_meter, row.meter_id), (self.reads_by_point, row.service_point_id)):
             rows = bucket.setdefault(key, [])
             rows.append(row)
-            rows.sort(key=_read_order)
+            if len(rows) > 1 and _read_order(rows[-2]) > _read_order(row):
+                rows.sort(key=_read_order)
 
 
 def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[int] = (), since: date,
@@ -429,9 +430,10 @@ def _store_reads(inputs: Sequence[ReadInput], *, user, source: str, file_name: s
                                                 active_service=active)
         status = RegisterRead.Status.EXCEPTION if reasons else RegisterRead.Status.VALID
         read = RegisterRead(
-            meter=meter, service_point_id=point_id, read_date=i.read_date, value=calc.quantity(i.value),
+            meter_id=meter.pk, service_point_id=point_id, read_date=i.read_date, value=calc.quantity(i.value),
             demand_kw=i.demand_kw, consumption=usage, rolled_over=rolled, read_type=i.read_type, source=source,
-            status=status, import_file=import_file, entered_by=user, note=i.note[:200])
+            status=status, import_file_id=import_file.pk if import_file else None,
+            entered_by_id=user.pk if user else None, note=i.note[:200])
         message = _describe(reasons, usage=usage, days=days, unit=meter.unit, expected=expected, extra=extra)
         pending.append((read, reasons, message, expected.over(days) if expected and days else None))
         if status == RegisterRead.Status.VALID:

@@ -8,8 +8,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import connection
-from tests.payments.conftest import assert_ledger_ok, balance, charge
-from tests.payments.helpers import return_file
 
 from ratepayer.formats import nacha
 from ratepayer.ledger.models import JournalEntry
@@ -23,6 +21,8 @@ from ratepayer.payments.models import (
     Payment,
     ReturnedPayment,
 )
+from tests.payments.conftest import assert_ledger_ok, balance, charge
+from tests.payments.helpers import return_file
 
 D = Decimal
 
@@ -188,3 +188,23 @@ def test_notification_of_change_updates_the_enrollment(users, enrolled):
         actions.import_ach_returns(user=users["specialist"], content=bad, name="noc2.ach")
     enrollment.refresh_from_db()
     assert enrollment.routing_number == "021000021"
+
+
+def test_an_issued_bill_sets_the_due_date_and_the_amount(users, utility):
+    from ratepayer.billing.models import Bill
+
+    charge(utility.electric, "150.00", date(2025, 2, 1))
+    actions.enroll_autopay(user=users["specialist"], account=utility.account, holder_name="DOE JANE",
+                           routing_number="021000021", bank_account_number="123456789", account_type="checking",
+                           draft_day=20, start_date=date(2025, 3, 1), authorized_on=date(2025, 2, 20),
+                           authorization="signed form", prenote=False)
+    Bill.objects.create(account=utility.account, period_start=date(2025, 1, 5), period_end=date(2025, 2, 5),
+                        bill_date=date(2025, 2, 7), due_date=date(2025, 3, 10), status="issued",
+                        current_charges=D("120.00"), amount_due=D("120.00"))
+    # the bill is due Monday the 10th: Friday's run sends it, whatever the enrollment's draft day
+    result = actions.run_autopay(on=date(2025, 3, 7))
+    assert result["debits"] == 1
+    entry = AchEntry.objects.get()
+    assert (entry.amount, entry.due_on) == (D("120.00"), date(2025, 3, 10))
+    # a billed account is not drafted again on its draft day
+    assert actions.run_autopay(on=date(2025, 3, 19))["debits"] == 0

@@ -9,8 +9,8 @@ notifications of change (DOMAIN §C.1).
 Running it twice for a date sends nobody twice (unique enrollment × due date)
 and posts nothing twice (unique trace number on each payment).
 
-Until bills carry due dates, the amount due is the account's receivable
-balance on the enrollment's draft day.
+What is due comes from issued bills (due date, amount due); an account with
+no bill yet (a converted balance) is drafted on its enrollment's draft day.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Sum
@@ -154,22 +155,65 @@ def settle(*, on: date, user=None) -> dict:
     return {"settled": settled, "settled_total": str(total)}
 
 
+def _bill_model():
+    """Billing's Bill, looked up through the app registry: billing and payments
+    are one layer, and payments must work in a deployment without bill runs."""
+    try:
+        return django_apps.get_model("billing", "Bill")
+    except LookupError:
+        return None
+
+
+def _bills_due(enrollments, due_days: list[date]) -> dict[int, tuple[date, Decimal]]:
+    """account → (due date, amount due) of its issued bill due in ``due_days``."""
+    bill = _bill_model()
+    if bill is None:
+        return {}
+    rows = bill.objects.filter(status="issued", due_date__in=due_days,
+                               account_id__in=enrollments.values("account_id")).order_by("due_date", "pk")
+    return {account_id: (due, amount) for account_id, due, amount in
+            rows.values_list("account_id", "due_date", "amount_due")}
+
+
+def _accounts_with_bills(enrollments) -> set[int]:
+    bill = _bill_model()
+    if bill is None:
+        return set()
+    return set(bill.objects.filter(status="issued", account_id__in=enrollments.values("account_id"))
+               .values_list("account_id", flat=True).distinct())
+
+
 def originate(*, on: date, user=None) -> ImportedFile | None:
     """Write the PPD debit file for the debits due after ``on`` up to the next
-    business day (its effective entry date), with prenotes for new enrollments."""
+    business day (its effective entry date), with prenotes for new enrollments.
+
+    An account with issued bills is debited for the bill due in that window
+    (its amount due, never more than the balance); an account never billed
+    here (converted balances) on its enrollment's draft day for its balance."""
     calendar = BusinessCalendar()
     effective, due_days = _due_dates(on, calendar)
     by_day = {d.day: d for d in due_days}
     config = originator()
     with transaction.atomic():
         already = AchEntry.objects.filter(due_on__in=due_days, is_prenote=False).values("enrollment_id")
-        live_qs = AutopayEnrollment.objects.filter(
-            status=AutopayEnrollment.Status.ACTIVE, draft_day__in=list(by_day), start_date__lte=effective,
-        ).exclude(pk__in=already)
-        live = list(live_qs.select_for_update().select_related("account").order_by("pk"))
-        balances = dict(ARBalance.objects.filter(account_id__in=live_qs.values("account_id"))
+        candidates = AutopayEnrollment.objects.filter(
+            status=AutopayEnrollment.Status.ACTIVE, start_date__lte=effective).exclude(pk__in=already)
+        bills_due = _bills_due(candidates, due_days)
+        billed_accounts = _accounts_with_bills(candidates)
+        live = [e for e in candidates.select_for_update().select_related("account").order_by("pk")
+                if e.account_id in bills_due or (e.account_id not in billed_accounts and e.draft_day in by_day)]
+        balances = dict(ARBalance.objects.filter(account_id__in=candidates.values("account_id"))
                         .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
-        debits = [(e, balances.get(e.account_id, ZERO)) for e in live if balances.get(e.account_id, ZERO) > 0]
+        debits = []
+        for enrollment in live:
+            balance = balances.get(enrollment.account_id, ZERO)
+            if enrollment.account_id in bills_due:
+                due_on, amount_due = bills_due[enrollment.account_id]
+                amount = min(amount_due, balance)
+            else:
+                due_on, amount = by_day[enrollment.draft_day], balance
+            if amount > 0:
+                debits.append((enrollment, amount, due_on))
         new_prenotes = list(AutopayEnrollment.objects.select_for_update().filter(
             status=AutopayEnrollment.Status.PRENOTE, prenote_entry="").order_by("pk"))
         if not debits and not new_prenotes:
@@ -183,7 +227,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                 routing=enrollment.routing_number, account=enrollment.bank_account_number, amount=ZERO,
                 individual_id=enrollment.account.number, name=enrollment.holder_name,
                 account_type=enrollment.account_type, prenote=True))
-        for enrollment, amount in debits:
+        for enrollment, amount, _due_on in debits:
             outgoing.append(nacha.OutgoingEntry(
                 routing=enrollment.routing_number, account=enrollment.bank_account_number, amount=amount,
                 individual_id=enrollment.account.number, name=enrollment.holder_name,
@@ -201,7 +245,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                                          company_identification=config["company_identification"],
                                          entry_description=config["entry_description"], effective_date=effective,
                                          odfi=odfi, entries=outgoing)])
-        total = sum((a for _, a in debits), ZERO)
+        total = sum((a for _, a, _ in debits), ZERO)
         imported = ImportedFile.objects.create(
             kind=ImportedFile.Kind.ACH_ORIGINATION, name=f"autopay-{effective:%Y%m%d}-{first_sequence}.ach",
             sha256=hashlib.sha256(text.encode()).hexdigest(), imported_by=user, item_count=len(outgoing),
@@ -213,10 +257,9 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
             entries.append(AchEntry(file=imported, enrollment=enrollment, account_id=enrollment.account_id,
                                     amount=ZERO, trace_number=trace, is_prenote=True, due_on=effective,
                                     settlement_date=effective))
-        for trace, (enrollment, amount) in zip(traces[len(new_prenotes):], debits, strict=True):
+        for trace, (enrollment, amount, due_on) in zip(traces[len(new_prenotes):], debits, strict=True):
             entries.append(AchEntry(file=imported, enrollment=enrollment, account_id=enrollment.account_id,
-                                    amount=amount, trace_number=trace, due_on=by_day[enrollment.draft_day],
-                                    settlement_date=effective))
+                                    amount=amount, trace_number=trace, due_on=due_on, settlement_date=effective))
         AchEntry.objects.bulk_create(entries, batch_size=CHUNK)
         live_from = calendar.add_business_days(effective, PRENOTE_WAIT_BUSINESS_DAYS)
         for trace, enrollment in zip(traces, new_prenotes, strict=False):

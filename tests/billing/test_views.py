@@ -102,3 +102,16 @@ def test_print_file_download(client, town, users):
     run = run_cycle(town.cycle, date(2025, 2, 14))
     response = login(client, users["assistant"]).get(f"/billing/runs/{run.pk}/print-file")
     assert response.status_code == 200 and response.content.decode().count("\r\n") == 4
+
+
+def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(town, users, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    from ratepayer.billing import actions
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run = actions.start_bill_run(user=users["specialist"], cycle=town.cycle, period_end=date(2025, 2, 14))
+    assert run.status == "planned" and not Bill.objects.exists()  # queued for a worker, nothing billed yet
+    call_command("worker", "--max-tasks", "1", "--interval", "0.1")
+    run.refresh_from_db()
+    assert run.status == "finished" and run.bills_issued == 3

@@ -70,16 +70,18 @@ def synthetic_loads(meters: int, steps: int, seed: int, offset: int = 0) -> np.n
     return np.round(out, 4)
 
 
-def pysam_run(load_kwh_year: np.ndarray) -> tuple[float, list[float]]:
+def pysam_run(load_kwh_year: np.ndarray) -> tuple[float, float, list[float]]:
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
     from tests.rating.pysam_oracle import pysam_model
 
     load_kw = load_kwh_year * STEPS_PER_HOUR
     start = time.perf_counter()
+    cpu_start = time.process_time()
     model = pysam_model(BENCH_RATE, load_kw)
     model.execute()
     elapsed = time.perf_counter() - start
-    return elapsed, list(model.Outputs.year1_monthly_utility_bill_w_sys)
+    cpu = time.process_time() - cpu_start
+    return elapsed, cpu, list(model.Outputs.year1_monthly_utility_bill_w_sys)
 
 
 def main() -> None:
@@ -97,15 +99,18 @@ def main() -> None:
     period = Period(date(2018, 1, 1), date(2018, 1, 31))
 
     runs = []
+    cpu_runs = []
     materialise = []
     batch = None
     for _ in range(args.repeat):
         tariff = rating.urdb_to_tariff(BENCH_RATE)  # a fresh tariff: TOU masks are not cached between runs
         start = time.perf_counter()
+        cpu_start = time.process_time()
         usage = rating.IntervalUsage(epoch=epoch, values=loads, interval_minutes=15, tz=TZ)
         batch = rating.rate_intervals(tariff, usage, [period])[0]
         totals = batch.total_cents
         runs.append(time.perf_counter() - start)
+        cpu_runs.append(time.process_time() - cpu_start)
         start = time.perf_counter()
         bills = batch.bills()
         materialise.append(time.perf_counter() - start)
@@ -117,12 +122,14 @@ def main() -> None:
     # PySAM on a sample of the same meters (same January loads; the rest of the year from the same generator)
     sample = np.linspace(0, args.meters - 1, args.pysam_sample).astype(int)
     pysam_seconds = 0.0
+    pysam_cpu = 0.0
     max_diff = 0.0
     for i in sample:
         rest = synthetic_loads(1, YEAR_STEPS - JAN_STEPS, args.seed + 1 + int(i), 0)[0]
         year = np.concatenate([loads[i], rest])
-        elapsed, monthly = pysam_run(year)
+        elapsed, cpu, monthly = pysam_run(year)
         pysam_seconds += elapsed
+        pysam_cpu += cpu
         ours = float(batch.bill(int(i)).total)
         max_diff = max(max_diff, abs(ours - monthly[0]))
     pysam_mm_per_s = 12 * len(sample) / pysam_seconds
@@ -149,6 +156,15 @@ def main() -> None:
         "ratio_including_decimal_bills": round(
             args.meters / (median + float(np.median(materialise))) / pysam_mm_per_s, 1
         ),
+        "cpu_time": {
+            "note": "process CPU time, less sensitive to other load on a shared machine",
+            "ratepayer_cpu_seconds": [round(x, 4) for x in cpu_runs],
+            "ratepayer_meter_months_per_cpu_second": round(args.meters / float(np.median(cpu_runs)), 1),
+            "pysam_cpu_seconds": round(pysam_cpu, 4),
+            "pysam_meter_months_per_cpu_second": round(12 * len(sample) / pysam_cpu, 1),
+            "ratio": round((args.meters / float(np.median(cpu_runs))) / (12 * len(sample) / pysam_cpu), 1),
+        },
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "max_abs_total_difference_vs_pysam_january": round(max_diff, 4),
         "load_generation_seconds": round(gen_seconds, 3),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__},

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from ratepayer.customers.models import Meter
 from ratepayer.metering import actions
+from ratepayer.metering.actions import ReadInput
 from ratepayer.metering.models import ReadPolicy, RegisterRead
 from ratepayer.metering.queries import BillingUsage, UsageProblem, usage_for_billing
 
@@ -170,3 +171,31 @@ def test_interval_meter_bills_from_interval_data_and_reports_gaps(utility, users
     gap = result[agreements[1].pk]
     assert gap.code == "interval_gaps" and "8 intervals missing from 2025-02-05 22:00" in gap.reason
     assert (date(2025, 2, 5) - timedelta(days=0)).day == 5
+
+
+def test_ami_meter_with_a_register_read_carries_its_intervals_for_tou(utility, users):
+    import numpy as np
+
+    from ratepayer.metering.queries import local_day_bounds
+
+    (agreement,) = many_service_points(1, cycle=utility.cycle, kind="interval")
+    meter = Meter.objects.get(serial_number="B000000")
+    actions.load_reads_bulk([ReadInput("B000000", date(2025, 1, 5), D(1000)), ReadInput("B000000", date(2025, 2, 5),
+                                                                                         D(1000 + 744))],
+                            user=users["specialist"], validate=False)
+    start, end = local_day_bounds(date(2025, 1, 6), date(2025, 2, 5))
+    starts = np.arange(start, end, 3600)
+    actions.load_intervals_bulk([(meter, 3600, starts.tolist(), [1000] * len(starts))])
+    request = request_for(agreement, billed_through=date(2025, 1, 5), period_end=date(2025, 2, 5))
+    usage = usage_for_billing([request])[agreement.pk]
+    assert usage.quantity == D(744) and usage.closing_read_id is not None
+    assert usage.intervals.total_kwh == D(744) and len(usage.intervals.kwh) == 744
+    # one hour lost in transfer: the period waits rather than being rated short
+    from ratepayer.metering.models import IntervalDay
+
+    row = IntervalDay.objects.get(meter=meter, day=date(2025, 1, 20))
+    wh = np.frombuffer(bytes(row.wh), dtype="<i4").copy()
+    wh[5] = -(2**31)
+    IntervalDay.objects.filter(pk=row.pk).update(wh=wh.tobytes())
+    held = usage_for_billing([request])[agreement.pk]
+    assert held.code == "interval_gaps" and "1 intervals missing from 2025-01-19 21:00" in held.reason

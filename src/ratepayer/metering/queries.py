@@ -255,17 +255,19 @@ def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsag
         billed = [x for x in reads if boundary < x.read_date <= closing_date]
         opening = [x for x in reads if x.read_date <= boundary]
         iv = intervals.get(interval_meters.get(r.agreement_id, (0, 0, 0)))
+        if iv is not None and iv.gaps:
+            # an AMI meter is rated from its intervals (time-of-use, demand): a period with
+            # holes would be billed short, so it waits for the missing data
+            first = iv.gaps[0][0].astimezone(_zone())
+            out[r.agreement_id] = _problem(
+                r.agreement_id, "interval_gaps",
+                f"{int(np.isnan(iv.kwh).sum())} intervals missing from {first:%Y-%m-%d %H:%M}; "
+                "obtain or estimate them before billing")
+            continue
         if not billed:
             if iv is None:
                 out[r.agreement_id] = _problem(r.agreement_id, "no_read", f"no interval data for {period_start} to "
                                                                           f"{closing_date}")
-                continue
-            if iv.gaps:
-                first = iv.gaps[0][0].astimezone(_zone())
-                out[r.agreement_id] = _problem(
-                    r.agreement_id, "interval_gaps",
-                    f"{int(np.isnan(iv.kwh).sum())} intervals missing from {first:%Y-%m-%d %H:%M}; "
-                    "estimate or obtain them before billing")
                 continue
             meter = hist.meters[interval_meters[r.agreement_id][0]]
             out[r.agreement_id] = BillingUsage(

@@ -448,3 +448,22 @@ def test_live_search_after_the_session_ended_sends_the_page_to_sign_in(client, u
     response = client.get("/search/", {"q": "jane"}, headers={
         "HX-Request": "true", "HX-Current-URL": "https://evil.example/phish"})
     assert response["HX-Redirect"] == "/login/?next=%2F"
+
+
+def test_a_missing_posting_rule_is_a_form_error_and_posts_nothing(signed_in, utility, users):
+    from ratepayer.ledger.models import PostingRule
+
+    PostingRule.objects.filter(event="adjustment_credit").delete()
+    response = signed_in("specialist").post(account_url(utility, "console:account_adjust"), adjustment_form(utility))
+    assert response.status_code == 400
+    assert "No posting rule for event 'adjustment_credit'" in " ".join(response.context["form"].non_field_errors())
+    assert not Adjustment.objects.exists() and not JournalEntry.objects.exists()
+
+    request_adjustment(user=users["specialist"], agreement=utility.water, direction="debit", amount="900.00",
+                       reason_code="BILLERR", memo="x")
+    PostingRule.objects.filter(event="adjustment_debit").delete()
+    request = ApprovalRequest.objects.get()
+    response = signed_in("senior").post(reverse("console:approval_decide", args=[request.pk]), {"decision": "approve"})
+    assert response.status_code == 400 and "No posting rule" in response.content.decode()
+    request.refresh_from_db()
+    assert request.status == "pending" and not JournalEntry.objects.exists()

@@ -25,6 +25,7 @@ from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.fields import mask
 from ratepayer.customers.models import Account, Premise, ServiceAgreement, ServicePoint
 from ratepayer.kernel.money import format_money
+from ratepayer.ledger.errors import LedgerError
 from ratepayer.staff import approvals, limits, permissions
 from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
 from ratepayer.staff.models import ApprovalLimit, ApprovalRequest, AuditEvent
@@ -187,7 +188,7 @@ def account_adjust(request, number):
                     user=request.user, agreement=data["agreement"], direction=data["direction"],
                     amount=str(data["amount"]), reason_code=data["reason"].code, memo=data["memo"],
                     effective_date=data["effective_date"])
-            except BillingError as exc:
+            except (BillingError, LedgerError) as exc:
                 forms.add_domain_error(form, exc)
             else:
                 if adjustment.status == "posted":
@@ -319,7 +320,7 @@ def approval_decide(request, request_id):
     except ApprovalRequest.DoesNotExist:
         return render(request, "console/approvals.html",
                       _approvals_context(request, error=f"There is no request #{request_id}."), status=404)
-    except (ApprovalError, BillingError, CustomerError) as exc:
+    except (ApprovalError, BillingError, CustomerError, LedgerError) as exc:
         return render(request, "console/approvals.html",
                       _approvals_context(request, error=f"Request #{request_id}: {exc}", error_id=request_id),
                       status=400)

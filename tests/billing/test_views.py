@@ -14,7 +14,8 @@ from tests.factories import PASSWORD
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings):
+def _plain_http(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     settings.SECURE_SSL_REDIRECT = False
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
@@ -67,7 +68,7 @@ def test_bad_period_end_is_named_and_nothing_starts(client, town, users):
     assert not BillRun.objects.exists()
 
 
-def test_review_queue_release_and_bill_page(client, town, users, fake_usage):
+def test_review_queue_release_and_bill_page(client, town, users, fake_usage, settings):
     electric = town.agreements[town.accounts[0].pk]["electric"]
     fake_usage[electric.pk] = {"quantity": Decimal("0")}
     run_cycle(town.cycle, date(2025, 2, 14))
@@ -82,6 +83,8 @@ def test_review_queue_release_and_bill_page(client, town, users, fake_usage):
     assert "Cancel and rebill" in page and "Daily base charge" in page and "vacant house" not in page
     pdf = client.get(f"/billing/bills/{held.pk}/pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/billing/bills/{held.pk}/pdf").content == pdf.content  # kept, not rendered again
+    assert len(list(settings.MEDIA_ROOT.rglob("bill-*.pdf"))) == 1
 
 
 def test_cancel_rebill_from_the_bill_page(client, town, users, fake_usage):

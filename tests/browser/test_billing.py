@@ -21,7 +21,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def billing_town(browser_data, settings):
+def billing_town(browser_data, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
     settings.BILLING_USAGE_MODULE = "tests.billing.fake_metering"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     fake_metering.OVERRIDES.clear()

@@ -10,6 +10,7 @@ on demand (console) or by the ``render_bill_documents`` task.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -151,7 +152,24 @@ def render_pdf(bill: Bill) -> bytes:
 
 
 def pdf_path(bill: Bill) -> Path:
-    return Path(settings.MEDIA_ROOT) / "bills" / f"{bill.period_end:%Y-%m}" / f"bill-{bill.pk}.pdf"
+    # the creation time in the name: a rebuilt database reuses ids, never this pair
+    return (Path(settings.MEDIA_ROOT) / "bills" / f"{bill.period_end:%Y-%m}"
+            / f"bill-{bill.pk}-{bill.created_at:%Y%m%d%H%M%S%f}.pdf")
+
+
+def pdf_for(bill: Bill) -> bytes:
+    """The bill's PDF: the one rendered earlier (bills never change; a
+    correction is a new bill), else rendered now and kept."""
+    path = pdf_path(bill)
+    if path.exists():
+        return path.read_bytes()
+    pdf = render_pdf(bill)
+    if bill.status != Bill.Status.HELD:  # a held bill may still be re-billed; don't keep its draft
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.part")
+        tmp.write_bytes(pdf)
+        tmp.replace(path)
+    return pdf
 
 
 def render_run(run: BillRun) -> int:

@@ -177,7 +177,7 @@ def bill_detail(request, bill_id: int):
 @billing_view
 def bill_pdf(request, bill_id: int):
     bill = get_object_or_404(Bill.objects.select_related("account"), pk=bill_id)
-    response = HttpResponse(documents.render_pdf(bill), content_type="application/pdf")
+    response = HttpResponse(documents.pdf_for(bill), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="bill-{bill.account.number}-{bill.period_end}.pdf"'
     return response
 

@@ -18,7 +18,7 @@ def test_the_guides_named_in_the_index_exist():
     for page in ["README.md", "glossary.md", "roles.md", "user-guide/find-an-account.md",
                  "user-guide/make-an-adjustment.md", "user-guide/approve-a-request.md",
                  "user-guide/start-stop-transfer-service.md", "operator-guide/settings.md",
-                 "operator-guide/databases.md", "operator-guide/api.md"]:
+                 "operator-guide/databases.md", "operator-guide/api.md", "operator-guide/install-and-run.md"]:
         assert (DOCS / page).is_file(), page
 
 

@@ -291,5 +291,8 @@ class SearchEntry(models.Model):
     term = models.CharField(max_length=120)
 
     class Meta:
-        indexes = [models.Index(fields=["term", "account"], name="search_term_idx"),
-                   models.Index(fields=["account"], name="search_account_idx")]
+        # (term, kind, account): prefix range scans and exact number/meter
+        # lookups read the index alone; (account, term): the per-word join of
+        # multi-word queries is one index seek per candidate account.
+        indexes = [models.Index(fields=["term", "kind", "account"], name="search_term_kind_idx"),
+                   models.Index(fields=["account", "term"], name="search_account_term_idx")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db import connection
 
 from . import search
 from .models import Account, SearchEntry
@@ -12,30 +12,42 @@ from .models import Account, SearchEntry
 _UPPER = "{"
 
 
-def _prefix(word: str) -> QuerySet:
-    return SearchEntry.objects.filter(term__gte=word, term__lt=word + _UPPER)
+EXACT_KINDS = ("number", "meter", "phone", "email")
+
+
+def _candidate_ids(words: list[str], limit: int) -> list[int]:
+    """Account ids with a term starting with each word: a self-join of the
+    search table, driven by the longest (most selective) word."""
+    table = SearchEntry._meta.db_table
+    ordered = sorted(words, key=len, reverse=True)
+    joins, params = [], []
+    for i, word in enumerate(ordered[1:], start=1):
+        joins.append(f"JOIN {table} s{i} ON s{i}.account_id = s0.account_id AND s{i}.term >= %s AND s{i}.term < %s")
+        params += [word, word + _UPPER]
+    sql = (f"SELECT s0.account_id FROM {table} s0 {' '.join(joins)} "
+           f"WHERE s0.term >= %s AND s0.term < %s LIMIT %s")
+    params += [ordered[0], ordered[0] + _UPPER, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def search_account_ids(query: str, limit: int = 25) -> list[int]:
     """Accounts whose terms prefix-match every word of the query.
 
-    Exact account-number or meter matches come first, then the rest. One
-    or two indexed queries whatever the size of the utility.
+    A single word that is exactly an account number, meter, phone or e-mail
+    answers first; otherwise every word must start some term of the account.
+    One or two index-only queries whatever the size of the utility.
     """
     query_words = search.query_words(query)
     if not query_words:
         return []
     if len(query_words) == 1:
-        exact = list(SearchEntry.objects.filter(term=query_words[0], kind__in=["number", "meter", "phone", "email"])
+        exact = list(SearchEntry.objects.filter(term=query_words[0], kind__in=EXACT_KINDS)
                      .values_list("account_id", flat=True)[:limit])
         if exact:
             return list(dict.fromkeys(exact))
-    longest = max(query_words, key=len)
-    qs = _prefix(longest)
-    for word in query_words:
-        if word != longest:
-            qs = qs.filter(account_id__in=_prefix(word).values("account_id"))
-    ids = list(qs.values_list("account_id", flat=True)[: limit * 8])
+    ids = _candidate_ids(query_words, limit * 8)
     return list(dict.fromkeys(ids))[:limit]
 
 

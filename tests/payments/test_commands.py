@@ -8,11 +8,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from tests.payments.conftest import charge
-from tests.payments.helpers import bai2_file, lockbox_file, return_file, stub
 
 from ratepayer.payments import actions
 from ratepayer.payments.models import AchEntry, BankLine, Payment, ReturnedPayment
+from tests.payments.conftest import charge
+from tests.payments.helpers import bai2_file, lockbox_file, return_file, stub
 
 
 def run(*args):

@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from tests.payments.conftest import assert_ledger_ok, balance, charge
 
 from ratepayer.ledger.models import JournalEntry, JournalLine
 from ratepayer.payments import actions, queries
 from ratepayer.payments.errors import PaymentError
 from ratepayer.payments.models import Payment, PaymentApplication, PaymentPolicy
 from ratepayer.staff.errors import PermissionRefused
+from tests.payments.conftest import assert_ledger_ok, balance, charge
 
 D = Decimal
 

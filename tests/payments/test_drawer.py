@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from tests.payments.conftest import assert_ledger_ok, charge
 
 from ratepayer.ledger.models import JournalLine
 from ratepayer.payments import actions, queries
@@ -14,6 +13,7 @@ from ratepayer.payments.errors import PaymentError
 from ratepayer.payments.models import Deposit, DrawerSession
 from ratepayer.staff import approvals
 from ratepayer.staff.errors import ApprovalError
+from tests.payments.conftest import assert_ledger_ok, charge
 
 D = Decimal
 

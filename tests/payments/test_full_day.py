@@ -9,13 +9,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from tests.payments.conftest import assert_ledger_ok, balance, charge
-from tests.payments.helpers import bai2_file, lockbox_file, second_account, stub
 
 from ratepayer.ledger.models import JournalLine
 from ratepayer.payments import actions
 from ratepayer.payments.errors import ImportRefused, PaymentError
 from ratepayer.payments.models import BankLine, Deposit, Payment, ReturnedPayment
+from tests.payments.conftest import assert_ledger_ok, balance, charge
+from tests.payments.helpers import bai2_file, lockbox_file, second_account, stub
 
 D = Decimal
 DAY = date(2025, 3, 10)  # a Monday

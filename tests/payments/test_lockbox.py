@@ -6,8 +6,6 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
-from tests.payments.conftest import assert_ledger_ok, balance, charge
-from tests.payments.helpers import lockbox_file, second_account, stub
 
 from ratepayer.formats import lockbox
 from ratepayer.ledger.models import JournalEntry, JournalLine
@@ -15,6 +13,8 @@ from ratepayer.payments import actions
 from ratepayer.payments.errors import ImportRefused, PaymentError
 from ratepayer.payments.models import Deposit, ImportedFile, Payment, SuspenseItem
 from ratepayer.staff.errors import PermissionRefused
+from tests.payments.conftest import assert_ledger_ok, balance, charge
+from tests.payments.helpers import lockbox_file, second_account, stub
 
 D = Decimal
 

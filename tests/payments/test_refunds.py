@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from tests.payments.conftest import assert_ledger_ok, balance, charge
 
 from ratepayer.ledger.models import JournalLine
 from ratepayer.payments import actions
@@ -14,6 +13,7 @@ from ratepayer.payments.errors import PaymentError
 from ratepayer.payments.models import Refund
 from ratepayer.staff import approvals
 from ratepayer.staff.errors import ApprovalError, PermissionRefused
+from tests.payments.conftest import assert_ledger_ok, balance, charge
 
 D = Decimal
 

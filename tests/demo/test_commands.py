@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import uuid
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from ratepayer.customers.models import Account, Customer
 from ratepayer.demo import builder
@@ -21,8 +15,7 @@ from ratepayer.demo.actions import empty_database
 from ratepayer.demo.errors import DemoError
 from ratepayer.demo.management.commands import serve
 from ratepayer.ledger.models import JournalEntry
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.demo.conftest import ratepayer
 
 
 def test_demo_command_prints_counts_as_json(db):
@@ -45,36 +38,6 @@ def test_reset_refuses_a_database_the_demo_did_not_build(utility):
     with pytest.raises(DemoError, match="holds 1 accounts that the demo did not build"):
         empty_database()
     assert (Customer.objects.count(), JournalEntry.objects.count()) == before
-
-
-@pytest.fixture
-def scratch_database_url(db):
-    """A database of the vendor under test that only this test uses."""
-    if connection.vendor == "sqlite":
-        path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ratepayer-demo-{uuid.uuid4().hex}.sqlite3"
-        yield f"sqlite:///{path}"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    s = connection.settings_dict
-    name = f"{s['NAME']}_demo_{uuid.uuid4().hex[:8]}"
-    params = {"host": s["HOST"], "port": s["PORT"] or 5432, "user": s["USER"], "password": s["PASSWORD"] or None,
-              "dbname": "postgres"}
-    with psycopg.connect(**params, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    yield f"postgres://{auth}@{s['HOST']}:{s['PORT'] or 5432}/{name}"
-    with psycopg.connect(**params, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def ratepayer(url: str, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "RATEPAYER_DATABASE_URL": url, "RATEPAYER_DEBUG": "1"}
-    env.pop("RATEPAYER_TEST_DB_NAME", None)
-    return subprocess.run([sys.executable, "-m", "ratepayer.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
 
 
 def test_reset_rebuilds_the_demo_and_the_ledger_checks(scratch_database_url):

@@ -1,0 +1,88 @@
+"""`ratepayer serve` on a freshly built demo, in a real browser: the printed
+logins work, static files are served, search and the account page show the
+demo utility."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ratepayer.demo.builder import DEMO_LOGINS, DEMO_PASSWORD
+from tests.demo.conftest import ROOT, command_env, ratepayer
+
+pytestmark = pytest.mark.browser
+
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served_demo(scratch_database_url):
+    built = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "60", "--seed", "4")
+    assert built.returncode == 0, built.stderr
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ratepayer.cli", "serve", "--addrport", f"127.0.0.1:{port}"],
+                              cwd=ROOT, env=command_env(scratch_database_url), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    banner = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = server.stdout.readline()
+            banner.append(line)
+            if "Quit the server with" in line or server.poll() is not None:
+                break
+        with socket.create_connection(("127.0.0.1", port), timeout=30):
+            pass
+        yield f"http://127.0.0.1:{port}", "".join(banner)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_served_demo_signs_in_with_printed_logins(served_demo):
+    from playwright.sync_api import sync_playwright
+
+    url, banner = served_demo
+    assert f"ratepayer staff console: {url}/" in banner
+    for login in DEMO_LOGINS:
+        assert f"{login.username:<11} {DEMO_PASSWORD}" in banner
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            static = []
+            page.on("response", lambda r: static.append((r.url, r.status)) if "/static/" in r.url else None)
+            for username in ("kam", "specialist"):
+                page.context.clear_cookies()
+                page.goto(url + "/")
+                page.fill("input[name=username]", username)
+                page.fill("input[name=password]", DEMO_PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_load_state()
+                assert "/login/" not in page.url, f"{username} could not sign in with the printed password"
+            assert static and all(status in (200, 304) for _, status in static), static
+            assert any(u.endswith(".css") for u, _ in static)
+            page.goto(url + "/search/?q=garcia&go=0")
+            page.screenshot(path=str(ARTIFACTS / "demo-search.png"))
+            page.goto(url + "/search/?q=10000016")
+            assert page.url.endswith("/accounts/10000016/")
+            assert "10000016" in page.locator("body").inner_text()
+            page.screenshot(path=str(ARTIFACTS / "demo-account.png"), full_page=True)
+            assert not errors, errors
+        finally:
+            browser.close()

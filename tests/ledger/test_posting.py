@@ -137,16 +137,31 @@ def test_ledger_check_names_a_tampered_cached_balance(utility):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_postgres_deferred_trigger_refuses_an_unbalanced_entry_at_commit(users):
+def test_postgres_triggers_refuse_unbalanced_lines_and_empty_entries(users, utility):
     if connection.vendor != "postgresql":
-        pytest.skip("the deferred constraint trigger is PostgreSQL's; SQLite relies on the Python check")
+        pytest.skip("the balance triggers are PostgreSQL's; SQLite relies on the Python check")
     from ratepayer.ledger.chart import seed_chart
 
     seed_chart()  # transactional tests that ran before may have flushed the seeded chart
-    entry = JournalEntry.objects.create(event="x", effective_date=date(2025, 1, 1), description="raw")
+    entry = post(event="bill_charge", effective_date=date(2025, 1, 31), description="bill", lines=bill_lines(utility))
+    lines_before = JournalLine.objects.count()
+    # a line added later to a posted entry unbalances it: refused by the statement trigger
     with pytest.raises(IntegrityError, match="not balanced"), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
                 "INSERT INTO ledger_journalline (entry_id, gl_account_id, debit, credit, memo) "
                 "SELECT %s, id, 10, 0, '' FROM ledger_glaccount WHERE number = '131'", [entry.pk])
-    assert not JournalLine.objects.filter(entry=entry).exists()
+    # an entry with no lines cannot be committed: the deferred constraint trigger at commit
+    with pytest.raises(IntegrityError, match="0 lines"), transaction.atomic():
+        JournalEntry.objects.create(event="x", effective_date=date(2025, 1, 1), description="raw, no lines")
+    # a balanced pair written in two statements: the first statement alone is unbalanced
+    with pytest.raises(IntegrityError, match="not balanced"), transaction.atomic():
+        split = JournalEntry.objects.create(event="x", effective_date=date(2025, 1, 1), description="split")
+        with connection.cursor() as cursor:
+            for debit, credit in ((10, 0), (0, 10)):
+                cursor.execute(
+                    "INSERT INTO ledger_journalline (entry_id, gl_account_id, debit, credit, memo) "
+                    "SELECT %s, id, %s, %s, '' FROM ledger_glaccount WHERE number = '131'", [split.pk, debit, credit])
+    assert JournalLine.objects.count() == lines_before
+    assert not JournalEntry.objects.filter(event="x").exists()
+    assert checks.run_all()["ok"]

@@ -51,6 +51,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone
 
+from ratepayer.bulk import insert_rows
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
@@ -58,7 +59,6 @@ from ratepayer.ledger.models import ARBalance
 from ratepayer.rates.models import RateVersion
 from ratepayer.rating import RatingError, ServiceInfo, TariffError
 
-from .bulk import insert_rows
 from .errors import BillingError
 from .models import (
     HOLD_REASONS,
@@ -556,7 +556,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             spec = entry_for(bill, ar_lines, credit_lines)
             if spec is not None:
                 entries.append(spec)
-    insert_rows(BillLine, LINE_COLUMNS, line_rows)
+    insert_rows(BillLine, LINE_COLUMNS, line_rows, return_ids=False)
     STAGE_SECONDS["write bills"] += time.perf_counter() - started
     started = time.perf_counter()
     post_entries(entries, created_by=created_by)

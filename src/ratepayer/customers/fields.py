@@ -44,6 +44,16 @@ def decrypt(token: str) -> str:
         raise ValueError("encrypted value cannot be read with the configured key") from exc
 
 
+def decrypt_many(tokens: list[str]) -> list[str]:
+    """Decrypt many values at once (a batch path reading the stored tokens
+    itself, e.g. the ACH file): the key set is looked up once."""
+    f = fernet()
+    try:
+        return [f.decrypt(token.encode()).decode() if token else token for token in tokens]
+    except InvalidToken as exc:
+        raise ValueError("encrypted value cannot be read with the configured key") from exc
+
+
 class EncryptedTextField(models.TextField):
     """A text field stored encrypted. Not searchable or sortable by design."""
 

@@ -1072,7 +1072,7 @@ class OutgoingBatch:
 
 
 def _alnum(value: str, width: int, name: str, *, truncate: bool = False) -> str:
-    if any(not (" " <= c <= "~") for c in value):
+    if not (value.isascii() and value.isprintable()):  # printable ASCII is exactly " " to "~"
         raise ValueError(f"{name}: {value!r} has characters outside printable ASCII")
     if len(value) > width:
         if not truncate:
@@ -1142,6 +1142,7 @@ def write_file(
     file_debit = 0
     file_credit = 0
     debit_codes = DEBIT_CODES
+    valid_routings: set[str] = set()  # thousands of entries share a bank
     for batch_number, batch in enumerate(batches, start=1):
         if batch.sec_code not in ("PPD", "CCD", "WEB", "TEL"):
             raise ValueError(
@@ -1162,8 +1163,10 @@ def write_file(
         for n, e in enumerate(batch.entries, start=1):
             code = e.transaction_code
             routing = e.routing
-            if not (len(routing) == 9 and routing.isdigit() and is_valid_aba(routing)):
-                raise ValueError(f"batch {batch_number} entry {n}: routing {routing!r} fails the ABA check")
+            if routing not in valid_routings:
+                if not (len(routing) == 9 and routing.isdigit() and is_valid_aba(routing)):
+                    raise ValueError(f"batch {batch_number} entry {n}: routing {routing!r} fails the ABA check")
+                valid_routings.add(routing)
             cents = to_cents(e.amount)
             if e.prenote and cents:
                 raise ValueError(f"batch {batch_number} entry {n}: a prenote carries no amount")

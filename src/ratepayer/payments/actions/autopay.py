@@ -19,13 +19,17 @@ import hashlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
+from ratepayer.bulk import insert_rows
+from ratepayer.customers.fields import decrypt_many
 from ratepayer.customers.models import Account
 from ratepayer.formats import nacha
 from ratepayer.kernel.checkdigits import is_valid_aba
@@ -125,30 +129,32 @@ def _due_dates(on: date, calendar: BusinessCalendar) -> tuple[date, list[date]]:
 
 def settle(*, on: date, user=None) -> dict:
     """Post the debits that settle on or before ``on``; activate enrollments
-    whose prenote has cleared the waiting period."""
+    whose prenote has cleared the waiting period. A fixed number of queries
+    per settlement day (plus the posting core's per 2,000 payments)."""
     settled = 0
     total = ZERO
     with transaction.atomic():
-        due = list(AchEntry.objects.select_for_update().filter(status=AchEntry.Status.SENT,
-                                                               settlement_date__lte=on).order_by("pk"))
-        prenotes = [e for e in due if e.is_prenote]
-        if prenotes:
-            AchEntry.objects.filter(pk__in=[e.pk for e in prenotes]).update(status=AchEntry.Status.SETTLED)
+        due = list(AchEntry.objects.select_for_update().filter(status=AchEntry.Status.SENT, settlement_date__lte=on)
+                   .order_by("pk").values_list("pk", "file_id", "settlement_date", "account_id", "amount",
+                                               "trace_number", "is_prenote"))
+        prenotes = [pk for pk, *_rest, is_prenote in due if is_prenote]
+        for start in range(0, len(prenotes), CHUNK):
+            AchEntry.objects.filter(pk__in=prenotes[start:start + CHUNK]).update(status=AchEntry.Status.SETTLED)
         AutopayEnrollment.objects.filter(status=AutopayEnrollment.Status.PRENOTE, live_from__lte=on).update(
             status=AutopayEnrollment.Status.ACTIVE)
-        groups: dict[tuple[int, date], list[AchEntry]] = defaultdict(list)
-        for entry in due:
-            if not entry.is_prenote:
-                groups[(entry.file_id, entry.settlement_date)].append(entry)
+        groups: dict[tuple[int, date], list[tuple]] = defaultdict(list)
+        for _pk, file_id, day, account_id, amount, trace, is_prenote in due:
+            if not is_prenote:
+                groups[(file_id, day)].append((account_id, amount, trace))
         for (file_id, day), entries in sorted(groups.items()):
             batch = PaymentBatch.objects.create(kind=PaymentBatch.Kind.ACH, business_date=day,
                                                 source_file_id=file_id, reference=f"ACH settlement {day}")
-            post_payments([PaymentSpec(e.account_id, e.amount, Payment.Tender.ACH, day, e.payment_reference)
-                           for e in entries], batch=batch, user=user)
-            ids = [e.pk for e in entries]
-            for start in range(0, len(ids), CHUNK):
-                AchEntry.objects.filter(pk__in=ids[start:start + CHUNK]).update(status=AchEntry.Status.SETTLED)
-            amount = sum((e.amount for e in entries), ZERO)
+            post_payments([PaymentSpec(account_id, amount, Payment.Tender.ACH, day, f"ach:{trace}")
+                           for account_id, amount, trace in entries], batch=batch, user=user)
+            # the rows locked above: every unsettled debit of this file settling that day
+            AchEntry.objects.filter(file_id=file_id, settlement_date=day, status=AchEntry.Status.SENT,
+                                    is_prenote=False).update(status=AchEntry.Status.SETTLED)
+            amount = sum((a for _, a, _ in entries), ZERO)
             self_deposit(kind=Deposit.Kind.ACH, batch=batch, amount=amount, item_count=len(entries), user=user)
             settled += len(entries)
             total += amount
@@ -183,13 +189,37 @@ def _accounts_with_bills(enrollments) -> set[int]:
                .values_list("account_id", flat=True).distinct())
 
 
+class _EnrollmentRow(NamedTuple):
+    pk: int
+    account_id: int
+    account_number: str
+    routing_number: str
+    bank_account_token: str  # still encrypted: decrypted only for the entries written
+    holder_name: str
+    account_type: str
+    draft_day: int
+    start_date: date
+
+
+def _entry_rows(enrollments) -> list[_EnrollmentRow]:
+    """What an ACH entry needs of each enrollment, in primary-key order."""
+    return [_EnrollmentRow(*row) for row in enrollments.order_by("pk").values_list(
+        "pk", "account_id", "account__number", "routing_number",
+        Cast("bank_account_number", output_field=TextField()), "holder_name", "account_type", "draft_day",
+        "start_date")]
+
+
 def originate(*, on: date, user=None) -> ImportedFile | None:
     """Write the PPD debit file for the debits due after ``on`` up to the next
     business day (its effective entry date), with prenotes for new enrollments.
 
     An account with issued bills is debited for the bill due in that window
     (its amount due, never more than the balance); an account never billed
-    here (converted balances) on its enrollment's draft day for its balance."""
+    here (converted balances) on its enrollment's draft day for its balance.
+
+    A fixed number of queries whatever the number of enrollments: rows are
+    read as tuples, bank account numbers decrypted only for the entries
+    written, the entries inserted with ``insert_rows``."""
     calendar = BusinessCalendar()
     effective, due_days = _due_dates(on, calendar)
     by_day = {d.day: d for d in due_days}
@@ -200,7 +230,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
             status=AutopayEnrollment.Status.ACTIVE, start_date__lte=effective).exclude(pk__in=already)
         bills_due = _bills_due(candidates, due_days)
         billed_accounts = _accounts_with_bills(candidates)
-        live = [e for e in candidates.select_for_update().select_related("account").order_by("pk")
+        live = [e for e in _entry_rows(candidates.select_for_update(of=("self",)))
                 if e.account_id in bills_due or (e.account_id not in billed_accounts and e.draft_day in by_day)]
         balances = dict(ARBalance.objects.filter(account_id__in=candidates.values("account_id"))
                         .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
@@ -214,24 +244,19 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                 due_on, amount = by_day[enrollment.draft_day], balance
             if amount > 0:
                 debits.append((enrollment, amount, due_on))
-        new_prenotes = list(AutopayEnrollment.objects.select_for_update().filter(
-            status=AutopayEnrollment.Status.PRENOTE, prenote_entry="").order_by("pk"))
+        new_prenotes = _entry_rows(AutopayEnrollment.objects.select_for_update(of=("self",)).filter(
+            status=AutopayEnrollment.Status.PRENOTE, prenote_entry=""))
         if not debits and not new_prenotes:
             return None
         odfi = config["odfi"]
         top = AchEntry.objects.filter(trace_number__startswith=odfi).aggregate(m=Max("trace_number"))["m"]
         first_sequence = int(top[8:]) + 1 if top else 1
-        outgoing = []
-        for enrollment in new_prenotes:
-            outgoing.append(nacha.OutgoingEntry(
-                routing=enrollment.routing_number, account=enrollment.bank_account_number, amount=ZERO,
-                individual_id=enrollment.account.number, name=enrollment.holder_name,
-                account_type=enrollment.account_type, prenote=True))
-        for enrollment, amount, _due_on in debits:
-            outgoing.append(nacha.OutgoingEntry(
-                routing=enrollment.routing_number, account=enrollment.bank_account_number, amount=amount,
-                individual_id=enrollment.account.number, name=enrollment.holder_name,
-                account_type=enrollment.account_type))
+        sending = [(e, ZERO, True) for e in new_prenotes] + [(e, amount, False) for e, amount, _ in debits]
+        numbers = decrypt_many([e.bank_account_token for e, _, _ in sending])
+        outgoing = [nacha.OutgoingEntry(routing=e.routing_number, account=number, amount=amount,
+                                        individual_id=e.account_number, name=e.holder_name,
+                                        account_type=e.account_type, prenote=prenote)
+                    for (e, amount, prenote), number in zip(sending, numbers, strict=True)]
         created = timezone.now()
         count_today = ImportedFile.objects.filter(kind=ImportedFile.Kind.ACH_ORIGINATION,
                                                   imported_at__date=created.date()).count()
@@ -252,19 +277,18 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
             total=total, content=text,
             summary={"debits": len(debits), "prenotes": len(new_prenotes), "effective_date": str(effective)})
         traces = [f"{odfi}{first_sequence + i:07d}" for i in range(len(outgoing))]
-        entries = []
-        for trace, enrollment in zip(traces, new_prenotes, strict=False):
-            entries.append(AchEntry(file=imported, enrollment=enrollment, account_id=enrollment.account_id,
-                                    amount=ZERO, trace_number=trace, is_prenote=True, due_on=effective,
-                                    settlement_date=effective))
-        for trace, (enrollment, amount, due_on) in zip(traces[len(new_prenotes):], debits, strict=True):
-            entries.append(AchEntry(file=imported, enrollment=enrollment, account_id=enrollment.account_id,
-                                    amount=amount, trace_number=trace, due_on=due_on, settlement_date=effective))
-        AchEntry.objects.bulk_create(entries, batch_size=CHUNK)
-        live_from = calendar.add_business_days(effective, PRENOTE_WAIT_BUSINESS_DAYS)
-        for trace, enrollment in zip(traces, new_prenotes, strict=False):
-            AutopayEnrollment.objects.filter(pk=enrollment.pk).update(prenote_entry=trace,
-                                                                      live_from=max(live_from, enrollment.start_date))
+        rows = [(imported.pk, e.pk, e.account_id, ZERO, trace, True, effective, effective, AchEntry.Status.SENT)
+                for trace, e in zip(traces, new_prenotes, strict=False)]
+        rows += [(imported.pk, e.pk, e.account_id, amount, trace, False, due_on, effective, AchEntry.Status.SENT)
+                 for trace, (e, amount, due_on) in zip(traces[len(new_prenotes):], debits, strict=True)]
+        insert_rows(AchEntry, ["file_id", "enrollment_id", "account_id", "amount", "trace_number", "is_prenote",
+                               "due_on", "settlement_date", "status"], rows, return_ids=False)
+        if new_prenotes:
+            live_from = calendar.add_business_days(effective, PRENOTE_WAIT_BUSINESS_DAYS)
+            AutopayEnrollment.objects.bulk_update(
+                [AutopayEnrollment(pk=e.pk, prenote_entry=trace, live_from=max(live_from, e.start_date))
+                 for trace, e in zip(traces, new_prenotes, strict=False)], ["prenote_entry", "live_from"],
+                batch_size=CHUNK)
         audit.record("autopay.file_created", user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{imported.name}: {len(debits)} debits {format_money(total)}, "
                              f"{len(new_prenotes)} prenotes, effective {effective}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -30,6 +30,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ratepayer.bulk import insert_rows
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money, round_money, to_decimal
@@ -104,15 +105,52 @@ def _lock_balances(account_ids: Sequence[int]) -> None:
 
 def post_payments(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=None,
                   event: str = "payment") -> list[Payment]:
+    """Apply and post payments in one transaction (see ``post_payment_rows``).
+    Returns the payments in order."""
+    ids = post_payment_rows(specs, batch=batch, user=user, event=event)
+    found = Payment.objects.in_bulk(ids)
+    return [found[pk] for pk in ids]
+
+
+# Payment columns every spec sets; the rest come from ``PaymentSpec.fields`` or the model's defaults.
+PAYMENT_SPEC_COLUMNS = ("account_id", "batch_id", "tender", "amount", "received_on", "external_reference",
+                        "journal_entry_id", "transferred_from_id", "created_by_id")
+
+
+def _payment_row_maker(batch: PaymentBatch, user) -> tuple[list[str], Callable[[PaymentSpec, int], tuple]]:
+    """The Payment columns and a function making one row from a spec and its
+    journal entry; columns the spec doesn't set take the model's defaults."""
+    now = timezone.now()
+    defaults = {f.attname: now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False)
+                else f.get_default() for f in Payment._meta.concrete_fields
+                if not f.primary_key and f.attname not in PAYMENT_SPEC_COLUMNS}
+    columns = [*PAYMENT_SPEC_COLUMNS, *defaults]
+    created_by_id = getattr(user, "pk", None)
+
+    def row(spec: PaymentSpec, entry_id: int) -> tuple:
+        rest = {**defaults, **spec.fields} if spec.fields else defaults
+        return (spec.account_id, batch.pk, spec.tender, spec.amount, spec.received_on, spec.external_reference,
+                entry_id, spec.transferred_from_id, created_by_id, *rest.values())
+
+    return columns, row
+
+
+def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=None,
+                      event: str = "payment") -> list[int]:
     """Apply and post payments in one transaction, a fixed number of queries
     per 2,000 payments. ``event`` is ``payment`` (Dr cash clearing) or
-    ``suspense_apply`` (Dr unapplied cash). Returns the payments in order."""
+    ``suspense_apply`` (Dr unapplied cash). Returns the payment ids in order."""
     if not specs:
         return []
+    columns, payment_row = _payment_row_maker(batch, user)
+    unknown = {k for s in specs for k in s.fields} - set(columns[len(PAYMENT_SPEC_COLUMNS):])
+    if unknown:
+        raise ValueError(f"PaymentSpec.fields: {sorted(unknown)} are not payment details a spec may set")
     policy = queries.policy_on(batch.business_date)
     debit_gl, credit_gl = PostingRules().accounts(event)
+    memos = {tender: f"{label} payment" for tender, label in Payment.Tender.choices}
     order = sorted(range(len(specs)), key=lambda i: specs[i].account_id)
-    payments: list[Payment | None] = [None] * len(specs)
+    payment_ids: list[int] = [0] * len(specs)
     with transaction.atomic():
         for start in range(0, len(order), CHUNK):
             chunk = [specs[i] for i in order[start:start + CHUNK]]
@@ -130,34 +168,29 @@ def post_payments(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=Non
                     spec.amount, ctx.items, order=policy.application_order, priority=policy.priority_list,
                     credit_agreement_id=ctx.credit_agreement_id)
                 applied.append(applications)
-                memo = f"{Payment.Tender(spec.tender).label} payment"
+                memo = memos[spec.tender]
                 entry_specs.append(EntrySpec(
                     event=event, effective_date=spec.received_on,
-                    description=f"{memo} {spec.external_reference or ''}".strip(),
+                    description=f"{memo} {spec.external_reference}" if spec.external_reference else memo,
                     lines=[Line(debit_gl, debit=spec.amount, account_id=spec.account_id, memo=memo)]
                     + [Line(credit_gl, credit=a.amount, account_id=spec.account_id, agreement_id=a.agreement_id,
                             memo=memo) for a in applications],
                     source_type="payments.paymentbatch", source_id=batch.pk,
                     idempotency_key=f"payment:{spec.external_reference}" if spec.external_reference else None))
             entries = post_entries(entry_specs, created_by=user)
-            created = [Payment(account_id=spec.account_id, batch=batch, tender=spec.tender, amount=spec.amount,
-                               received_on=spec.received_on, external_reference=spec.external_reference,
-                               journal_entry=entry, transferred_from_id=spec.transferred_from_id,
-                               created_by=user, **spec.fields)
-                       for spec, entry in zip(chunk, entries, strict=True)]
+            rows = [payment_row(spec, entry.pk) for spec, entry in zip(chunk, entries, strict=True)]
             try:
                 with transaction.atomic():
-                    created = Payment.objects.bulk_create(created, batch_size=CHUNK)
+                    ids = insert_rows(Payment, columns, rows)
             except IntegrityError as exc:
                 raise PaymentError(f"A payment with the same reference was already recorded: {exc}") from exc
-            PaymentApplication.objects.bulk_create(
-                [PaymentApplication(payment=payment, agreement_id=a.agreement_id, amount=a.amount,
-                                    oldest_charge_on=a.oldest_charge_on)
-                 for payment, applications in zip(created, applied, strict=True) for a in applications],
-                batch_size=5000)
-            for i, payment in zip(order[start:start + CHUNK], created, strict=True):
-                payments[i] = payment
-    return payments  # type: ignore[return-value]
+            insert_rows(PaymentApplication, ["payment_id", "agreement_id", "amount", "oldest_charge_on"],
+                        [(payment_id, a.agreement_id, a.amount, a.oldest_charge_on)
+                         for payment_id, applications in zip(ids, applied, strict=True) for a in applications],
+                        return_ids=False)
+            for i, payment_id in zip(order[start:start + CHUNK], ids, strict=True):
+                payment_ids[i] = payment_id
+    return payment_ids
 
 
 def post_suspense(specs: Sequence[SuspenseSpec], *, batch: PaymentBatch, user=None) -> list[SuspenseItem]:

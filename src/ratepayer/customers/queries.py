@@ -7,11 +7,6 @@ from django.db import connection
 from . import search
 from .models import Account, SearchEntry
 
-# Normalized terms use only [0-9a-z@._+-], all below '{' in byte order, so
-# [w, w + '{') is exactly the set of terms starting with w.
-_UPPER = "{"
-
-
 EXACT_KINDS = ("number", "meter", "phone", "email")
 
 
@@ -23,10 +18,10 @@ def _candidate_ids(words: list[str], limit: int) -> list[int]:
     joins, params = [], []
     for i, word in enumerate(ordered[1:], start=1):
         joins.append(f"JOIN {table} s{i} ON s{i}.account_id = s0.account_id AND s{i}.term >= %s AND s{i}.term < %s")
-        params += [word, word + _UPPER]
+        params += [word, word + search.TERM_UPPER]
     sql = (f"SELECT s0.account_id FROM {table} s0 {' '.join(joins)} "
            f"WHERE s0.term >= %s AND s0.term < %s LIMIT %s")
-    params += [ordered[0], ordered[0] + _UPPER, limit]
+    params += [ordered[0], ordered[0] + search.TERM_UPPER, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
@@ -42,11 +37,16 @@ def search_account_ids(query: str, limit: int = 25) -> list[int]:
     query_words = search.query_words(query)
     if not query_words:
         return []
-    if len(query_words) == 1:
-        exact = list(SearchEntry.objects.filter(term=query_words[0], kind__in=EXACT_KINDS)
+    whole = search.exact_term(query)
+    if whole:
+        exact = list(SearchEntry.objects.filter(term=whole, kind__in=EXACT_KINDS)
                      .values_list("account_id", flat=True)[:limit])
         if exact:
             return list(dict.fromkeys(exact))
+        if query_words != [whole]:  # one punctuated token: a partial e-mail or meter serial first
+            ids = _candidate_ids([whole], limit * 8)
+            if ids:
+                return list(dict.fromkeys(ids))[:limit]
     ids = _candidate_ids(query_words, limit * 8)
     return list(dict.fromkeys(ids))[:limit]
 

@@ -95,3 +95,24 @@ def test_uncashed_refund_checks_become_unclaimed_property_after_a_year(users, cr
     r.refresh_from_db()
     assert r.status == "unclaimed" and gl("232") == D("0.00") and gl("242") == D("-150.00")
     assert_ledger_ok()
+
+
+def test_unclaimed_property_report_lists_voided_checks_of_the_period_with_naupa_codes(users, credit):
+    from ratepayer.payments import queries
+
+    r = refund(users, credit)
+    with pytest.raises(PermissionRefused):
+        actions.move_uncashed_to_unclaimed(user=users["assistant"], on=r.issued_on + timedelta(days=400))
+    assert Refund.objects.get(pk=r.pk).status == "issued" and gl("242") == D("0.00")
+    moved_on = date(r.issued_on.year + 1, 6, 30) if r.issued_on.month <= 6 else date(r.issued_on.year + 2, 6, 30)
+    actions.move_uncashed_to_unclaimed(user=users["specialist"], on=moved_on)
+    (row,) = queries.unclaimed_report(moved_on.year)
+    assert (row["owner_name"], row["amount"], row["property_type"], row["check_number"]) == (
+        "Jane Doe", D("150.00"), "UT03", r.check_number)
+    assert row["owner_last_address"] == "1204 Pine St, Everett WA 98201"
+    assert row["date_of_last_contact"] == max(date(2025, 3, 3), r.requested_at.date())  # last payment or refund
+    assert queries.unclaimed_report(moved_on.year + 1) == []  # July 1 starts the next report year
+    lines = queries.unclaimed_report_csv(moved_on.year).splitlines()
+    assert lines[0].startswith("owner_name,owner_last_address,amount,date_of_last_contact,property_type")
+    assert lines[1].startswith('Jane Doe,"1204 Pine St, Everett WA 98201",150.00,')
+    assert_ledger_ok()

@@ -107,3 +107,39 @@ def denomination_total(count: dict[str, int]) -> Decimal:
 
 CASH_DENOMINATIONS = ["100.00", "50.00", "20.00", "10.00", "5.00", "2.00", "1.00", "0.50", "0.25", "0.10", "0.05",
                       "0.01"]
+
+
+def deposit_interest(movements: Sequence[tuple[date, Decimal]], rates: Sequence[tuple[date, Decimal]],
+                     through: date) -> Decimal:
+    """Simple interest on a security deposit from each receipt to ``through``
+    (DOMAIN §A.6.2): the principal held (receipts +, payouts −) earns the
+    annual percentage rate in force each day, actual days over the days of
+    that year; rounded to the cent once, at the end, so accruing often or
+    rarely gives the same total. ``rates`` are (effective from, percent)."""
+    if not movements:
+        return ZERO
+    changes = sorted(movements)
+    start = changes[0][0]
+    if through <= start:
+        return ZERO
+    ordered_rates = sorted(rates)
+    cuts = {start, through}
+    cuts.update(day for day, _ in changes if start < day < through)
+    cuts.update(day for day, _ in ordered_rates if start < day < through)
+    cuts.update(date(year, 1, 1) for year in range(start.year + 1, through.year + 1))
+    points = sorted(cuts)
+    total = Decimal(0)
+    principal = Decimal(0)
+    moved = 0
+    rate_index = -1
+    for left, right in zip(points, points[1:], strict=False):
+        while moved < len(changes) and changes[moved][0] <= left:
+            principal += changes[moved][1]
+            moved += 1
+        while rate_index + 1 < len(ordered_rates) and ordered_rates[rate_index + 1][0] <= left:
+            rate_index += 1
+        if principal <= 0 or rate_index < 0:
+            continue
+        days_in_year = (date(left.year + 1, 1, 1) - date(left.year, 1, 1)).days
+        total += principal * ordered_rates[rate_index][1] / 100 * (right - left).days / days_in_year
+    return total.quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")

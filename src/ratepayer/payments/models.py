@@ -52,6 +52,12 @@ class PaymentPolicy(models.Model):
     returned_payment_fee = models.DecimalField(**MONEY, default=Decimal("25.00"))
     deposit_within_business_days = models.PositiveSmallIntegerField(default=1, help_text="RCW 43.09.240: 24 hours")
     refund_dormancy_days = models.PositiveSmallIntegerField(default=365, help_text="uncashed refund check → unclaimed")
+    deposit_good_payment_months = models.PositiveSmallIntegerField(
+        default=12, help_text="a security deposit is refunded after this many months of good payment")
+    deposit_late_payments_allowed = models.PositiveSmallIntegerField(
+        default=0, help_text="late payments (late fees, returned payments) tolerated in the good-payment period")
+    represent_automatically = models.BooleanField(
+        default=False, help_text="queue R01/R09 ACH returns for re-presentment without a specialist")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
@@ -78,6 +84,7 @@ class ImportedFile(models.Model):
         ACH_RETURNS = "ach_returns", "ACH returns / NOC"
         BANK_STATEMENT = "bank", "Bank statement (BAI2)"
         ACH_ORIGINATION = "ach_out", "ACH debit file (sent)"
+        PHONE = "phone", "Pay-by-phone settlement"
 
     kind = models.CharField(max_length=12, choices=Kind.choices)
     name = models.CharField(max_length=200)
@@ -134,6 +141,7 @@ class PaymentBatch(models.Model):
         ACH = "ach", "ACH autopay settlement"
         SUSPENSE = "suspense", "Suspense applications"
         TRANSFER = "transfer", "Payment transfers"
+        PHONE = "phone", "Pay-by-phone (card processor)"
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     business_date = models.DateField(db_index=True)
@@ -336,8 +344,9 @@ class AutopayEnrollment(models.Model):
 
 class AchEntry(models.Model):
     """One debit we originated; matched back by trace number. Its payment,
-    once settled, is the Payment whose external reference is ``ach:<trace>``."""
-
+    once settled, is the Payment whose external reference is ``ach:<trace>``.
+    A re-presentment of a returned debit is a new entry with ``retry_of`` the
+    first debit of the chain."""
 
     class Status(models.TextChoices):
         SENT = "sent", "Sent, waiting for settlement"
@@ -353,11 +362,14 @@ class AchEntry(models.Model):
     due_on = models.DateField()
     settlement_date = models.DateField(db_index=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENT)
+    retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="retries",
+                                 help_text="the original debit this entry re-presents (RETRY PYMT)")
 
     class Meta:
         ordering = ["-settlement_date", "trace_number"]
         constraints = [
-            models.UniqueConstraint(fields=["enrollment", "due_on"], condition=Q(is_prenote=False),
+            models.UniqueConstraint(fields=["enrollment", "due_on"],
+                                    condition=Q(is_prenote=False) & Q(retry_of__isnull=True),
                                     name="one_autopay_debit_per_due_date"),
         ]
 
@@ -451,8 +463,10 @@ class Refund(models.Model):
     }
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="refunds")
-    agreement = models.ForeignKey(ServiceAgreement, on_delete=models.PROTECT, related_name="refunds",
-                                  help_text="the agreement whose credit balance is refunded")
+    agreement = models.ForeignKey(ServiceAgreement, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="refunds", help_text="the agreement whose credit balance is refunded")
+    security_deposit = models.ForeignKey("SecurityDeposit", null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="refunds", help_text="a security deposit refunded")
     method = models.CharField(max_length=5, choices=[("check", "Check"), ("ach", "ACH credit")])
     amount = models.DecimalField(**MONEY)
     payee = models.CharField(max_length=120)
@@ -479,4 +493,150 @@ class Refund(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
             models.CheckConstraint(condition=~Q(status="issued") | Q(payable_entry__isnull=False),
                                    name="issued_refund_has_entry"),
+            models.CheckConstraint(condition=Q(agreement__isnull=False) | Q(security_deposit__isnull=False),
+                                   name="refund_of_a_credit_or_a_deposit"),
+        ]
+
+    @property
+    def property_type(self) -> str:
+        """NAUPA property type code for the unclaimed property report."""
+        return UNCLAIMED_PROPERTY_TYPES["deposit" if self.security_deposit_id else "refund"][0]
+
+
+# NAUPA standard property type codes used by Washington DOR's holder report.
+UNCLAIMED_PROPERTY_TYPES = {
+    "deposit": ("UT01", "Utility deposits"),
+    "refund": ("UT03", "Utility refunds or rebates"),
+}
+# NACHA: an R01/R09 return may be re-presented at most twice, within 180 days of settlement.
+REPRESENTABLE_RETURN_CODES = frozenset({"R01", "R09"})
+REPRESENTMENT_LIMIT = 2
+REPRESENTMENT_WINDOW_DAYS = 180
+
+
+class DepositInterestRate(models.Model):
+    """Interest paid on security deposits, effective-dated (WAC 480-100-113
+    pattern: each calendar year's rate is the one-year Treasury constant
+    maturity of November 15 of the year before)."""
+
+    effective_from = models.DateField(unique=True)
+    annual_rate = models.DecimalField(max_digits=6, decimal_places=4, help_text="percent a year, e.g. 4.3200")
+    source = models.CharField(max_length=200, blank=True, help_text="e.g. H.15 1-year CMT, 2024-11-15")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-effective_from"]
+        constraints = [models.CheckConstraint(condition=Q(annual_rate__gte=0) & Q(annual_rate__lt=100),
+                                              name="deposit_interest_rate_percent")]
+
+
+class SecurityDeposit(models.Model):
+    """A security deposit the utility requires of an account and holds (GL
+    235) until it is applied to the final bill or refunded. What it holds is
+    the sum of its entries (receipts + interest − applied − refunded)."""
+
+    class Status(models.TextChoices):
+        REQUIRED = "required", "Required, not yet paid in full"
+        HELD = "held", "Held"
+        RELEASING = "releasing", "Released, refund waits for approval"
+        RELEASED = "released", "Applied / refunded"
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="security_deposits")
+    amount_required = models.DecimalField(**MONEY)
+    reason = models.CharField(max_length=300)
+    required_on = models.DateField()
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUIRED)
+    received = models.DecimalField(**MONEY, default=ZERO, help_text="receipts so far")
+    interest = models.DecimalField(**MONEY, default=ZERO, help_text="interest accrued so far")
+    paid_out = models.DecimalField(**MONEY, default=ZERO, help_text="applied to bills and refunded")
+    interest_through = models.DateField(null=True, blank=True)
+    fully_paid_on = models.DateField(null=True, blank=True)
+    released_on = models.DateField(null=True, blank=True)
+    release_reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-required_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_required__gt=0), name="deposit_required_positive"),
+            models.CheckConstraint(condition=Q(received__gte=0) & Q(interest__gte=0) & Q(paid_out__gte=0),
+                                   name="deposit_sums_not_negative"),
+            models.UniqueConstraint(fields=["account"], condition=~Q(status="released"),
+                                    name="one_open_security_deposit_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Security deposit {self.pk} ({self.account_id})"
+
+    @property
+    def held(self) -> Decimal:
+        return self.received + self.interest - self.paid_out
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.amount_required - self.received, ZERO)
+
+
+class SecurityDepositEntry(models.Model):
+    """The deposit sub-ledger: each movement and its journal entry."""
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", "Received"
+        INTEREST = "interest", "Interest"
+        APPLIED = "applied", "Applied to balance owing"
+        REFUNDED = "refunded", "Refunded"
+
+    deposit = models.ForeignKey(SecurityDeposit, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.DecimalField(**MONEY)
+    on = models.DateField()
+    tender = models.CharField(max_length=12, blank=True, choices=Payment.Tender.choices)
+    batch = models.ForeignKey(PaymentBatch, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="deposit_receipts", help_text="the drawer or file it came in")
+    external_reference = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    refund = models.OneToOneField(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_entry_positive")]
+
+
+class Representment(models.Model):
+    """A returned ACH debit (R01/R09) queued to be sent again (NACHA: at most
+    twice, within 180 days of the original settlement, entry description
+    RETRY PYMT). The next origination file carries it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued for the next ACH file"
+        SENT = "sent", "Sent"
+        CANCELLED = "cancelled", "Cancelled"
+
+    returned = models.OneToOneField(ReturnedPayment, on_delete=models.PROTECT, related_name="representment")
+    original = models.ForeignKey(AchEntry, on_delete=models.PROTECT, related_name="representments",
+                                 help_text="the first debit of the chain")
+    attempt = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(**MONEY)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    entry = models.OneToOneField(AchEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="representment")
+    automatic = models.BooleanField(default=False)
+    queued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    queued_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(attempt__gte=1) & Q(attempt__lte=REPRESENTMENT_LIMIT),
+                                   name="at_most_two_representments"),
+            models.UniqueConstraint(fields=["original", "attempt"], name="one_representment_per_attempt"),
         ]

@@ -3,13 +3,15 @@ undeposited receipts, reports. Written as a fixed number of queries per call."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from ratepayer.customers.models import Account, ServiceAgreement
@@ -18,11 +20,19 @@ from ratepayer.ledger.models import ARBalance, JournalLine
 
 from . import calculations
 from .models import (
+    REPRESENTABLE_RETURN_CODES,
+    REPRESENTMENT_LIMIT,
+    REPRESENTMENT_WINDOW_DAYS,
+    AchEntry,
     Deposit,
     DrawerSession,
     Payment,
     PaymentPolicy,
     Refund,
+    Representment,
+    ReturnedPayment,
+    SecurityDeposit,
+    SecurityDepositEntry,
     SuspenseItem,
 )
 
@@ -104,6 +114,10 @@ def drawer_totals(session: DrawerSession) -> dict[str, Decimal]:
     totals = {t: ZERO for t in Payment.Tender.values}
     for row in Payment.objects.filter(batch_id=session.batch_id).values("tender").annotate(t=Sum("amount")):
         totals[row["tender"]] = row["t"] or ZERO
+    # security deposits taken at the counter are in the drawer too (held in 235, not paid on the bill)
+    for row in SecurityDepositEntry.objects.filter(batch_id=session.batch_id, kind="receipt").values(
+            "tender").annotate(t=Sum("amount")):
+        totals[row["tender"]] += row["t"] or ZERO
     return totals
 
 
@@ -167,3 +181,147 @@ def unclaimed_candidates(on: date):
     policy = policy_on(on)
     return Refund.objects.filter(status=Refund.Status.ISSUED, method="check",
                                  issued_on__lte=on - timedelta(days=policy.refund_dormancy_days))
+
+
+# --------------------------------------------------------------------------- security deposits
+
+
+def months_before(day: date, months: int) -> date:
+    month = day.month - 1 - months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def late_payments(account_ids, since: date, until: date) -> dict[int, int]:
+    """Late payments per account in a period: late fees charged and payments returned."""
+    counts: dict[int, int] = defaultdict(int)
+    ids = list(account_ids)
+    for account_id, n in (JournalLine.objects.filter(account_id__in=ids, entry__event="late_fee",
+                                                     entry__effective_date__range=(since, until), debit__gt=0)
+                          .values_list("account_id").annotate(n=Count("entry_id", distinct=True))):
+        counts[account_id] += n
+    for account_id, n in (ReturnedPayment.objects.filter(payment__account_id__in=ids, status="processed",
+                                                         received_on__range=(since, until))
+                          .values_list("payment__account_id").annotate(n=Count("id"))):
+        counts[account_id] += n
+    return counts
+
+
+def deposits_due_back(on: date) -> list[SecurityDeposit]:
+    """Held deposits due back on ``on``, each with ``due_reason``: the
+    good-payment period (policy) passed with at most the late payments policy
+    allows, or every service on the account has ended (final bill)."""
+    policy = policy_on(on)
+    since = months_before(on, policy.deposit_good_payment_months)
+    held = list(SecurityDeposit.objects.filter(status=SecurityDeposit.Status.HELD).select_related("account__customer")
+                .order_by("pk"))
+    if not held:
+        return []
+    active = set(ServiceAgreement.objects.filter(account_id__in=[d.account_id for d in held], status="active")
+                 .values_list("account_id", flat=True).distinct())
+    late = late_payments([d.account_id for d in held], since, on)
+    due = []
+    for d in held:
+        if d.account_id not in active:
+            d.due_reason = "final bill: service ended"
+        elif d.fully_paid_on and d.fully_paid_on <= since and late.get(d.account_id, 0) <= \
+                policy.deposit_late_payments_allowed:
+            d.due_reason = f"{policy.deposit_good_payment_months} months of good payment"
+        else:
+            continue
+        due.append(d)
+    return due
+
+
+def deposit_register(status: str = ""):
+    rows = SecurityDeposit.objects.select_related("account__customer").order_by("status", "-required_on", "-pk")
+    return rows.filter(status=status) if status else rows
+
+
+def deposits_held_total() -> Decimal:
+    """The deposit sub-ledger total; equals GL 235 (DOMAIN §B.3 item 6)."""
+    agg = SecurityDeposit.objects.aggregate(r=Sum("received"), i=Sum("interest"), p=Sum("paid_out"))
+    return (agg["r"] or ZERO) + (agg["i"] or ZERO) - (agg["p"] or ZERO)
+
+
+# --------------------------------------------------------------------------- ACH re-presentment
+
+
+def representable_returns(on: date):
+    """R01/R09 returns of our debits that may still be sent again: fewer than
+    two re-presentments so far, within 180 days of the first settlement, not
+    already queued. Each row has ``original`` (first debit) and ``attempt``."""
+    returns = list(ReturnedPayment.objects.filter(
+        source="ach", return_code__in=REPRESENTABLE_RETURN_CODES, representment__isnull=True,
+        external_reference__startswith="ach-return:").select_related("payment__account").order_by("received_on", "pk"))
+    traces = [r.external_reference.split(":", 1)[1] for r in returns]
+    entries = {e.trace_number: e for e in AchEntry.objects.filter(trace_number__in=traces, is_prenote=False)
+               .select_related("retry_of", "account")}
+    originals = {e.retry_of_id or e.pk for e in entries.values()}
+    sent = dict(Representment.objects.filter(original_id__in=originals).exclude(status="cancelled")
+                .values_list("original_id").annotate(n=Count("id")))
+    result = []
+    for r in returns:
+        entry = entries.get(r.external_reference.split(":", 1)[1])
+        if entry is None:
+            continue
+        original = entry.retry_of or entry
+        attempts = sent.get(original.pk, 0)
+        r.original, r.attempt, r.account = original, attempts + 1, entry.account
+        r.deadline = original.settlement_date + timedelta(days=REPRESENTMENT_WINDOW_DAYS)
+        r.final = attempts >= REPRESENTMENT_LIMIT
+        r.expired = on > r.deadline
+        result.append(r)
+    return result
+
+
+# --------------------------------------------------------------------------- unclaimed property
+
+
+UNCLAIMED_REPORT_COLUMNS = ["owner_name", "owner_last_address", "amount", "date_of_last_contact", "property_type",
+                            "property_type_description", "date_payable", "check_number", "account_number",
+                            "moved_to_unclaimed_on"]
+
+
+def unclaimed_report_period(year: int) -> tuple[date, date]:
+    """The holder report filed in ``year`` covers property presumed abandoned
+    in the twelve months ending June 30 of that year (DOMAIN §A.9)."""
+    return date(year - 1, 7, 1), date(year, 6, 30)
+
+
+def unclaimed_report(year: int) -> list[dict]:
+    """Washington DOR holder report rows: every refund check voided to
+    unclaimed property in the report period, with the owner's last contact
+    (their last payment, or the refund's date when they never paid after)."""
+    from .models import UNCLAIMED_PROPERTY_TYPES
+
+    start, end = unclaimed_report_period(year)
+    refunds = list(Refund.objects.filter(status=Refund.Status.UNCLAIMED, unclaimed_on__range=(start, end))
+                   .select_related("account").order_by("payee", "pk"))
+    last_paid = dict(Payment.objects.filter(account_id__in={r.account_id for r in refunds}, status="posted")
+                     .values_list("account_id").annotate(last=Max("received_on")))
+    rows = []
+    for r in refunds:
+        code, description = UNCLAIMED_PROPERTY_TYPES["deposit" if r.security_deposit_id else "refund"]
+        contact = max(d for d in (last_paid.get(r.account_id), r.requested_at.date()) if d)
+        rows.append({"owner_name": r.payee, "owner_last_address": r.payee_address, "amount": r.amount,
+                     "date_of_last_contact": contact, "property_type": code,
+                     "property_type_description": description, "date_payable": r.issued_on,
+                     "check_number": r.check_number, "account_number": r.account.number,
+                     "moved_to_unclaimed_on": r.unclaimed_on, "refund": r})
+    return rows
+
+
+def unclaimed_report_csv(year: int) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(UNCLAIMED_REPORT_COLUMNS)
+    for row in unclaimed_report(year):
+        writer.writerow([row[c].isoformat() if isinstance(row[c], date) else str(row[c])
+                         for c in UNCLAIMED_REPORT_COLUMNS])
+    return out.getvalue()

@@ -4,7 +4,10 @@
   returned payments, suspense;
 - ``files``: lockbox and bank statement (BAI2) imports, reconciliation;
 - ``autopay``: ACH enrollment, the daily debit file, settlement, returns, NOCs;
-- ``refunds``: credit-balance refunds and unclaimed property.
+- ``refunds``: credit-balance and deposit refunds, unclaimed property;
+- ``deposits``: customer security deposits (required, received, interest, released);
+- ``represent``: ACH re-presentment of R01/R09 returns (RETRY PYMT);
+- ``phone``: pay-by-phone (card processor) settlement files.
 """
 
 from .autopay import enroll_autopay, import_ach_returns, originate, run_autopay, settle, stop_autopay
@@ -25,10 +28,22 @@ from .core import (
     take_payment,
     transfer_payment,
 )
+from .deposits import (
+    accrue_interest,
+    receive_deposit,
+    release_deposit,
+    require_deposit,
+    review_deposits,
+    set_interest_rate,
+)
 from .files import import_bank_statement, import_lockbox, match_bank_line, resolve_bank_exception
+from .phone import PhoneCsvLayout, import_phone_payments
 from .refunds import clear_refund, move_uncashed_to_unclaimed, request_refund
+from .represent import cancel_representment, queue_representment
 
 __all__ = [
+    "PhoneCsvLayout", "accrue_interest", "cancel_representment", "import_phone_payments", "queue_representment",
+    "receive_deposit", "release_deposit", "require_deposit", "review_deposits", "set_interest_rate",
     "PaymentSpec", "SuspenseSpec", "apply_suspense", "clear_refund", "close_drawer", "email_receipt",
     "enroll_autopay", "import_ach_returns", "import_bank_statement", "import_lockbox", "match_bank_line",
     "move_uncashed_to_unclaimed", "open_drawer", "open_session_for", "originate", "post_payments", "post_suspense",

@@ -50,7 +50,8 @@ from ..models import (
     PaymentBatch,
     ReturnedPayment,
 )
-from .core import CHUNK, PaymentSpec, _require, post_payments, return_payment, self_deposit
+from . import represent  # re-presentment hook
+from .core import CHUNK, PaymentSpec, _require, post_payment_rows, return_payment, self_deposit
 from .files import _refuse_repeat
 
 ZERO = Decimal("0.00")
@@ -149,7 +150,7 @@ def settle(*, on: date, user=None) -> dict:
         for (file_id, day), entries in sorted(groups.items()):
             batch = PaymentBatch.objects.create(kind=PaymentBatch.Kind.ACH, business_date=day,
                                                 source_file_id=file_id, reference=f"ACH settlement {day}")
-            post_payments([PaymentSpec(account_id, amount, Payment.Tender.ACH, day, f"ach:{trace}")
+            post_payment_rows([PaymentSpec(account_id, amount, Payment.Tender.ACH, day, f"ach:{trace}")
                            for account_id, amount, trace in entries], batch=batch, user=user)
             # the rows locked above: every unsettled debit of this file settling that day
             AchEntry.objects.filter(file_id=file_id, settlement_date=day, status=AchEntry.Status.SENT,
@@ -246,7 +247,10 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                 debits.append((enrollment, amount, due_on))
         new_prenotes = _entry_rows(AutopayEnrollment.objects.select_for_update(of=("self",)).filter(
             status=AutopayEnrollment.Status.PRENOTE, prenote_entry=""))
-        if not debits and not new_prenotes:
+        # >>> re-presentment hook (payments/actions/represent.py): queued R01/R09 returns go out as RETRY PYMT
+        retry = represent.retries_for_file(on=on, effective=effective, user=user)
+        # <<<
+        if not debits and not new_prenotes and not retry.entries:
             return None
         odfi = config["odfi"]
         top = AchEntry.objects.filter(trace_number__startswith=odfi).aggregate(m=Max("trace_number"))["m"]
@@ -269,18 +273,21 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
             batches=[nacha.OutgoingBatch(company_name=config["company_name"],
                                          company_identification=config["company_identification"],
                                          entry_description=config["entry_description"], effective_date=effective,
-                                         odfi=odfi, entries=outgoing)])
-        total = sum((a for _, a, _ in debits), ZERO)
+                                         odfi=odfi, entries=outgoing)][:1 if outgoing else 0]
+            + ([retry.batch(config, effective)] if retry.entries else []))  # re-presentment hook
+        total = sum((a for _, a, _ in debits), ZERO) + retry.total  # re-presentment hook
         imported = ImportedFile.objects.create(
             kind=ImportedFile.Kind.ACH_ORIGINATION, name=f"autopay-{effective:%Y%m%d}-{first_sequence}.ach",
-            sha256=hashlib.sha256(text.encode()).hexdigest(), imported_by=user, item_count=len(outgoing),
-            total=total, content=text,
-            summary={"debits": len(debits), "prenotes": len(new_prenotes), "effective_date": str(effective)})
-        traces = [f"{odfi}{first_sequence + i:07d}" for i in range(len(outgoing))]
+            sha256=hashlib.sha256(text.encode()).hexdigest(), imported_by=user,
+            item_count=len(outgoing) + len(retry.entries), total=total, content=text,  # re-presentment hook
+            summary={"debits": len(debits), "prenotes": len(new_prenotes), "effective_date": str(effective),
+                     "retries": len(retry.entries)})
+        traces = [f"{odfi}{first_sequence + i:07d}" for i in range(len(outgoing) + len(retry.entries))]
+        represent.record_sent(retry, imported, traces[len(outgoing):], effective)  # re-presentment hook
         rows = [(imported.pk, e.pk, e.account_id, ZERO, trace, True, effective, effective, AchEntry.Status.SENT)
                 for trace, e in zip(traces, new_prenotes, strict=False)]
         rows += [(imported.pk, e.pk, e.account_id, amount, trace, False, due_on, effective, AchEntry.Status.SENT)
-                 for trace, (e, amount, due_on) in zip(traces[len(new_prenotes):], debits, strict=True)]
+                 for trace, (e, amount, due_on) in zip(traces[len(new_prenotes):len(outgoing)], debits, strict=True)]
         insert_rows(AchEntry, ["file_id", "enrollment_id", "account_id", "amount", "trace_number", "is_prenote",
                                "due_on", "settlement_date", "status"], rows, return_ids=False)
         if new_prenotes:

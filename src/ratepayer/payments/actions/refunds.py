@@ -1,9 +1,11 @@
-"""Refunds of credit balances by check or ACH credit, with approval above the
-maker's refund limit, and uncashed checks moved to unclaimed property.
+"""Refunds of credit balances and security deposits by check or ACH credit,
+with approval above the maker's refund limit, and uncashed checks moved to
+unclaimed property.
 
-Postings (DOMAIN §B.2): issue Dr 142 / Cr 232 on the agreement refunded;
-cleared Dr 232 / Cr 131; uncashed after the dormancy period (one year, DOMAIN
-§A.9) Dr 232 / Cr 242 — the liability survives, the customer can still claim.
+Postings (DOMAIN §B.2): issue Dr 142 / Cr 232 on the agreement refunded (a
+security deposit: Dr 235 / Cr 232); cleared Dr 232 / Cr 131; uncashed after
+the dormancy period (one year, DOMAIN §A.9) the check is void and Dr 232 /
+Cr 242 — the liability survives, the customer can still claim.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ratepayer.staff import approvals, audit, permissions
 
 from .. import queries
 from ..errors import PaymentError
-from ..models import Refund
+from ..models import Refund, SecurityDeposit, SecurityDepositEntry
 from .core import _money
 
 REFUND_KIND = "payments.refund"
@@ -36,10 +38,7 @@ def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, pa
     amount = _money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount to refund (more than zero).")
-    if method not in ("check", "ach"):
-        raise PaymentError("Method: choose check or ACH credit.")
-    if not payee.strip() or not payee_address.strip():
-        raise PaymentError("Payee: enter the name and address the refund goes to.")
+    validate_payee(method, payee, payee_address)
     if not reason.strip():
         raise PaymentError("Reason: say why the refund is made (final bill credit, overpayment, ...).")
     with transaction.atomic():
@@ -53,20 +52,33 @@ def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, pa
         refund = Refund.objects.create(account_id=agreement.account_id, agreement=agreement, method=method,
                                        amount=amount, payee=payee.strip()[:120], payee_address=payee_address.strip(),
                                        reason=reason.strip(), status=Refund.Status.PENDING, requested_by=user)
-        if approvals.needs_approval(user, "refund", amount):
-            request = approvals.request_approval(
-                maker=user, kind=REFUND_KIND, action="refund", amount=amount, subject=refund,
-                account_id=agreement.account_id, payload={"refund_id": refund.pk},
-                summary=f"Refund {format_money(amount)} by {method} to {refund.payee} from account "
-                        f"{agreement.account.number}: {reason.strip()}"[:300])
-            Refund.objects.filter(pk=refund.pk).update(approval_request_id=request.pk)
-            refund.approval_request_id = request.pk
-        else:
-            _issue(refund, user)
-        audit.record("refund.requested", user_id=user.pk, obj=refund, account_id=refund.account_id,
-                     summary=f"Refund {format_money(amount)} ({refund.get_status_display().lower()})")
+        submit(refund, user, account_number=agreement.account.number)
     refund.refresh_from_db()
     return refund
+
+
+def validate_payee(method: str, payee: str, payee_address: str) -> None:
+    if method not in ("check", "ach"):
+        raise PaymentError("Method: choose check or ACH credit.")
+    if not payee.strip() or not payee_address.strip():
+        raise PaymentError("Payee: enter the name and address the refund goes to.")
+
+
+def submit(refund: Refund, user, *, account_number: str) -> None:
+    """Issue a new refund at once within the maker's refund limit; above it,
+    send it to the approvals inbox (the same path for every kind of refund)."""
+    if approvals.needs_approval(user, "refund", refund.amount):
+        request = approvals.request_approval(
+            maker=user, kind=REFUND_KIND, action="refund", amount=refund.amount, subject=refund,
+            account_id=refund.account_id, payload={"refund_id": refund.pk},
+            summary=f"Refund {format_money(refund.amount)} by {refund.method} to {refund.payee} from account "
+                    f"{account_number}: {refund.reason}"[:300])
+        Refund.objects.filter(pk=refund.pk).update(approval_request_id=request.pk)
+        refund.approval_request_id = request.pk
+    else:
+        _issue(refund, user)
+    audit.record("refund.requested", user_id=user.pk, obj=refund, account_id=refund.account_id,
+                 summary=f"Refund {format_money(refund.amount)} ({refund.get_status_display().lower()})")
 
 
 def _transition(refund: Refund, new_status: str, **fields) -> None:
@@ -85,6 +97,9 @@ def _next_check_number() -> str:
 
 
 def _issue(refund: Refund, user) -> None:
+    if refund.security_deposit_id:
+        _issue_deposit_refund(refund, user)
+        return
     agreement = refund.agreement
     balance = ARBalance.objects.select_for_update().get(agreement=agreement).balance
     if refund.amount > -balance:
@@ -101,14 +116,41 @@ def _issue(refund: Refund, user) -> None:
                 check_number=_next_check_number() if refund.method == "check" else "")
 
 
+def _issue_deposit_refund(refund: Refund, user) -> None:
+    deposit = SecurityDeposit.objects.select_for_update().get(pk=refund.security_deposit_id)
+    if refund.amount > deposit.held:
+        raise PaymentError(f"The deposit now holds {format_money(deposit.held)}; the refund of "
+                           f"{format_money(refund.amount)} cannot be issued.")
+    debit_gl, credit_gl = PostingRules().accounts("security_deposit_refund")
+    today = timezone.localdate()
+    entry = post(event="security_deposit_refund", effective_date=today,
+                 description=f"Security deposit refund to {refund.payee}",
+                 lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, memo=refund.reason[:200]),
+                        Line(credit_gl, credit=refund.amount, account_id=refund.account_id, memo=refund.payee)],
+                 source=refund, idempotency_key=f"refund:{refund.pk}", created_by=user)
+    SecurityDepositEntry.objects.create(deposit=deposit, kind=SecurityDepositEntry.Kind.REFUNDED,
+                                        amount=refund.amount, on=today, refund=refund, journal_entry=entry,
+                                        created_by=user)
+    deposit.paid_out += refund.amount
+    SecurityDeposit.objects.filter(pk=deposit.pk).update(
+        paid_out=deposit.paid_out, status=SecurityDeposit.Status.RELEASED if deposit.held == 0 else deposit.status)
+    _transition(refund, Refund.Status.ISSUED, payable_entry=entry, issued_on=today,
+                check_number=_next_check_number() if refund.method == "check" else "")
+
+
 def _on_approved(request, approver) -> None:
-    refund = Refund.objects.select_for_update().select_related("agreement").get(pk=request.payload["refund_id"])
+    refund = Refund.objects.select_for_update(of=("self",)).select_related("agreement").get(
+        pk=request.payload["refund_id"])
     _issue(refund, approver)
 
 
 def _on_rejected(request, decider) -> None:
     refund = Refund.objects.select_for_update().get(pk=request.payload["refund_id"])
     _transition(refund, Refund.Status.REJECTED)
+    if refund.security_deposit_id:
+        # the money stays held; the deposit can be released again
+        SecurityDeposit.objects.filter(pk=refund.security_deposit_id, status=SecurityDeposit.Status.RELEASING) \
+            .update(status=SecurityDeposit.Status.HELD, released_on=None, release_reason="")
 
 
 def register_approval_handlers() -> None:
@@ -141,7 +183,7 @@ def move_uncashed_to_unclaimed(*, user, on: date) -> list[Refund]:
     with transaction.atomic():
         for refund in queries.unclaimed_candidates(on).select_for_update().order_by("pk"):
             entry = post(event="refund_unclaimed", effective_date=on,
-                         description=f"Uncashed refund check {refund.check_number} to unclaimed property",
+                         description=f"Uncashed refund check {refund.check_number} void: unclaimed property",
                          lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, memo=refund.payee),
                                 Line(credit_gl, credit=refund.amount, account_id=refund.account_id,
                                      memo=refund.payee)],

@@ -4,12 +4,12 @@ Design (DESIGN §6):
 - Every money event is one balanced journal entry written by `post` (or
   `post_entries` for batches: a bill run chunk, a lockbox file). Lines carry a
   non-negative debit or credit, never both; debits equal credits. Python
-  checks this always. On PostgreSQL the database checks it again: after each
-  INSERT of journal lines, the entries it touched must balance (a
-  statement-level trigger, so an entry's lines are written in one
-  statement), and at commit a deferred constraint trigger requires every new
-  entry to have two or more lines that balance. No code path can commit an
-  unbalanced or empty entry.
+  checks this always. On PostgreSQL the database checks it again after each
+  INSERT of journal lines: every entry the statement touched must have two or
+  more lines and balance (a statement-level trigger over the statement's
+  rows, migration 0003 says why not a deferred row trigger). So an entry's
+  lines are written in one statement, and no code path can commit an
+  unbalanced entry.
 - GL accounts come from the posting-rule table (event × service × class),
   never from constants in code; `PostingRules` loads the table once per batch.
 - Lines on the receivable control account (142) carry the customer account and
@@ -197,25 +197,44 @@ def apply_balance_deltas(deltas: dict[int, Decimal], agreement_accounts: dict[in
     if not deltas:
         return
     ids = sorted(deltas)
-    have = set()
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start:start + 5000]
-        # lock in primary-key order so concurrent posters cannot deadlock
-        have.update(ARBalance.objects.select_for_update().filter(agreement_id__in=chunk).order_by("pk")
-                    .values_list("agreement_id", flat=True))
-    missing = [a for a in ids if a not in have]
-    if missing:
-        ARBalance.objects.bulk_create(
-            [ARBalance(agreement_id=a, account_id=agreement_accounts[a], balance=ZERO) for a in missing],
-            ignore_conflicts=True, batch_size=2000)
-        list(ARBalance.objects.select_for_update().filter(agreement_id__in=missing).order_by("pk").values_list("pk"))
+    table = connection.ops.quote_name(ARBalance._meta.db_table)
     now = timezone.now()
+    postgres = connection.vendor == "postgresql"
+    with connection.cursor() as cursor:
+        def lock(agreement_ids: list[int]) -> set[int]:
+            # in primary-key order, so concurrent posters cannot deadlock (SQLite has one writer anyway)
+            if postgres:
+                cursor.execute(f"SELECT agreement_id FROM {table} WHERE agreement_id = ANY(%s) ORDER BY id FOR UPDATE",
+                               [agreement_ids])
+                return {r[0] for r in cursor.fetchall()}
+            found: set[int] = set()
+            for start in range(0, len(agreement_ids), 5000):
+                chunk = agreement_ids[start:start + 5000]
+                cursor.execute(f"SELECT agreement_id FROM {table} WHERE agreement_id IN ({', '.join(['%s'] * len(chunk))})",
+                               chunk)
+                found.update(r[0] for r in cursor.fetchall())
+            return found
+
+        have = lock(ids)
+        missing = [a for a in ids if a not in have]
+        if missing:
+            if postgres:
+                cursor.execute(f"INSERT INTO {table} (agreement_id, account_id, balance, updated_at) "
+                               f"SELECT v.agreement_id, v.account_id, 0, %s "
+                               f"FROM unnest(%s::bigint[], %s::bigint[]) AS v(agreement_id, account_id) "
+                               f"ON CONFLICT (agreement_id) DO NOTHING",
+                               [now, missing, [agreement_accounts[a] for a in missing]])
+            else:
+                cursor.executemany(f"INSERT INTO {table} (agreement_id, account_id, balance, updated_at) "
+                                   f"VALUES (%s, %s, '0.00', %s) ON CONFLICT (agreement_id) DO NOTHING",
+                                   [(a, agreement_accounts[a], connection.ops.adapt_datetimefield_value(now))
+                                    for a in missing])
+            lock(missing)
     nonzero = [a for a in ids if deltas[a] != 0]
     if not nonzero:
         return
-    table = connection.ops.quote_name(ARBalance._meta.db_table)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgres:
             cursor.execute(
                 f"UPDATE {table} SET balance = {table}.balance + v.delta, updated_at = %s "
                 f"FROM unnest(%s::bigint[], %s::numeric[]) AS v(agreement_id, delta) "

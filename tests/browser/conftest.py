@@ -37,7 +37,8 @@ Fixtures
 Helpers
 -------
 ``login(page, live_server, username)`` signs in through the login form and
-waits for the start page. ``screenshot(page, name)`` saves a full-page PNG in
+waits for the start page. ``nav_to(page, label)`` follows a main-navigation
+link, opening its menu first when it sits in one. ``screenshot(page, name)`` saves a full-page PNG in
 ``test-artifacts/``. ``assert_fits_width(page)`` fails if the page scrolls
 sideways at 1280 px.
 
@@ -165,6 +166,16 @@ def login(page, live_server, username: str, password: str = factories.PASSWORD, 
     page.click("button[type=submit]")
     if expect_home:
         page.wait_for_selector("text=Sign out")
+
+
+def nav_to(page, label: str) -> None:
+    """Follow the main navigation's link named ``label``, opening its menu first
+    when it sits in one."""
+    link = page.locator("nav.mainnav a", has_text=label).first
+    if not link.is_visible():
+        menu = page.locator("[data-navmenu]", has=page.locator("a", has_text=label)).first
+        menu.locator(".navmenu-button").click()
+    link.click()
 
 
 def assert_fits_width(page) -> None:

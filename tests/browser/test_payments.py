@@ -12,7 +12,7 @@ import pytest
 
 from ratepayer.formats import scanline
 from ratepayer.payments.models import BankLine, Deposit, DrawerSession, Payment, SuspenseItem
-from tests.browser.conftest import assert_fits_width, login, screenshot
+from tests.browser.conftest import assert_fits_width, login, nav_to, screenshot
 from tests.payments.conftest import charge
 from tests.payments.helpers import bai2_file, lockbox_file, stub
 
@@ -35,7 +35,7 @@ def payments_data(browser_data):
 def test_cashier_line_drawer_close_and_deposit(page, live_server, payments_data):
     u = payments_data.utility
     login(page, live_server, "assistant")
-    page.click("nav.mainnav >> text=Cashier")
+    nav_to(page, "Cashier")
     page.fill("#opening_float", "100.00")
     page.click("text=Open drawer")
     assert page.locator("#q").evaluate("el => el === document.activeElement")
@@ -76,7 +76,7 @@ def test_cashier_line_drawer_close_and_deposit(page, live_server, payments_data)
     page.click("text=Take payment")
     assert page.locator("#receipt-amount").inner_text() == "$20.00"
     # close the drawer: float 100 + cash 165.50 = 265.50, and one check
-    page.click("nav.mainnav >> text=Drawers & deposits")
+    nav_to(page, "Drawers & deposits")
     page.fill("[id='d_100.00']", "2")
     page.fill("[id='d_20.00']", "3")
     page.fill("[id='d_5.00']", "1")
@@ -98,14 +98,14 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
     lbx.write_bytes(lockbox_file([("165.50", "5001", [stub(u.account.number, "165.50")]),
                                   ("30.00", "5002", [stub("99999997", "30.00")])]))
     login(page, live_server, "specialist")
-    page.click("nav.mainnav >> text=Payment files")
+    nav_to(page, "Payment files")
     page.set_input_files("#lockbox-file", str(lbx))
     page.click("text=Import lockbox")
     assert page.locator("#file-total").inner_text() == "$195.50"
     assert "account 99999997 not found" in page.inner_text("main")
     screenshot(page, "payments-lockbox-file")
     # the same file again is refused, nothing posted twice
-    page.click("nav.mainnav >> text=Payment files")
+    nav_to(page, "Payment files")
     page.set_input_files("#lockbox-file", str(lbx))
     page.click("text=Import lockbox")
     assert "already imported" in page.locator(".messages").inner_text()
@@ -123,10 +123,10 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
     bai = tmp_path / "bai0305.txt"
     bai.write_bytes(bai2_file(date(2025, 3, 5), [("115", "195.50", "B115", "LOCKBOX 0012345"),
                                                  ("301", "12.00", "B301", "UNKNOWN")]))
-    page.click("nav.mainnav >> text=Payment files")
+    nav_to(page, "Payment files")
     page.set_input_files("#bank-file", str(bai))
     page.click("text=Import statement")
-    page.click("nav.mainnav >> text=Bank reconciliation")
+    nav_to(page, "Bank reconciliation")
     assert "Every deposit ties to the bank" in page.inner_text("main")
     assert "B301" in page.inner_text("main")
     assert_fits_width(page)
@@ -146,7 +146,7 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
 def test_autopay_enrollment_masks_the_bank_account(page, live_server, payments_data):
     u = payments_data.utility
     login(page, live_server, "specialist")
-    page.click("nav.mainnav >> text=Payment files")
+    nav_to(page, "Payment files")
     page.click("nav.subnav >> text=Autopay")
     page.fill("#ap-account", u.account.number)
     page.fill("#holder_name", "DOE JANE")
@@ -161,6 +161,6 @@ def test_autopay_enrollment_masks_the_bank_account(page, live_server, payments_d
 
 def test_assistant_cannot_open_file_pages(page, live_server, payments_data):
     login(page, live_server, "assistant")
-    assert "Payment files" not in page.inner_text("nav.mainnav")
+    assert "Payment files" not in page.text_content("nav.mainnav")
     page.goto(live_server.url + "/payments/files/")
     assert "not allowed" in page.inner_text("main")

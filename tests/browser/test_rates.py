@@ -12,7 +12,7 @@ from ratepayer.rates.models import RateSchedule, RateVersion
 from ratepayer.staff import roles
 from ratepayer.staff.actions import create_staff_user
 from ratepayer.staff.models import ApprovalRequest
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, nav_to, screenshot
 from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -29,7 +29,7 @@ def rates_data(browser_data):
 def test_versions_side_by_side_and_a_new_version_through_approval(page, new_page, live_server, rates_data):
     e7 = rates_data["E-7"]
     login(page, live_server, "supervisor")
-    page.click("nav.mainnav >> text=Rates")
+    nav_to(page, "Rates")
     page.wait_for_url("**/rates/")
     row = page.locator('tr[data-code="E-7"]')
     assert "#" in row.locator(".in-force").inner_text()

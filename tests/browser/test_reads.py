@@ -8,7 +8,7 @@ import pytest
 from ratepayer.metering.actions import ReadInput, load_reads_bulk
 from ratepayer.metering.models import ReadException, RegisterRead
 from ratepayer.staff.models import AuditEvent
-from tests.browser.conftest import login, screenshot
+from tests.browser.conftest import login, nav_to, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_enter_reads_and_work_the_exception(page, live_server, browser_data):
     assert "held in the read exceptions queue" in page.inner_text(".msg-warning")
     assert "High usage" in page.inner_text(".msg-warning")
 
-    page.click("nav.mainnav >> text=Read exceptions")
+    nav_to(page, "Read exceptions")
     page.wait_for_url("**/reads/exceptions/")
     exc = ReadException.objects.get(status="open")
     row = page.locator(f"#exception-{exc.pk}")

@@ -5,6 +5,11 @@ An action that exceeds the maker's limit calls `request_approval(...)` with a
 `approve(...)`; the handler registered for the kind runs in the same
 transaction and does the work. The maker can never decide their own request
 (checked here and by a database constraint). Every step is audited.
+
+A kind may need more than ``approval.decide``: rate versions are decided by
+those who may approve rates (``rates.approve``). The kind's capability is
+given at registration; the inbox lists only kinds the user may decide, and
+approve/reject refuse the others whatever the screen showed.
 """
 
 from __future__ import annotations
@@ -25,13 +30,29 @@ from .models import ApprovalRequest
 Handler = Callable[[ApprovalRequest, Any], None]
 _handlers: dict[str, Handler] = {}
 _rejection_handlers: dict[str, Handler] = {}
+_deciding_capability: dict[str, str] = {}
+
+DECIDE = "approval.decide"
 
 
-def register(kind: str, on_approve: Handler, on_reject: Handler | None = None) -> None:
-    """Higher layers register what to do when a request of ``kind`` is decided."""
+def register(kind: str, on_approve: Handler, on_reject: Handler | None = None, *,
+             capability: str = DECIDE) -> None:
+    """Higher layers register what to do when a request of ``kind`` is decided,
+    and who may decide it: ``approval.decide`` plus ``capability``."""
+    if capability not in permissions.CAPABILITIES:
+        raise KeyError(f"unknown capability {capability!r}")
     _handlers[kind] = on_approve
+    _deciding_capability[kind] = capability
     if on_reject is not None:
         _rejection_handlers[kind] = on_reject
+
+
+def capability_to_decide(kind: str) -> str:
+    return _deciding_capability.get(kind, DECIDE)
+
+
+def may_decide_kind(user, kind: str) -> bool:
+    return permissions.has(user, DECIDE) and permissions.has(user, capability_to_decide(kind))
 
 
 def needs_approval(user, action: str, amount: Decimal, on: date | None = None) -> bool:
@@ -79,8 +100,12 @@ def _lock_pending(request_id: int) -> ApprovalRequest:
     return request
 
 
-def _check_approver(request: ApprovalRequest, approver) -> None:
-    permissions.require(approver, "approval.decide", "approve or reject requests")
+def _check_approver(request: ApprovalRequest, approver, verb: str = "approve") -> None:
+    permissions.require(approver, DECIDE, "approve or reject requests")
+    needed = capability_to_decide(request.kind)
+    if needed != DECIDE:
+        # "approve rate schedule versions" -> "reject rate schedule versions"
+        permissions.require(approver, needed, permissions.CAPABILITIES[needed].replace("approve", verb, 1))
     if request.maker_id == approver.pk:
         raise ApprovalError("Nobody approves their own work: ask another approver.")
     if request.action and request.amount is not None:
@@ -122,7 +147,7 @@ def reject(*, request_id: int, approver, note: str) -> ApprovalRequest:
         raise ApprovalError("Say why the request is rejected.")
     with transaction.atomic():
         request = _lock_pending(request_id)
-        _check_approver(request, approver)
+        _check_approver(request, approver, "reject")
         request.status = ApprovalRequest.Status.REJECTED
         request.decided_by = approver
         request.decided_at = timezone.now()
@@ -160,12 +185,16 @@ def cancel(*, request_id: int, maker, note: str = "") -> ApprovalRequest:
 
 
 def inbox_for(user):
-    """Pending requests this user may decide (never their own)."""
-    if not permissions.has(user, "approval.decide"):
+    """Pending requests this user may decide: never their own, and only kinds
+    their role may decide (amounts above their own limit are listed, marked
+    for a higher approver, by the screen)."""
+    if not permissions.has(user, DECIDE):
         return ApprovalRequest.objects.none()
+    barred = [kind for kind, capability in _deciding_capability.items() if not permissions.has(user, capability)]
     return (
         ApprovalRequest.objects.filter(status=ApprovalRequest.Status.PENDING)
         .exclude(maker=user)
+        .exclude(kind__in=barred)
         .select_related("maker")
         .order_by("requested_at", "id")
     )

@@ -1,5 +1,5 @@
 """Billing actions: adjustments (request, approve, post); held bills (release,
-correct) and cancel/rebill. Bill runs themselves are in ``billing.billrun``."""
+correct), cancel/rebill and the effective-dated billing policy. Bill runs themselves are in ``billing.billrun``."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from ratepayer.staff import approvals, audit, permissions
 
 from . import billrun
 from .errors import BillingError
-from .models import Adjustment, AdjustmentReason, Bill, BillRun, BillSegment
+from .models import Adjustment, AdjustmentReason, Bill, BillingPolicy, BillRun, BillSegment
 
 ADJUSTMENT_KIND = "billing.adjustment"
 
@@ -281,3 +281,65 @@ def request_documents(*, user, run: BillRun) -> None:
     permissions.require(user, "billing.run", "prepare bill documents")
     transaction.on_commit(lambda: render_bill_documents.enqueue(run.pk))
     audit.record("billrun.documents_requested", user_id=user.pk, obj=run, summary=f"documents for {run}")
+
+
+# --- billing policy ---------------------------------------------------------------
+
+POLICY_CAPABILITY = "approval_limit.edit"  # supervisors set policies (as the read policy); no separate capability yet
+
+POLICY_RANGES: dict[str, tuple[int, int, str]] = {
+    "days_to_bill": (0, 20, "Days to bill: 0 to 20 business days from the read date"),
+    "days_until_due": (10, 90, "Days until due: 10 to 90 calendar days from the bill date"),
+    "high_bill_minimum_history": (0, 24, "Bills of history for the high-bill test: 0 to 24"),
+    "max_consecutive_estimates": (0, 12, "Consecutive estimates: 0 to 12"),
+    "regular_period_days": (7, 92, "Regular period: 7 to 92 days"),
+}
+POLICY_FIELDS = ("days_to_bill", "days_until_due", "high_bill_percent", "high_bill_minimum_history",
+                 "max_consecutive_estimates", "regular_period_days", "bill_message", "bill_message_es",
+                 "bill_message_ru")
+
+
+def _policy_values(policy: BillingPolicy | None) -> dict:
+    return {name: getattr(policy, name) for name in POLICY_FIELDS} if policy is not None else {}
+
+
+def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_until_due: int, high_bill_percent,
+                       high_bill_minimum_history: int, max_consecutive_estimates: int, regular_period_days: int,
+                       bill_message: str = "", bill_message_es: str = "", bill_message_ru: str = "",
+                       today: date | None = None) -> BillingPolicy:
+    """Put a new billing policy in force from ``effective_from``: a new row, never
+    an edit, and never from a day already begun (bills of that day were made
+    under the policy then in force). Supervisors only; audited; all or nothing."""
+    permissions.require(user, POLICY_CAPABILITY, "change the billing policy")
+    today = today or timezone.localdate()
+    if effective_from <= today:
+        raise BillingError(f"Effective from: a new policy starts tomorrow ({today + timedelta(days=1)}) at the "
+                           "earliest; bills already made keep the policy they were made under.")
+    values = {"days_to_bill": days_to_bill, "days_until_due": days_until_due,
+              "high_bill_minimum_history": high_bill_minimum_history,
+              "max_consecutive_estimates": max_consecutive_estimates, "regular_period_days": regular_period_days}
+    for name, (low, high, message) in POLICY_RANGES.items():
+        if not isinstance(values[name], int) or not low <= values[name] <= high:
+            raise BillingError(f"{message}.")
+    try:
+        percent = round_money(to_decimal(high_bill_percent))
+    except (ValueError, ArithmeticError):
+        raise BillingError("High-bill percent: enter a number, e.g. 100 holds a bill twice the average.") from None
+    if not 0 < percent <= 1000:
+        raise BillingError("High-bill percent: more than 0 and at most 1000.")
+    messages = {"bill_message": bill_message.strip(), "bill_message_es": bill_message_es.strip(),
+                "bill_message_ru": bill_message_ru.strip()}
+    for name, text in messages.items():
+        if len(text) > 300:
+            raise BillingError(f"{name.replace('_', ' ').capitalize()}: at most 300 characters ({len(text)} given).")
+    with transaction.atomic():
+        if BillingPolicy.objects.select_for_update().filter(effective_from=effective_from).exists():
+            raise BillingError(f"Effective from: a policy already starts on {effective_from}; policies are never "
+                               "edited, choose another date.")
+        before = BillingPolicy.objects.filter(effective_from__lt=effective_from).order_by("-effective_from").first()
+        policy = BillingPolicy.objects.create(effective_from=effective_from, high_bill_percent=percent,
+                                              **values, **messages)
+        audit.record("billing_policy.set", user_id=user.pk, obj=policy,
+                     summary=f"billing policy in force from {effective_from}",
+                     before=_policy_values(before), after=_policy_values(policy))
+    return policy

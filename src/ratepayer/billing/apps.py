@@ -16,4 +16,5 @@ class BillingConfig(AppConfig):
         ENTRIES.extend([
             NavEntry("Billing", "billing:calendar", "account.view", order=40, shortcut="b"),
             NavEntry("Review queue", "billing:review", "billing.run", order=41, shortcut="q"),
+            NavEntry("Billing policy", "billing:policy", "account.view", order=42),
         ])

@@ -20,4 +20,5 @@ urlpatterns = [
     path("bills/<int:bill_id>/pdf", views.bill_pdf, name="bill_pdf"),
     path("bills/<int:bill_id>/cancel-rebill", views.cancel_rebill, name="cancel_rebill"),
     path("e-bills/", views.deliveries, name="deliveries"),
+    path("policy/", views.policy, name="policy"),
 ]

@@ -1,13 +1,15 @@
 """Billing console pages: cycle calendar, bill runs with live progress, the
-review queue, bills with their PDF, cancel/rebill, and e-bills sent. Views
+review queue, bills with their PDF, cancel/rebill, e-bills sent, and the
+effective-dated billing policy. Views
 check input, call actions and queries, and render; the rules live in the
 actions (which refuse what a role may not do, whatever the page shows)."""
 
 from __future__ import annotations
 
 import functools
-from datetime import date
+from datetime import date, timedelta
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,11 +21,11 @@ from django.views.decorators.http import require_POST
 from ratepayer.customers.models import BillCycle
 from ratepayer.staff import permissions
 from ratepayer.staff.errors import PermissionRefused
-from ratepayer.staff.models import ApprovalRequest
+from ratepayer.staff.models import ApprovalRequest, AuditEvent
 
 from . import actions, documents, queries
 from .errors import BillingError
-from .models import Bill, BillDelivery, BillLine, BillRun
+from .models import Bill, BillDelivery, BillingPolicy, BillLine, BillRun
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -202,3 +204,72 @@ def cancel_rebill(request, bill_id: int):
 def deliveries(request):
     page = Paginator(BillDelivery.objects.select_related("bill__account"), 50).get_page(request.GET.get("page"))
     return render(request, "billing/deliveries.html", {"page": page})
+
+
+# --- billing policy ----------------------------------------------------------------
+
+class PolicyForm(forms.Form):
+    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="In force from",
+                                     help_text="tomorrow at the earliest; bills already made keep their policy")
+    days_to_bill = forms.IntegerField(label="Days to bill", help_text="business days from the read date to the bill date")
+    days_until_due = forms.IntegerField(label="Days until due",
+                                        help_text="calendar days from the bill date (rolled to a business day)")
+    high_bill_percent = forms.DecimalField(label="High-bill percent", max_digits=6, decimal_places=2,
+                                           widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                                           help_text="hold a bill this % above the account's 12-month average")
+    high_bill_minimum_history = forms.IntegerField(label="History for the high-bill test",
+                                                   help_text="bills of history before the test applies")
+    max_consecutive_estimates = forms.IntegerField(label="Most consecutive estimates",
+                                                   help_text="hold a bill estimated more times in a row than this")
+    regular_period_days = forms.IntegerField(label="Regular period (days)",
+                                             help_text="first and final bills prorate per-bill charges by it")
+    bill_message = forms.CharField(label="Bill message (English)", required=False, max_length=300,
+                                   widget=forms.Textarea(attrs={"rows": 2}))
+    bill_message_es = forms.CharField(label="Bill message (Spanish)", required=False, max_length=300,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    bill_message_ru = forms.CharField(label="Bill message (Russian)", required=False, max_length=300,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _policy_rows(today: date) -> list[BillingPolicy]:
+    """Every policy, newest first, marked scheduled / in force / superseded,
+    with who set it (from the audit trail: one query)."""
+    policies = list(BillingPolicy.objects.order_by("-effective_from"))
+    set_by = {event.object_id: event for event in AuditEvent.objects.filter(
+        action="billing_policy.set", object_id__in=[str(p.pk) for p in policies]).select_related("user")}
+    in_force_seen = False
+    for policy in policies:
+        if policy.effective_from > today:
+            policy.state = "scheduled"
+        elif not in_force_seen:
+            policy.state, in_force_seen = "in force", True
+        else:
+            policy.state = "superseded"
+        policy.set_event = set_by.get(str(policy.pk))
+    return policies
+
+
+@billing_view
+def policy(request):
+    today = timezone.localdate()
+    can_edit = permissions.has(request.user, actions.POLICY_CAPABILITY)
+    rows = _policy_rows(today)
+    current = next((p for p in rows if p.state == "in force"), rows[-1] if rows else None)
+    status = 200
+    if request.method == "POST":
+        permissions.require(request.user, actions.POLICY_CAPABILITY, "change the billing policy")
+        form = PolicyForm(request.POST)
+        if form.is_valid():
+            try:
+                created = actions.set_billing_policy(user=request.user, **form.cleaned_data, today=today)
+            except BillingError as exc:
+                form.add_error(None, f"{exc} Nothing was changed.")
+            else:
+                messages.success(request, f"Billing policy in force from {created.effective_from:%Y-%m-%d} added.")
+                return redirect("billing:policy")
+        status = 400
+    else:
+        initial = {name: getattr(current, name) for name in actions.POLICY_FIELDS} if current else {}
+        form = PolicyForm(initial={**initial, "effective_from": today + timedelta(days=1)})
+    return render(request, "billing/policy.html", {
+        "rows": rows, "current": current, "form": form, "can_edit": can_edit, "today": today}, status=status)

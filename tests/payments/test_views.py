@@ -17,8 +17,10 @@ from tests.payments.helpers import bai2_file, lockbox_file, stub
 
 D = Decimal
 
-PAGES = ["cashier", "drawers", "files", "suspense", "returns", "reconciliation", "autopay", "refunds", "reports"]
-MANAGE = {"files", "suspense", "returns", "reconciliation", "autopay", "refunds"}
+PAGES = ["cashier", "drawers", "files", "suspense", "returns", "reconciliation", "autopay", "refunds", "reports",
+         "security_deposits", "represent", "phone", "unclaimed", "unclaimed_csv"]
+MANAGE = {"files", "suspense", "returns", "reconciliation", "autopay", "refunds", "represent", "phone", "unclaimed",
+          "unclaimed_csv"}
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +136,62 @@ def test_uncashed_refunds_move_to_unclaimed_from_the_page(client, users, utility
     page = c.post(reverse("payments:refunds_unclaimed"), follow=True)
     assert b"1 uncashed refund check(s) moved" in page.content
     assert Refund.objects.get().status == "unclaimed"
+
+
+def test_security_deposit_pages_take_a_deposit_and_refuse_an_assistant_release(client, users, utility, drawer):
+    from ratepayer.payments.models import SecurityDeposit, SecurityDepositEntry
+
+    c = client_for(client, users, "specialist")
+    c.post(reverse("payments:security_deposits"), {"op": "require", "account": utility.account.number,
+                                                   "amount": "150.00", "reason": "no credit history"})
+    deposit = SecurityDeposit.objects.get()
+    c = client_for(client, users, "assistant")
+    page = c.get(reverse("payments:security_deposits"))
+    assert b"Take deposit" in page.content and b"Require deposit" not in page.content
+    response = c.post(reverse("payments:security_deposits"), {
+        "op": "receive", "deposit": deposit.pk, "tender": "cash", "amount": "150.00", "token": "tok1"}, follow=True)
+    assert b"held, not paid on the bill" in response.content
+    response = c.post(reverse("payments:security_deposits"), {"op": "release", "deposit": deposit.pk,
+                                                              "reason": "good payment"})
+    assert response.status_code == 403
+    deposit.refresh_from_db()
+    assert deposit.status == "held" and SecurityDepositEntry.objects.count() == 1
+    panel = c.get(reverse("payments:account_deposit", args=[utility.account.number]))
+    assert b"$150.00" in panel.content and b"Held" in panel.content
+
+
+def test_phone_page_imports_and_names_bad_rows(client, users, utility):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = client_for(client, users, "specialist")
+    good = (f"settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T1,"
+            f"{utility.account.number},20.00,VISA,4242\n").encode()
+    response = c.post(reverse("payments:phone"), {"file": SimpleUploadedFile("ivr.csv", good)}, follow=True)
+    assert b"ivr.csv imported" in response.content and b"Visa \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa24242" \
+        in response.content
+    bad = b"settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T2,1,x,VISA,4242\n"
+    response = c.post(reverse("payments:phone"), {"file": SimpleUploadedFile("bad.csv", bad)}, follow=True)
+    assert b"line 2: amount" in response.content and ImportedFile.objects.count() == 1
+
+
+def test_unclaimed_page_and_csv_export(client, users, utility, drawer):
+    from datetime import timedelta
+
+    from ratepayer.payments.models import Refund
+
+    actions.take_payment(user=users["assistant"], session=drawer, account=utility.account, tender="cash",
+                         amount="60.00")
+    refund = actions.request_refund(user=users["specialist"], agreement=utility.electric, amount="50.00",
+                                    method="check", payee="Jane Doe", payee_address="1204 Pine St",
+                                    reason="overpayment")
+    Refund.objects.filter(pk=refund.pk).update(issued_on=refund.issued_on - timedelta(days=400))
+    c = client_for(client, users, "assistant")
+    assert c.post(reverse("payments:unclaimed")).status_code == 403
+    assert Refund.objects.get().status == "issued"
+    c = client_for(client, users, "specialist")
+    c.post(reverse("payments:unclaimed"))
+    year = Refund.objects.get().unclaimed_on.year + (1 if Refund.objects.get().unclaimed_on.month > 6 else 0)
+    page = c.get(reverse("payments:unclaimed"), {"year": year})
+    assert b"Jane Doe" in page.content and b"UT03" in page.content
+    csv = c.get(reverse("payments:unclaimed_csv"), {"year": year})
+    assert csv["Content-Type"] == "text/csv" and b"Jane Doe,1204 Pine St,50.00," in csv.content

@@ -19,6 +19,7 @@ class PaymentsConfig(AppConfig):
             NavEntry("Drawers & deposits", "payments:drawers", "payment.take", order=31),
             NavEntry("Payment files", "payments:files", "payment.manage", order=32),
             NavEntry("Bank reconciliation", "payments:reconciliation", "payment.manage", order=35),
+            NavEntry("Security deposits", "payments:security_deposits", "payment.take", order=36),
             NavEntry("Refunds", "payments:refunds", "payment.manage", order=37),
             NavEntry("Cash reports", "payments:reports", "payment.take", order=38),
         ])

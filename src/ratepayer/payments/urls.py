@@ -27,4 +27,10 @@ urlpatterns = [
     path("refunds/unclaimed/", views.refunds_unclaimed, name="refunds_unclaimed"),
     path("refunds/<int:pk>/cleared/", views.refund_cleared, name="refund_cleared"),
     path("reports/", views.reports, name="reports"),
+    path("security-deposits/", views.security_deposits, name="security_deposits"),
+    path("security-deposits/account/<str:number>/", views.account_deposit, name="account_deposit"),
+    path("represent/", views.represent, name="represent"),
+    path("phone/", views.phone, name="phone"),
+    path("unclaimed/", views.unclaimed, name="unclaimed"),
+    path("unclaimed/report.csv", views.unclaimed_csv, name="unclaimed_csv"),
 ]

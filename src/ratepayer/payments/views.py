@@ -21,29 +21,38 @@ from django.views.decorators.http import require_POST
 
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.formats.lockbox import CsvLayout
+from ratepayer.kernel.money import format_money
 from ratepayer.staff import permissions
 from ratepayer.staff.errors import ApprovalError, PermissionRefused
 
 from . import actions, calculations, queries
 from .errors import ImportRefused, PaymentError
 from .models import (
+    REPRESENTMENT_LIMIT,
     AutopayEnrollment,
     BankLine,
     Deposit,
+    DepositInterestRate,
     DrawerSession,
     ImportedFile,
     Payment,
     Refund,
+    Representment,
     ReturnedPayment,
+    SecurityDeposit,
+    SecurityDepositEntry,
     SuspenseItem,
 )
 
 ZERO = Decimal("0.00")
 
 
-BACK_OFFICE_PAGES = [("payments:files", "Files"), ("payments:suspense", "Suspense"),
-                     ("payments:returns", "Returned payments"), ("payments:reconciliation", "Bank reconciliation"),
-                     ("payments:autopay", "Autopay"), ("payments:refunds", "Refunds"), ("payments:reports", "Reports")]
+BACK_OFFICE_PAGES = [("payments:files", "Files"), ("payments:phone", "Pay-by-phone"),
+                     ("payments:suspense", "Suspense"), ("payments:returns", "Returned payments"),
+                     ("payments:represent", "Re-presentment"), ("payments:reconciliation", "Bank reconciliation"),
+                     ("payments:autopay", "Autopay"), ("payments:security_deposits", "Security deposits"),
+                     ("payments:refunds", "Refunds"), ("payments:unclaimed", "Unclaimed property"),
+                     ("payments:reports", "Reports")]
 
 
 def payments_view(view):
@@ -295,7 +304,9 @@ def file_detail(request, pk):
     permissions.require(request.user, "payment.manage", "work payment files")
     imported = get_object_or_404(ImportedFile, pk=pk)
     context = {"file": imported}
-    if imported.kind == ImportedFile.Kind.LOCKBOX:
+    if imported.kind in (ImportedFile.Kind.LOCKBOX, ImportedFile.Kind.PHONE):
+        context["deposit_receipts"] = SecurityDepositEntry.objects.filter(batch__source_file=imported).select_related(
+            "deposit__account").order_by("pk")
         context["payments"] = Payment.objects.filter(batch__source_file=imported).select_related("account") \
             .order_by("pk")[:500]
         context["suspense"] = SuspenseItem.objects.filter(batch__source_file=imported).order_by("pk")
@@ -498,3 +509,204 @@ def reports(request):
         "journal_count": sum(r["count"] for r in journal),
         "deposits": deposits, "deposit_total": sum((d.amount for d in deposits), ZERO),
         "aging": queries.suspense_aging(today)})
+
+
+# --------------------------------------------------------------------------- security deposits
+
+
+def _form_token() -> str:
+    return get_random_string(24)
+
+
+@payments_view
+def security_deposits(request):
+    """Deposit register: what is required, held and due back; take a deposit at
+    the counter, require one, release one, set the interest rate."""
+    permissions.require(request.user, "payment.take", "see security deposits")
+    if request.method == "POST":
+        p = request.POST
+        op = p.get("op", "")
+        try:
+            if op == "require":
+                account = Account.objects.filter(number=p.get("account", "").strip()).first()
+                if account is None:
+                    raise PaymentError(f"Account: {p.get('account', '')!r} is not an account number.")
+                actions.require_deposit(user=request.user, account=account, amount=p.get("amount", ""),
+                                        reason=p.get("reason", ""), due_on=_date(p.get("due_on"), None) or None)
+                messages.success(request, f"Security deposit required of account {account.number}.")
+            elif op == "receive":
+                deposit = get_object_or_404(SecurityDeposit, pk=p.get("deposit") or 0)
+                session = actions.open_session_for(request.user)
+                if session is None:
+                    raise PaymentError("Open your cash drawer (Cashier) before taking a deposit.")
+                entry = actions.receive_deposit(
+                    user=request.user, session=session, deposit=deposit, tender=p.get("tender", ""),
+                    amount=p.get("amount", ""), tendered=p.get("tendered") or None,
+                    check_number=p.get("check_number", ""), check_routing=p.get("check_routing", ""),
+                    payer_name=p.get("payer_name", ""), card_brand=p.get("card_brand", ""),
+                    card_last4=p.get("card_last4", ""), processor_reference=p.get("processor_reference", ""),
+                    token=p.get("token", ""))
+                messages.success(request, f"Deposit of {format_money(entry.amount)} received for account "
+                                          f"{deposit.account.number}; it is held, not paid on the bill.")
+            elif op == "release":
+                deposit = get_object_or_404(SecurityDeposit, pk=p.get("deposit") or 0)
+                release = actions.release_deposit(user=request.user, deposit=deposit, reason=p.get("reason", ""),
+                                                  method=p.get("method", "check"))
+                refund = release.refund
+                text = f"Deposit released: {format_money(release.applied)} applied to the balance owing"
+                if refund is not None and refund.status == "pending":
+                    messages.warning(request, f"{text}; the refund of {format_money(refund.amount)} is above your "
+                                              "refund limit and waits for approval.")
+                else:
+                    messages.success(request, text + (f", {format_money(refund.amount)} refunded"
+                                                      f"{f' by check {refund.check_number}' if refund.check_number else ''}"
+                                                      if refund else "") + ".")
+            elif op == "rate":
+                actions.set_interest_rate(user=request.user, effective_from=_date(p.get("effective_from"),
+                                                                                  timezone.localdate()),
+                                          annual_rate=p.get("annual_rate", ""), source=p.get("source", ""))
+                messages.success(request, "Interest rate saved.")
+            elif op == "accrue":
+                result = actions.accrue_interest(on=timezone.localdate(), user=request.user)
+                messages.success(request, f"Interest accrued on {result['deposits']} deposit(s): "
+                                          f"{format_money(Decimal(result['interest']))}.")
+            else:
+                raise PaymentError("Choose what to do.")
+        except (PaymentError, ApprovalError) as exc:
+            messages.error(request, str(exc))
+        return redirect(reverse("payments:security_deposits") + (f"?status={p.get('status')}"
+                                                                  if p.get("status") else ""))
+    today = timezone.localdate()
+    status = request.GET.get("status", "")
+    register = list(queries.deposit_register(status)[:300])
+    can_manage = permissions.has(request.user, "payment.manage")
+    return render(request, "payments/security_deposits.html", {
+        "register": register, "status": status, "statuses": SecurityDeposit.Status.choices,
+        "due_back": queries.deposits_due_back(today) if can_manage else [], "can_manage": can_manage,
+        "can_set_rate": permissions.has(request.user, "approval_limit.edit"),
+        "session": actions.open_session_for(request.user), "token": _form_token(),
+        "card_brands": actions.core.CARD_BRANDS, "rates": DepositInterestRate.objects.all()[:10],
+        "held_total": queries.deposits_held_total(), "today": today,
+        "policy": queries.policy_on(today)})
+
+
+@payments_view
+def account_deposit(request, number):
+    """The account page's security deposit panel (loaded by htmx)."""
+    permissions.require(request.user, "account.view", "look up accounts")
+    account = get_object_or_404(Account, number=number)
+    deposits = list(SecurityDeposit.objects.filter(account=account).order_by("-required_on", "-pk")[:3])
+    entries = list(SecurityDepositEntry.objects.filter(deposit__in=deposits[:1]).order_by("on", "pk"))
+    return render(request, "payments/_account_deposit.html", {"account": account, "deposits": deposits,
+                                                              "entries": entries})
+
+
+# --------------------------------------------------------------------------- ACH re-presentment
+
+
+@payments_view
+def represent(request):
+    permissions.require(request.user, "payment.manage", "re-present returned ACH debits")
+    today = timezone.localdate()
+    if request.method == "POST":
+        p = request.POST
+        try:
+            if p.get("op") == "cancel":
+                actions.cancel_representment(user=request.user,
+                                             representment=get_object_or_404(Representment, pk=p.get("pk") or 0),
+                                             note=p.get("note", ""))
+                messages.success(request, "Re-presentment cancelled.")
+            else:
+                r = actions.queue_representment(user=request.user,
+                                                returned=get_object_or_404(ReturnedPayment, pk=p.get("pk") or 0),
+                                                on=today)
+                messages.success(request, f"Queued: {format_money(r.amount)} goes out again (RETRY PYMT, attempt "
+                                          f"{r.attempt} of {REPRESENTMENT_LIMIT}) in the next ACH file.")
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:represent")
+    return render(request, "payments/represent.html", {
+        "eligible": queries.representable_returns(today), "limit": REPRESENTMENT_LIMIT, "today": today,
+        "policy": queries.policy_on(today),
+        "queue": Representment.objects.select_related("original__account", "returned", "entry__file",
+                                                      "queued_by").order_by("-queued_at", "-pk")[:200]})
+
+
+# --------------------------------------------------------------------------- pay-by-phone
+
+
+@payments_view
+def phone(request):
+    permissions.require(request.user, "payment.manage", "import pay-by-phone files")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, "File: choose the processor's settlement file.")
+            return redirect("payments:phone")
+        content, name = upload.read(), upload.name
+        try:
+            mapping = None
+            if request.POST.get("csv_map", "").strip():
+                try:
+                    mapping = json.loads(request.POST["csv_map"])
+                    if not isinstance(mapping, dict):
+                        raise ValueError("a JSON object is expected, e.g. {\"amount\": \"Amt\"}")
+                except ValueError as exc:
+                    raise PaymentError(f"CSV column map: {exc}") from exc
+            imported = actions.import_phone_payments(user=request.user, content=content, name=name,
+                                                     layout=actions.PhoneCsvLayout.from_mapping(mapping))
+        except ImportRefused as refused:
+            for problem in refused.problems[:20]:
+                messages.error(request, f"{name}: {problem}")
+            messages.error(request, f"{name}: refused, nothing was imported.")
+            return redirect("payments:phone")
+        except (PaymentError, TypeError) as exc:
+            messages.error(request, str(exc))
+            return redirect("payments:phone")
+        messages.success(request, f"{name} imported: {imported.item_count} card payments, "
+                                  f"{format_money(imported.total)}.")
+        return redirect("payments:file", pk=imported.pk)
+    return render(request, "payments/phone.html", {
+        "files": ImportedFile.objects.filter(kind=ImportedFile.Kind.PHONE).select_related("imported_by")
+        .order_by("-imported_at", "-pk")[:50],
+        "layout": actions.PhoneCsvLayout.from_mapping(None)})
+
+
+# --------------------------------------------------------------------------- unclaimed property
+
+
+def _report_year(request) -> int:
+    today = timezone.localdate()
+    try:
+        return int(request.GET.get("year") or (today.year if today.month > 6 else today.year))
+    except ValueError:
+        return today.year
+
+
+@payments_view
+def unclaimed(request):
+    permissions.require(request.user, "payment.manage", "work unclaimed property")
+    today = timezone.localdate()
+    if request.method == "POST":
+        try:
+            moved = actions.move_uncashed_to_unclaimed(user=request.user, on=today)
+            messages.success(request, f"{len(moved)} uncashed refund check(s) voided and moved to unclaimed property.")
+        except PaymentError as exc:
+            messages.error(request, str(exc))
+        return redirect("payments:unclaimed")
+    year = _report_year(request)
+    rows = queries.unclaimed_report(year)
+    start, end = queries.unclaimed_report_period(year)
+    return render(request, "payments/unclaimed.html", {
+        "year": year, "rows": rows, "start": start, "end": end, "total": sum((r["amount"] for r in rows), ZERO),
+        "candidates": queries.unclaimed_candidates(today).select_related("account").order_by("issued_on", "pk"),
+        "policy": queries.policy_on(today), "years": range(today.year + 1, today.year - 6, -1)})
+
+
+@payments_view
+def unclaimed_csv(request):
+    permissions.require(request.user, "payment.manage", "export the unclaimed property report")
+    year = _report_year(request)
+    response = HttpResponse(queries.unclaimed_report_csv(year), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="unclaimed-property-{year}.csv"'
+    return response

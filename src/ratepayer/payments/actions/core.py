@@ -27,7 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ratepayer.bulk import insert_rows
@@ -99,8 +99,20 @@ class SuspenseSpec:
     fields: dict = field(default_factory=dict)
 
 
+def where_in(queryset, field: str, values: Sequence):
+    """``queryset.filter(<field>__in=values)``; on PostgreSQL written as
+    ``= ANY(%s)`` with the values as one array parameter, because psycopg
+    splices a list of thousands of ``%s`` into the SQL text on the client
+    (seconds per 100,000 values)."""
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{field}__in": values})
+    meta = queryset.model._meta
+    column = f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(field).column)}"
+    return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])
+
+
 def _lock_balances(account_ids: Sequence[int]) -> None:
-    list(ARBalance.objects.select_for_update().filter(account_id__in=account_ids).order_by("pk").values_list("pk"))
+    list(where_in(ARBalance.objects.select_for_update(), "account_id", account_ids).order_by("pk").values_list("pk"))
 
 
 def post_payments(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=None,
@@ -147,6 +159,7 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
     if unknown:
         raise ValueError(f"PaymentSpec.fields: {sorted(unknown)} are not payment details a spec may set")
     policy = queries.policy_on(batch.business_date)
+    priority = policy.priority_list
     debit_gl, credit_gl = PostingRules().accounts(event)
     memos = {tender: f"{label} payment" for tender, label in Payment.Tender.choices}
     order = sorted(range(len(specs)), key=lambda i: specs[i].account_id)
@@ -156,7 +169,7 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
             chunk = [specs[i] for i in order[start:start + CHUNK]]
             account_ids = sorted({s.account_id for s in chunk})
             _lock_balances(account_ids)
-            contexts = queries.application_context(account_ids, policy.priority_list)
+            contexts = queries.application_context(account_ids, priority)
             entry_specs: list[EntrySpec] = []
             applied: list[list[calculations.Application]] = []
             for spec in chunk:
@@ -165,7 +178,7 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
                     raise PaymentError(f"Account {spec.account_id} has no service agreement to apply a payment to; "
                                        "send the payment to suspense.")
                 applications, ctx.items = calculations.apply_payment(
-                    spec.amount, ctx.items, order=policy.application_order, priority=policy.priority_list,
+                    spec.amount, ctx.items, order=policy.application_order, priority=priority,
                     credit_agreement_id=ctx.credit_agreement_id)
                 applied.append(applications)
                 memo = memos[spec.tender]

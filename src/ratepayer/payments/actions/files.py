@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.formats import bai2, lockbox
@@ -27,9 +28,19 @@ from ratepayer.staff import audit
 from .. import queries
 from ..errors import ImportRefused, PaymentError
 from ..models import BankLine, Deposit, ImportedFile, Payment, PaymentBatch, ReturnedPayment, SuspenseItem
-from .core import CHUNK, PaymentSpec, SuspenseSpec, _require, post_payments, post_suspense, self_deposit
+from .core import (
+    CHUNK,
+    PaymentSpec,
+    SuspenseSpec,
+    _require,
+    post_payment_rows,
+    post_suspense,
+    self_deposit,
+    where_in,
+)
 
 ZERO = Decimal("0.00")
+IN_CHUNK = 20_000  # values per lookup query (under SQLite's default limit of 32,766 bound parameters)
 
 
 def file_sha256(content: bytes) -> str:
@@ -47,8 +58,8 @@ def _refuse_repeat(content: bytes, name: str) -> str:
 
 def _existing(model, references: list[str]) -> set[str]:
     found: set[str] = set()
-    for start in range(0, len(references), CHUNK):
-        found.update(model.objects.filter(external_reference__in=references[start:start + CHUNK])
+    for start in range(0, len(references), IN_CHUNK):
+        found.update(where_in(model.objects, "external_reference", references[start:start + IN_CHUNK])
                      .values_list("external_reference", flat=True))
     return found
 
@@ -126,12 +137,13 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
     numbers = sorted({p.account_number for _, p in portions if p.account_number and not p.problem})
     accounts: dict[str, tuple[int, str]] = {}
     serviced: set[int] = set()
-    for start in range(0, len(numbers), CHUNK):
-        rows = list(Account.objects.filter(number__in=numbers[start:start + CHUNK]).values_list("number", "pk",
-                                                                                                 "status"))
-        accounts.update({number: (pk, status) for number, pk, status in rows})
-        serviced.update(ServiceAgreement.objects.filter(account_id__in=[pk for _, pk, _ in rows])
-                        .values_list("account_id", flat=True).distinct())
+    has_agreement = Exists(ServiceAgreement.objects.filter(account_id=OuterRef("pk")))
+    for start in range(0, len(numbers), IN_CHUNK):
+        for number, pk, status, has in (where_in(Account.objects, "number", numbers[start:start + IN_CHUNK])
+                                        .values_list("number", "pk", "status", has_agreement)):
+            accounts[number] = (pk, status)
+            if has:
+                serviced.add(pk)
     policy = queries.policy_on(parsed.items[0].deposit_date if parsed.items else None)
     by_batch: dict[tuple[str, date], tuple[list[PaymentSpec], list[SuspenseSpec]]] = defaultdict(lambda: ([], []))
     for item, p in portions:
@@ -165,7 +177,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
         for (box, day), (pays, holds) in sorted(by_batch.items()):
             batch = PaymentBatch.objects.create(kind=PaymentBatch.Kind.LOCKBOX, business_date=day,
                                                 source_file=imported, reference=f"lockbox {box} {day}")
-            post_payments(pays, batch=batch, user=user)
+            post_payment_rows(pays, batch=batch, user=user)
             post_suspense(holds, batch=batch, user=user)
             count = sum(1 for item, _ in checks if (item.lockbox, item.deposit_date) == (box, day))
             self_deposit(kind=Deposit.Kind.LOCKBOX, batch=batch, amount=totals[(box, day)], item_count=count,

@@ -95,8 +95,9 @@ class ScanLineTemplate:
         return sum(f.width for f in self.fields) + 1
 
     def _covered(self, parts: Mapping[str, str]) -> str:
-        names = self.check_covers or tuple(f.name for f in self.fields)
-        return "".join(parts[f.name] for f in self.fields if f.name in names)
+        if self.check_covers is None:  # the whole line: the fields in order
+            return "".join([parts[f.name] for f in self.fields])
+        return "".join([parts[f.name] for f in self.fields if f.name in self.check_covers])
 
     def check_digit(self, parts: Mapping[str, str]) -> int:
         return CHECK_ALGORITHMS[self.check_algorithm](self._covered(parts))
@@ -132,7 +133,8 @@ class ScanLineTemplate:
         for f in self.fields:
             parts[f.name] = line[pos : pos + f.width]
             pos += f.width
-        expected = self.check_digit(parts)
+        check = CHECK_ALGORITHMS[self.check_algorithm]
+        expected = check(line[:-1]) if self.check_covers is None else self.check_digit(parts)
         if int(line[-1]) != expected:
             raise FormatError(
                 f"is {line[-1]}, expected {expected} ({self.check_algorithm}): a digit was misread or altered",

@@ -23,13 +23,14 @@ def is_valid_aba(routing: str) -> bool:
 def mod10_left_21(digits: str) -> int:
     """Creditron-style scan line Mod 10: weights 2,1,2,1... from the left,
     sum the digits of each product, check = (10 - sum mod 10) mod 10."""
-    if not digits.isdigit():
+    if not digits.isdigit() or not digits.isascii():
         raise ValueError("check digit input must be digits only")
-    total = 0
-    for position, char in enumerate(digits):
-        product = int(char) * (2 if position % 2 == 0 else 1)
-        total += product // 10 + product % 10
+    # digit sums of 2×d for the doubled (even) positions, the digit itself for the others
+    total = sum(map(_DOUBLED_DIGIT_SUM.__getitem__, digits[0::2])) + sum(map(int, digits[1::2]))
     return (10 - total % 10) % 10
+
+
+_DOUBLED_DIGIT_SUM = {str(d): (2 * d) // 10 + (2 * d) % 10 for d in range(10)}
 
 
 def luhn_check_digit(digits: str) -> int:

@@ -678,7 +678,8 @@ def phone(request):
 def _report_year(request) -> int:
     today = timezone.localdate()
     try:
-        return int(request.GET.get("year") or (today.year if today.month > 6 else today.year))
+        # default: the report whose period (July 1 – June 30) holds today
+        return int(request.GET.get("year") or (today.year + 1 if today.month > 6 else today.year))
     except ValueError:
         return today.year
 

@@ -1,56 +1,142 @@
-"""Bill PDF, scan line, print-vendor file and e-bills."""
+"""Bill PDF (read back with poppler's pdftotext), scan line, print-vendor file and e-bills."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.core import mail
 
 from ratepayer.billing import documents
+from ratepayer.billing.bill_text import format_date
 from ratepayer.billing.models import Bill, BillDelivery, BillRun
 from ratepayer.customers.models import Contact
 from ratepayer.formats import scanline
+from ratepayer.formats.errors import FormatError
 from tests.billing.conftest import build_town
 from tests.billing.test_billrun import run_cycle
 
 
-def test_bill_pdf_renders_a_page_with_charges_chart_and_stub(town, tmp_path):
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "bill.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def pdf_pages(pdf: bytes, tmp_path) -> int:
+    path = tmp_path / "pages.pdf"
+    path.write_bytes(pdf)
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def test_bill_pdf_is_one_page_with_charges_usage_chart_and_stub(town, tmp_path):
     for month in (2, 3, 4):
         run_cycle(town.cycle, date(2025, month, 14))
     bill = Bill.objects.filter(account=town.accounts[0]).order_by("-period_end").first()
-    html = documents.render_html(bill)
-    for text in ("Amount due", "Electric", "Water", "Sewer", "Energy charge, first 1,000 kWh", "Your usage over 13 months",
-                 "Please return this portion", documents.scan_line_for(bill), town.accounts[0].number):
-        assert text in html
-    assert html.count("<rect") == 6  # three bills of electric and of water; sewer is not metered
     pdf = documents.render_pdf(bill)
-    assert pdf.startswith(b"%PDF")
-    (tmp_path / "bill.pdf").write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", str(tmp_path / "bill.pdf"), str(tmp_path / "page")],
-                   check=True)
+    assert pdf.startswith(b"%PDF") and pdf_pages(pdf, tmp_path) == 1
+    text = pdf_text(pdf, tmp_path)
+    for expected in ("Amount due", "Account summary".upper(), "Electric", "Water", "Sewer",
+                     "Energy charge, first 1,000 kWh", "Total — Electric", "YOUR USAGE OVER 13 MONTHS",
+                     "Please return this portion", format_date(bill.due_date, "en"), documents.scan_line_for(bill),
+                     town.accounts[0].number, "Customer 05-0"):
+        assert expected in text, expected
+    # the chart: three months of bars each for electric and water (sewer is not metered), labelled by month
+    html = documents.render_html(bill)
+    assert html.count("<rect") == 6
+    assert text.count("Feb Mar Apr") == 2
+    electric = bill.segments.get(service="electric")
+    assert f"Apr 2025: {electric.quantity:,.0f} kWh · 3-month average:" in " ".join(text.split())
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", str(tmp_path / "bill.pdf"),
+                    str(tmp_path / "page")], check=True)
     assert (tmp_path / "page.png").stat().st_size > 10_000
 
 
-def test_scan_line_carries_account_amount_due_and_check_digit(town):
+def test_usage_chart_puts_each_month_under_its_bar_newest_right():
+    t = documents.text_for("es")
+    points = [(date(2025, 1, 14), Decimal("800"), "kWh"), (date(2025, 2, 14), Decimal("1200"), "kWh")]
+    chart = documents.usage_chart(points, "es", t)
+    assert chart["months"] == " " * 44 + "ene feb"  # 11 empty four-character slots, then the two months
+    bars = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="(#\w+)"', chart["svg"])
+    assert [float(x) for x, _, _, _ in bars] == [111.8, 121.8]
+    assert [float(h) for _, _, h, _ in bars] == [pytest.approx(50 * 800 / 1200, abs=0.01), 50.0]
+    assert bars[-1][3] == "#1d4e89" and bars[0][3] != bars[-1][3]
+    assert chart["caption"] == "feb 2025: 1 200 kWh · promedio de 2 meses: 1 000 kWh"
+    assert "<text" not in chart["svg"]
+
+
+def test_scan_line_on_the_stub_carries_account_amount_due_and_check_digit(town, tmp_path):
     run_cycle(town.cycle, date(2025, 2, 14))
     bill = Bill.objects.filter(account=town.accounts[0]).get()
-    parsed = scanline.parse(documents.scan_line_for(bill))
+    printed = re.findall(r"\b\d{29}\b", pdf_text(documents.render_pdf(bill), tmp_path))
+    assert printed == [documents.scan_line_for(bill)]
+    parsed = scanline.parse(printed[0])
     assert parsed["account"] == town.accounts[0].number.zfill(10)
     assert parsed["amount_due"] == bill.amount_due and parsed["due_date"] == bill.due_date
+    wrong_check_digit = printed[0][:-1] + str((int(printed[0][-1]) + 1) % 10)
+    with pytest.raises(FormatError, match="check digit"):
+        scanline.parse(wrong_check_digit)
 
 
-def test_bills_speak_the_customers_language(db, users, fake_usage):
-    es = build_town(users["specialist"], accounts=1, cycle_code="20", language="es")
-    ru = build_town(users["specialist"], accounts=1, cycle_code="21", language="ru")
-    run_cycle(es.cycle, date(2025, 2, 14))
-    run_cycle(ru.cycle, date(2025, 2, 14))
-    html_es = documents.render_html(Bill.objects.get(account=es.accounts[0]))
-    html_ru = documents.render_html(Bill.objects.get(account=ru.accounts[0]))
-    assert "Importe a pagar" in html_es and "Electricidad" in html_es and "14.02.2025" in html_es
-    assert "К оплате" in html_ru and "Электроэнергия" in html_ru
-    assert 'lang="ru"' in html_ru
+@pytest.mark.parametrize(("language", "words"), [
+    ("en", ["Amount due", "Electric", "Due date", "Feb 14, 2025", "Total amount due"]),
+    ("es", ["Importe a pagar", "Electricidad", "Fecha de vencimiento", "14.02.2025", "Devuelva esta parte"]),
+    ("ru", ["К оплате", "Электроэнергия", "Оплатить до", "14.02.2025", "Верните эту часть"]),
+])
+def test_bills_speak_the_customers_language(db, users, fake_usage, tmp_path, language, words):
+    town = build_town(users["specialist"], accounts=1, cycle_code="20", language=language)
+    run_cycle(town.cycle, date(2025, 2, 14))
+    bill = Bill.objects.get(account=town.accounts[0])
+    text = pdf_text(documents.render_pdf(bill), tmp_path)
+    for word in words:
+        assert word in text, word
+    assert f'lang="{language}"' in documents.render_html(bill)
+
+
+def test_a_bills_data_is_a_fixed_handful_of_queries_for_one_bill_or_many(town, django_assert_max_num_queries):
+    for month in (2, 3):
+        run_cycle(town.cycle, date(2025, month, 14))
+    bills = list(Bill.objects.order_by("pk"))
+    assert len(bills) == 6
+    with django_assert_max_num_queries(5):
+        documents.render_pdf(bills[-1])
+    with django_assert_max_num_queries(5):
+        contexts = documents.bill_contexts([b.pk for b in bills])
+    assert [c["bill"].pk for c in contexts] == [b.pk for b in bills]
+    march = contexts[-1]
+    assert [s["label"] for s in march["services"]] == ["Electric", "Sewer", "Water"]
+    assert march["services"][0]["chart"]["months"].endswith("Feb Mar")  # history up to that bill only
+    assert contexts[0]["services"][0]["chart"]["months"].endswith("Feb")
+
+
+def test_the_run_task_renders_every_bill_with_queries_independent_of_the_bill_count(
+        db, users, fake_usage, settings, tmp_path, django_assert_max_num_queries):
+    settings.MEDIA_ROOT = tmp_path
+    town = build_town(users["specialist"], accounts=5, cycle_code="31")
+    run = run_cycle(town.cycle, date(2025, 2, 14))
+    with django_assert_max_num_queries(8):  # 3 to list the run, 5 per batch of bills
+        assert documents.render_run(run, batch=10) == 5
+    assert len(list(tmp_path.rglob("bill-*.pdf"))) == 5
+    bill = Bill.objects.filter(run=run).order_by("pk").first()
+    assert documents.pdf_path(bill).read_bytes() == documents.pdf_for(bill)
+
+
+def test_bill_documents_fetch_nothing(monkeypatch):
+    asked, original = [], documents.refuse_fetch
+
+    def refuse(url, *args, **kwargs):
+        asked.append(url)
+        return original(url)
+
+    monkeypatch.setattr(documents, "refuse_fetch", refuse)
+    pdf = documents.pdf_from_html('<p>Bill</p><img src="http://192.0.2.1/logo.png">')
+    assert pdf.startswith(b"%PDF") and asked == ["http://192.0.2.1/logo.png"]
+    with pytest.raises(ValueError, match="no external resources"):
+        documents.refuse_fetch("https://fonts.example.org/font.woff2")
 
 
 def test_print_file_has_one_fixed_width_record_per_paper_bill_and_a_trailer(town):
@@ -72,6 +158,7 @@ def test_ebill_is_sent_once_with_the_pdf(town, settings, tmp_path):
     account = town.accounts[0]
     account.paperless = True
     account.save()
+    Contact.objects.create(customer=account.customer, email="old@example.org", is_primary=False)
     Contact.objects.create(customer=account.customer, email="pat@example.org", is_primary=True)
     run_cycle(town.cycle, date(2025, 2, 14))
     run = BillRun.objects.get()
@@ -81,6 +168,23 @@ def test_ebill_is_sent_once_with_the_pdf(town, settings, tmp_path):
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["pat@example.org"] and "due" in message.subject
+    bill = Bill.objects.get(account=account)
     assert message.attachments[0][2] == "application/pdf"
+    assert message.attachments[0][1] == documents.pdf_path(bill).read_bytes()
     assert BillDelivery.objects.get().to == "pat@example.org"
-    assert Decimal(0) < Bill.objects.get(account=account).amount_due
+    assert Decimal(0) < bill.amount_due
+
+
+def test_ebill_left_unsent_by_an_interrupted_task_goes_out_on_retry_with_the_kept_pdf(town, settings, tmp_path):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path
+    account = town.accounts[1]
+    account.paperless = True
+    account.save()
+    Contact.objects.create(customer=account.customer, email="lee@example.org", is_primary=True)
+    run = run_cycle(town.cycle, date(2025, 2, 14))
+    bill = Bill.objects.get(account=account)
+    kept = documents.pdf_for(bill)  # rendered and kept, then the task stopped before mailing
+    assert documents.render_run(run) == 2
+    assert [m.to for m in mail.outbox] == [["lee@example.org"]]
+    assert mail.outbox[0].attachments[0][1] == kept

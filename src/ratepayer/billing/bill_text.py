@@ -33,6 +33,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "usage": "Usage",
         "days": "days",
         "usage_history": "Your usage over 13 months",
+        "usage_caption": "{month}: {quantity} {unit} · {months}-month average: {average} {unit}",
         "messages": "Messages",
         "service_total": "Total",
         "remit_title": "Please return this portion with your payment",
@@ -71,6 +72,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "usage": "Consumo",
         "days": "días",
         "usage_history": "Su consumo en 13 meses",
+        "usage_caption": "{month}: {quantity} {unit} · promedio de {months} meses: {average} {unit}",
         "messages": "Mensajes",
         "service_total": "Total",
         "remit_title": "Devuelva esta parte con su pago",
@@ -110,6 +112,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "usage": "Потребление",
         "days": "дн.",
         "usage_history": "Ваше потребление за 13 месяцев",
+        "usage_caption": "{month}: {quantity} {unit} · в среднем за {months} мес.: {average} {unit}",
         "messages": "Сообщения",
         "service_total": "Итого",
         "remit_title": "Верните эту часть вместе с оплатой",
@@ -153,3 +156,15 @@ def format_amount(amount, language: str) -> str:
     if language in ("es", "ru"):
         text = text.replace(",", " ").replace(".", ",")
     return ("-" if amount < 0 else "") + "$" + text
+
+
+def format_quantity(quantity, language: str) -> str:
+    """Usage as printed: whole units from 10 up, else up to two decimals;
+    thousands grouped the customer's way."""
+    places = 0 if abs(quantity) >= 10 else 2
+    text = f"{quantity:,.{places}f}"
+    if places:
+        text = text.rstrip("0").rstrip(".")
+    if language in ("es", "ru"):
+        text = text.replace(",", " ").replace(".", ",")
+    return text

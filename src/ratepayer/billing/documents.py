@@ -1,16 +1,24 @@
 """Bill documents: the PDF a customer reads, the print-vendor file, e-bills.
 
-The PDF is HTML + CSS (``templates/billing/bill_document.html``) rendered by
-WeasyPrint, in the customer's language (``bill_text``). The usage chart is
-an inline SVG drawn here, so the document has no external resources. The
-remittance stub carries the OCR scan line from ``formats.scanline`` (layout
-in docs/scan-line.md). Documents are never rendered inside a bill run:
-on demand (console) or by the ``render_bill_documents`` task.
+The PDF is HTML (``templates/billing/bill_document.html``) and one stylesheet
+(``bill_document.css``) rendered by WeasyPrint, in the customer's language
+(``bill_text``). Documents are never rendered inside a bill run: on demand
+(console, e-bill) or by the ``render_bill_documents`` task for a whole run.
+
+Rendering is kept under 100 ms a bill (bench/billpdf.py, docs/bill-documents.md):
+the stylesheet is parsed and the fonts are configured once per process (per
+thread: fontconfig state is not shared across threads); nothing is fetched
+(``refuse_fetch``); the usage chart is an SVG of rectangles with its month
+labels as one monospaced line, because every SVG <text> is a separate Pango
+layout; the bill's data comes from a fixed five queries, for one bill or a
+batch of bills (``bill_contexts``). The remittance stub carries the OCR scan
+line from ``formats.scanline`` (layout in docs/formats.md).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,15 +28,19 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from ratepayer.customers.models import Contact
 from ratepayer.formats import scanline
 
-from .bill_text import MONTHS, format_amount, format_date, text_for
+from .bill_text import MONTHS, format_amount, format_date, format_quantity, text_for
 from .models import Bill, BillDelivery, BillingPolicy, BillRun, BillSegment
 
 ZERO = Decimal("0.00")
+LANGUAGES = ("en", "es", "ru")
+STYLESHEET = Path(__file__).parent / "templates" / "billing" / "bill_document.css"
+HISTORY_MONTHS = 13
+RENDER_BATCH = 200  # bills whose data is loaded at once by render_run
 
 
 def scan_line_for(bill: Bill) -> str:
@@ -36,44 +48,60 @@ def scan_line_for(bill: Bill) -> str:
     return scanline.build(bill.account.number, max(bill.amount_due, ZERO), bill.due_date)
 
 
+# --------------------------------------------------------------------------- the bill's data
+
+
+def usage_histories(bills: list[Bill]) -> dict[int, dict[str, list[tuple[date, Decimal, str]]]]:
+    """bill id -> service -> [(period end, quantity, unit)] for the 13 bills up to
+    that bill, oldest first; one query for any number of bills."""
+    if not bills:
+        return {}
+    since = min(b.period_end for b in bills) - timedelta(days=400)
+    rows = (BillSegment.objects.filter(bill__account_id__in={b.account_id for b in bills}, cancelled=False,
+                                       period_end__gt=since, period_end__lte=max(b.period_end for b in bills))
+            .exclude(unit="").order_by("period_end", "pk")
+            .values_list("bill__account_id", "service", "period_end", "quantity", "unit"))
+    by_account: dict[int, list] = defaultdict(list)
+    for row in rows:
+        by_account[row[0]].append(row[1:])
+    out = {}
+    for bill in bills:
+        earliest = bill.period_end - timedelta(days=400)
+        per_service: dict[str, list] = defaultdict(list)
+        for service, end, quantity, unit in by_account.get(bill.account_id, ()):
+            if earliest < end <= bill.period_end:
+                per_service[service].append((end, quantity, unit))
+        out[bill.pk] = {s: v[-HISTORY_MONTHS:] for s, v in per_service.items()}
+    return out
+
+
 def usage_history(bill: Bill) -> dict[str, list[tuple[date, Decimal, str]]]:
-    """service -> [(period end, quantity, unit)] for the 13 bills up to this one (1 query)."""
-    since = bill.period_end - timedelta(days=400)
-    rows = (BillSegment.objects.filter(bill__account_id=bill.account_id, cancelled=False, period_end__gt=since,
-                                       period_end__lte=bill.period_end).exclude(unit="")
-            .order_by("period_end").values_list("service", "period_end", "quantity", "unit"))
-    out: dict[str, list] = defaultdict(list)
-    for service, end, quantity, unit in rows:
-        out[service].append((end, quantity, unit))
-    return {s: v[-13:] for s, v in out.items()}
+    return usage_histories([bill])[bill.pk]
 
 
-def usage_chart_svg(points: list[tuple[date, Decimal, str]], language: str, *, width: int = 300,
-                    height: int = 110) -> str:
-    """A bar chart, newest bar dark, month labels under the bars."""
-    if not points:
-        return ""
-    top = max((float(q) for _, q, _ in points), default=0) or 1.0
-    n = 13
-    slot = width / n
-    bar = slot * 0.62
-    base = height - 18
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="100%" '
-             f'viewBox="0 0 {width} {height}">',
-             f'<line x1="0" y1="{base}" x2="{width}" y2="{base}" stroke="#888" stroke-width="0.6"/>']
-    offset = n - len(points)
-    for i, (end, quantity, _) in enumerate(points):
-        h = (base - 12) * float(quantity) / top
-        x = (offset + i) * slot + (slot - bar) / 2
+def usage_chart(points: list[tuple[date, Decimal, str]], language: str, t: dict) -> dict:
+    """The 13-month chart: ``svg`` (bars only, newest dark), ``months`` (a
+    4-character cell per bar slot, oldest first, one monospaced line the
+    stylesheet sizes to the bars) and ``caption`` (this period and the average)."""
+    slots, slot_width, height = HISTORY_MONTHS, 10, 50
+    top = max(float(q) for _, q, _ in points) or 1.0
+    offset = slots - len(points)
+    bars = []
+    for i, (_, quantity, _) in enumerate(points):
+        h = max(height * float(quantity) / top, 0.0)
         colour = "#1d4e89" if i == len(points) - 1 else "#9db4cf"
-        parts.append(f'<rect x="{x:.1f}" y="{base - h:.1f}" width="{bar:.1f}" height="{h:.1f}" fill="{colour}"/>')
-        parts.append(f'<text x="{x + bar / 2:.1f}" y="{height - 6}" font-size="7" text-anchor="middle" '
-                     f'fill="#333">{escape(MONTHS.get(language, MONTHS["en"])[end.month - 1])}</text>')
-        if i == len(points) - 1 or float(quantity) == top:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{base - h - 2:.1f}" font-size="7" text-anchor="middle" '
-                         f'fill="#111">{quantity.normalize():f}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+        bars.append(f'<rect x="{(offset + i) * slot_width + 1.8}" y="{height - h:.2f}" width="6.4" '
+                    f'height="{h:.2f}" fill="{colour}"/>')
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {slots * slot_width} {height}" '
+           f'preserveAspectRatio="none">{"".join(bars)}</svg>')
+    names = MONTHS.get(language, MONTHS["en"])
+    months = "    " * offset + "".join(names[end.month - 1][:3].ljust(4) for end, _, _ in points).rstrip()
+    last_end, last_quantity, unit = points[-1]
+    average = sum(q for _, q, _ in points) / len(points)
+    caption = t["usage_caption"].format(
+        month=f"{names[last_end.month - 1]} {last_end.year}", quantity=format_quantity(last_quantity, language),
+        average=format_quantity(average, language), unit=unit, months=len(points))
+    return {"svg": mark_safe(svg), "months": months, "caption": caption}  # noqa: S308 - numbers built here
 
 
 def line_view(line, language: str) -> dict:
@@ -91,15 +119,31 @@ def line_view(line, language: str) -> dict:
             "amount": format_amount(line.amount, language)}
 
 
-def bill_context(bill: Bill) -> dict:
-    """Everything the bill template shows (a handful of queries)."""
-    bill = (Bill.objects.select_related("account__customer", "corrects").get(pk=bill.pk))
-    language = bill.language if bill.language in ("en", "es", "ru") else "en"
+def policy_for(policies: list[BillingPolicy], day: date) -> BillingPolicy | None:
+    """The policy in effect on ``day``; ``policies`` newest first."""
+    return next((p for p in policies if p.effective_from <= day), None)
+
+
+def bill_contexts(bill_ids: list[int]) -> list[dict]:
+    """What the bill template shows, for each bill in ``bill_ids`` (in that
+    order), from five queries however many bills: bills with account and
+    customer, segments with premise, lines, usage history, billing policies."""
+    bills = {b.pk: b for b in Bill.objects.filter(pk__in=bill_ids).select_related("account__customer", "corrects")}
+    segments: dict[int, list[BillSegment]] = defaultdict(list)
+    for segment in (BillSegment.objects.filter(bill_id__in=bill_ids)
+                    .select_related("agreement__service_point__premise").prefetch_related("lines")
+                    .order_by("bill_id", "service", "pk")):
+        segments[segment.bill_id].append(segment)
+    ordered = [bills[pk] for pk in bill_ids if pk in bills]
+    histories = usage_histories(ordered)
+    policies = list(BillingPolicy.objects.order_by("-effective_from"))
+    return [_context(bill, segments[bill.pk], histories[bill.pk], policy_for(policies, bill.bill_date))
+            for bill in ordered]
+
+
+def _context(bill: Bill, segments: list[BillSegment], history: dict, policy: BillingPolicy | None) -> dict:
+    language = bill.language if bill.language in LANGUAGES else "en"
     t = text_for(language)
-    segments = list(bill.segments.select_related("agreement__service_point__premise").prefetch_related("lines")
-                    .order_by("service", "pk"))
-    history = usage_history(bill)
-    policy = BillingPolicy.objects.filter(effective_from__lte=bill.bill_date).order_by("-effective_from").first()
     messages = []
     if bill.corrects_id:
         messages.append(t["corrected_bill"].format(number=bill.corrects_id,
@@ -112,13 +156,13 @@ def bill_context(bill: Bill) -> dict:
         points = history.get(s.service, [])
         services.append({
             "label": label, "segment": s,
-            "address": s.agreement.service_point.premise.address,
             "days": (s.read_date - s.period_start).days + 1 if s.read_date else None,
             "period": f"{format_date(s.period_start, language)} – {format_date(s.read_date or s.period_end, language)}",
             "read_type": t.get(s.read_type, s.read_type) if s.unit else t["flat"],
+            "usage": f"{format_quantity(s.quantity, language)} {s.unit}",
             "lines": [line_view(line, language) for line in s.lines.all()],
             "total": format_amount(s.total, language),
-            "chart": mark_safe(usage_chart_svg(points, language)) if points else "",  # noqa: S308 - built here
+            "chart": usage_chart(points, language, t) if points else None,
             "unit": s.unit,
         })
     if policy is not None:
@@ -141,20 +185,77 @@ def bill_context(bill: Bill) -> dict:
     }
 
 
+def bill_context(bill: Bill) -> dict:
+    return bill_contexts([bill.pk])[0]
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def refuse_fetch(url: str, *args, **kwargs):
+    """WeasyPrint's url_fetcher for bills: a bill loads nothing (no fonts,
+    images or stylesheets from a URL), so a stray reference fails loudly
+    instead of waiting on the network."""
+    raise ValueError(f"bill documents load no external resources (asked for {url[:80]})")
+
+
+def _bill_fetcher():
+    from weasyprint.urls import URLFetcher
+
+    class BillFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            return refuse_fetch(url)
+
+    return BillFetcher()
+
+
+_warm = threading.local()
+
+
+def _renderer():
+    """(HTML class, parsed stylesheet, font configuration, URL fetcher), built once per thread."""
+    if not hasattr(_warm, "renderer"):
+        from weasyprint import CSS, HTML  # imported here: only document work needs pango
+        from weasyprint.text.fonts import FontConfiguration
+
+        fonts, fetcher = FontConfiguration(), _bill_fetcher()
+        css = CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=fonts, url_fetcher=fetcher)
+        _warm.renderer = (HTML, css, fonts, fetcher)
+    return _warm.renderer
+
+
+def html_from_context(context: dict) -> str:
+    return render_to_string("billing/bill_document.html", context)
+
+
 def render_html(bill: Bill) -> str:
-    return render_to_string("billing/bill_document.html", bill_context(bill))
+    return html_from_context(bill_context(bill))
+
+
+def pdf_from_html(html: str) -> bytes:
+    html_class, stylesheet, fonts, fetcher = _renderer()
+    return html_class(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
 
 def render_pdf(bill: Bill) -> bytes:
-    from weasyprint import HTML  # imported here: only document work needs pango
+    return pdf_from_html(render_html(bill))
 
-    return HTML(string=render_html(bill), base_url=str(Path(__file__).parent)).write_pdf()
+
+def _pdf_path(bill_id: int, period_end: date, created_at) -> Path:
+    # the creation time in the name: a rebuilt database reuses ids, never this pair
+    return (Path(settings.MEDIA_ROOT) / "bills" / f"{period_end:%Y-%m}"
+            / f"bill-{bill_id}-{created_at:%Y%m%d%H%M%S%f}.pdf")
 
 
 def pdf_path(bill: Bill) -> Path:
-    # the creation time in the name: a rebuilt database reuses ids, never this pair
-    return (Path(settings.MEDIA_ROOT) / "bills" / f"{bill.period_end:%Y-%m}"
-            / f"bill-{bill.pk}-{bill.created_at:%Y%m%d%H%M%S%f}.pdf")
+    return _pdf_path(bill.pk, bill.period_end, bill.created_at)
+
+
+def _keep(path: Path, pdf: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+    tmp.write_bytes(pdf)
+    tmp.replace(path)
 
 
 def pdf_for(bill: Bill) -> bytes:
@@ -165,43 +266,65 @@ def pdf_for(bill: Bill) -> bytes:
         return path.read_bytes()
     pdf = render_pdf(bill)
     if bill.status != Bill.Status.HELD:  # a held bill may still be re-billed; don't keep its draft
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.part")
-        tmp.write_bytes(pdf)
-        tmp.replace(path)
+        _keep(path, pdf)
     return pdf
 
 
-def render_run(run: BillRun) -> int:
-    """Render the run's issued bills that have no PDF yet; e-mail paperless ones. Idempotent."""
+def render_run(run: BillRun, *, batch: int = RENDER_BATCH) -> int:
+    """Render the run's issued bills that have no PDF yet, in one warm process,
+    loading their data ``batch`` bills at a time; e-mail the paperless ones not
+    yet sent. Idempotent: returns the PDFs rendered here."""
+    rows = list(Bill.objects.filter(run=run, status=Bill.Status.ISSUED).order_by("pk")
+                .values_list("pk", "period_end", "created_at", "account__paperless", "account__customer_id"))
+    to_render = [pk for pk, end, created, _, _ in rows if not _pdf_path(pk, end, created).exists()]
+    sent = set(BillDelivery.objects.filter(bill__run=run, channel="email").values_list("bill_id", flat=True))
+    to_mail = [pk for pk, _, _, paperless, _ in rows if paperless and pk not in sent]
+    addresses = ebill_addresses({customer for pk, _, _, paperless, customer in rows if paperless and pk not in sent})
+    mail = set(to_mail)
     done = 0
-    for bill in Bill.objects.filter(run=run, status=Bill.Status.ISSUED).select_related("account").iterator():
-        path = pdf_path(bill)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".part")
-            tmp.write_bytes(render_pdf(bill))
-            tmp.replace(path)
+    for start in range(0, len(to_render), batch):
+        for context in bill_contexts(to_render[start:start + batch]):
+            bill = context["bill"]
+            pdf = pdf_from_html(html_from_context(context))
+            _keep(pdf_path(bill), pdf)
             done += 1
-        if bill.account.paperless:
-            send_ebill(bill)
+            if bill.pk in mail:
+                mail.discard(bill.pk)
+                send_ebill(bill, pdf=pdf, to=addresses.get(bill.account.customer_id, ""), checked=True)
+    if mail:  # rendered by an earlier attempt that stopped before mailing
+        for bill in Bill.objects.filter(pk__in=mail).select_related("account__customer").order_by("pk"):
+            send_ebill(bill, to=addresses.get(bill.account.customer_id, ""), checked=True)
     return done
 
 
+def ebill_addresses(customer_ids) -> dict[int, str]:
+    """customer id -> primary e-mail (else the first one on file), one query."""
+    out: dict[int, str] = {}
+    for customer_id, email in (Contact.objects.filter(customer_id__in=customer_ids).exclude(email="")
+                               .order_by("customer_id", "-is_primary", "pk").values_list("customer_id", "email")):
+        out.setdefault(customer_id, email)
+    return out
+
+
 def ebill_address(bill: Bill) -> str:
-    contact = bill.account.customer.contacts.exclude(email="").order_by("-is_primary", "pk").first()
-    return contact.email if contact else ""
+    return ebill_addresses([bill.account.customer_id]).get(bill.account.customer_id, "")
 
 
-def send_ebill(bill: Bill) -> BillDelivery | None:
-    """E-mail the bill with its PDF to the customer's primary e-mail, once."""
-    existing = BillDelivery.objects.filter(bill=bill, channel="email").first()
-    if existing or bill.status != Bill.Status.ISSUED:
-        return existing
-    to = ebill_address(bill)
+def send_ebill(bill: Bill, *, pdf: bytes | None = None, to: str | None = None,
+               checked: bool = False) -> BillDelivery | None:
+    """E-mail the bill with its PDF to the customer's primary e-mail, once.
+    ``checked``: the caller (render_run) already knows no e-mail went out;
+    the unique delivery row still refuses a second one."""
+    if bill.status != Bill.Status.ISSUED:
+        return None
+    if not checked:
+        existing = BillDelivery.objects.filter(bill=bill, channel="email").first()
+        if existing:
+            return existing
+    to = ebill_address(bill) if to is None else to
     if not to:
         return None
-    language = bill.language if bill.language in ("en", "es", "ru") else "en"
+    language = bill.language if bill.language in LANGUAGES else "en"
     t = text_for(language)
     values = {"utility": settings.UTILITY_NAME, "amount": format_amount(max(bill.amount_due, ZERO), language),
               "due": format_date(bill.due_date, language), "name": bill.account.customer.name,
@@ -212,8 +335,8 @@ def send_ebill(bill: Bill) -> BillDelivery | None:
         with transaction.atomic():
             delivery = BillDelivery.objects.create(bill=bill, channel="email", to=to, subject=subject[:200], body=body)
             message = EmailMessage(subject=subject, body=body, to=[to])
-            message.attach(f"bill-{bill.account.number}-{bill.period_end:%Y-%m}.pdf", render_pdf(bill),
-                           "application/pdf")
+            message.attach(f"bill-{bill.account.number}-{bill.period_end:%Y-%m}.pdf",
+                           pdf if pdf is not None else pdf_for(bill), "application/pdf")
             message.send()
     except IntegrityError:
         return BillDelivery.objects.filter(bill=bill, channel="email").first()

@@ -169,3 +169,19 @@ class TransferServiceForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["move_date"].initial = timezone.localdate()
+
+
+class StaffUserForm(forms.Form):
+    username = forms.CharField(max_length=150, help_text="what they type to sign in, e.g. jdoe")
+    first_name = forms.CharField(max_length=150, required=False, label="First name")
+    last_name = forms.CharField(max_length=150, required=False, label="Last name")
+    email = forms.EmailField(required=False, label="E-mail")
+    role = forms.ChoiceField(choices=[("", "choose a role")] + [(r, r) for r in ROLES])
+
+
+class StaffRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
+
+
+class StaffDeactivateForm(forms.Form):
+    reason = forms.CharField(max_length=200, help_text="e.g. left the utility on 2026-11-20")

@@ -15,4 +15,7 @@ urlpatterns = [
     path("approvals/<int:request_id>/decide/", views.approval_decide, name="approval_decide"),
     path("limits/", views.approval_limits, name="limits"),
     path("audit/", views.audit_trail, name="audit"),
+    path("password/", views.password_change, name="password_change"),
+    path("staff/", views.staff_users, name="staff"),
+    path("staff/<int:user_id>/", views.staff_user, name="staff_user"),
 ]

@@ -26,6 +26,7 @@ from ratepayer.customers.fields import mask
 from ratepayer.customers.models import Account, Premise, ServiceAgreement, ServicePoint
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.errors import LedgerError
+from ratepayer.staff import actions as staff_actions
 from ratepayer.staff import approvals, limits, permissions
 from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
 from ratepayer.staff.models import ApprovalLimit, ApprovalRequest, AuditEvent
@@ -400,3 +401,112 @@ def audit_trail(request):
         "form": form, "events": rows, "page": page, "has_next": has_next,
         "filter_query": query.urlencode(),
     })
+
+
+# --- staff administration ----------------------------------------------------
+
+def _staff_context(request, **extra) -> dict:
+    from django.contrib.auth import get_user_model
+
+    users = list(get_user_model().objects.filter(is_superuser=False).prefetch_related("groups")
+                 .order_by("-is_active", "username"))
+    for user in users:
+        user.role_names = sorted(g.name for g in user.groups.all())
+    today = timezone.localdate()
+    in_force = limits.limits_in_force(today)
+    limit_actions = list(LIMITED_ACTIONS.items())
+    context = {
+        "staff": users, "roles": ROLES, "today": today, "limit_actions": limit_actions,
+        "limit_matrix": [(role, [in_force.get((role, action)) for action, _ in limit_actions]) for role in ROLES],
+        "form": forms.StaffUserForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@console_view
+def staff_users(request):
+    """Staff list, a new user with one role, and the approval limits per role."""
+    permissions.require(request.user, "users.admin", "administer staff users")
+    if request.method == "POST":
+        form = forms.StaffUserForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                user, password = staff_actions.create_staff_user_with_temporary_password(
+                    username=d["username"].strip(), role=d["role"], first_name=d["first_name"],
+                    last_name=d["last_name"], email=d["email"], created_by=request.user)
+            except StaffError as exc:
+                forms.add_domain_error(form, exc)
+            else:
+                return render(request, "console/staff_user.html",
+                              _staff_user_context(request, user, temporary_password=password, created=True))
+        return render(request, "console/staff.html", _staff_context(request, form=form), status=400)
+    return render(request, "console/staff.html", _staff_context(request))
+
+
+def _staff_user_context(request, user, **extra) -> dict:
+    events = list(AuditEvent.objects.filter(Q(object_type="auth.user", object_id=str(user.pk)) | Q(user=user))
+                  .select_related("user").order_by("-at", "-id")[:15])
+    context = {
+        "person": user, "person_roles": permissions.roles_of(user),
+        "role_form": forms.StaffRoleForm(initial={"role": (permissions.roles_of(user) or [""])[0]}),
+        "deactivate_form": forms.StaffDeactivateForm(), "events": events,
+        "is_me": user.pk == request.user.pk,
+    }
+    context.update(extra)
+    return context
+
+
+@console_view
+def staff_user(request, user_id: int):
+    """One staff user: change role, deactivate / reactivate, reset the password."""
+    from django.contrib.auth import get_user_model
+
+    permissions.require(request.user, "users.admin", "administer staff users")
+    user = get_object_or_404(get_user_model(), pk=user_id, is_superuser=False)
+    if request.method != "POST":
+        return render(request, "console/staff_user.html", _staff_user_context(request, user))
+    op = request.POST.get("op", "")
+    extra: dict = {}
+    try:
+        if op == "role":
+            form = forms.StaffRoleForm(request.POST)
+            if not form.is_valid():
+                raise StaffError("Role: choose one of the roles.")
+            staff_actions.set_staff_role(user=user, role=form.cleaned_data["role"], by=request.user)
+            messages.success(request, f"{user.get_username()} is now {form.cleaned_data['role']}.")
+        elif op == "deactivate":
+            form = forms.StaffDeactivateForm(request.POST)
+            reason = form.data.get("reason", "")[:200]
+            staff_actions.set_staff_active(user=user, active=False, reason=reason, by=request.user)
+            messages.success(request, f"{user.get_username()} is deactivated: they can no longer sign in.")
+        elif op == "reactivate":
+            staff_actions.set_staff_active(user=user, active=True, by=request.user)
+            messages.success(request, f"{user.get_username()} is active again.")
+        elif op == "reset_password":
+            extra["temporary_password"] = staff_actions.reset_staff_password(user=user, by=request.user)
+            return render(request, "console/staff_user.html", _staff_user_context(request, user, **extra))
+        else:
+            raise StaffError("Choose what to change.")
+    except StaffError as exc:
+        return render(request, "console/staff_user.html",
+                      _staff_user_context(request, user, error=str(exc), error_op=op), status=400)
+    return redirect("console:staff_user", user_id=user.pk)
+
+
+class _PasswordChange(auth_views.PasswordChangeView):
+    template_name = "console/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form):
+        from ratepayer.staff import audit
+
+        response = super().form_valid(form)
+        audit.record("user.password_changed", obj=self.request.user, user_id=self.request.user.pk,
+                     summary=f"{self.request.user.get_username()} changed their password")
+        messages.success(self.request, "Your password is changed.")
+        return response
+
+
+password_change = console_view(_PasswordChange.as_view())

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,6 +46,12 @@ def create_staff_user(
     if unknown:
         raise StaffError(f"Unknown role(s): {', '.join(unknown)}")
     User = get_user_model()
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise StaffError("Username: letters, digits and @ . + - _ only.") from None
+    if User.objects.filter(username__iexact=username).exists():
+        raise StaffError(f"Username: {username!r} is already taken.")
     with transaction.atomic():
         user = User.objects.create_user(
             username=username, password=password, first_name=first_name, last_name=last_name, email=email
@@ -53,6 +60,82 @@ def create_staff_user(
         audit.record("user.created", obj=user, summary=f"{username}: {', '.join(roles)}", after={"roles": roles},
                      user_id=created_by.pk if created_by else None)
     return user
+
+
+def temporary_password() -> str:
+    """A password to read out once: 4 groups of 4 letters and digits (no 0/O, 1/l)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+def create_staff_user_with_temporary_password(*, username: str, role: str, first_name: str = "", last_name: str = "",
+                                              email: str = "", created_by):
+    """A new staff user with one role and a temporary password, returned once
+    (shown to the supervisor, never stored in clear or audited)."""
+    password = temporary_password()
+    user = create_staff_user(username=username, password=password, roles=[role], first_name=first_name,
+                             last_name=last_name, email=email, created_by=created_by)
+    return user, password
+
+
+def _require_admin_of(by, user, doing: str) -> None:
+    permissions.require(by, "users.admin", doing)
+    if user.pk == by.pk:
+        raise StaffError(f"Nobody can {doing} for themselves: ask another supervisor.")
+    if user.is_superuser:
+        raise StaffError(f"{user.get_username()} is an operator account (Django superuser): an operator "
+                         "manages it with the 'ratepayer' and Django admin commands.")
+
+
+def set_staff_role(*, user, role: str, by):
+    """Give a staff user exactly one role (replacing the ones they had)."""
+    _require_admin_of(by, user, "change the role")
+    if role not in ROLES:
+        raise StaffError(f"Role: {role!r} is not a role.")
+    with transaction.atomic():
+        before = permissions.roles_of(user)
+        if before == [role]:
+            raise StaffError(f"Role: {user.get_username()} already is {role}.")
+        user.groups.set(Group.objects.filter(name=role))
+        if hasattr(user, permissions._CACHE_ATTR):
+            delattr(user, permissions._CACHE_ATTR)
+        audit.record("user.role_changed", obj=user, summary=f"{user.get_username()}: {', '.join(before) or 'no role'}"
+                                                            f" -> {role}",
+                     before={"roles": before}, after={"roles": [role]}, user_id=by.pk)
+    return user
+
+
+def set_staff_active(*, user, active: bool, by, reason: str = ""):
+    """Deactivate (cannot sign in or use the API; their work and history stay)
+    or reactivate a staff user."""
+    _require_admin_of(by, user, "deactivate or reactivate the account")
+    if user.is_active == active:
+        raise StaffError(f"{user.get_username()} is already {'active' if active else 'deactivated'}.")
+    if not active and not reason.strip():
+        raise StaffError("Reason: say why the account is deactivated.")
+    with transaction.atomic():
+        type(user).objects.filter(pk=user.pk).update(is_active=active)
+        user.is_active = active
+        audit.record("user.reactivated" if active else "user.deactivated", obj=user,
+                     summary=f"{user.get_username()} {'reactivated' if active else 'deactivated'}"
+                             f"{': ' + reason.strip() if reason.strip() else ''}"[:300],
+                     before={"is_active": not active}, after={"is_active": active}, user_id=by.pk)
+    return user
+
+
+def reset_staff_password(*, user, by) -> str:
+    """Replace a staff user's password with a temporary one, returned once.
+    Their open sessions end (the password hash changes) and failed sign-ins
+    are forgotten."""
+    _require_admin_of(by, user, "reset the password")
+    password = temporary_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        clear_login_failures(user.get_username())
+        audit.record("user.password_reset", obj=user, summary=f"temporary password for {user.get_username()}",
+                     user_id=by.pk)
+    return password
 
 
 # --- login throttling --------------------------------------------------------

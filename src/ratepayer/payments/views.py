@@ -582,6 +582,8 @@ def security_deposits(request):
     can_manage = permissions.has(request.user, "payment.manage")
     return render(request, "payments/security_deposits.html", {
         "register": register, "status": status, "statuses": SecurityDeposit.Status.choices,
+        "owing": SecurityDeposit.objects.filter(status=SecurityDeposit.Status.REQUIRED).select_related(
+            "account__customer").order_by("account__number")[:500],
         "due_back": queries.deposits_due_back(today) if can_manage else [], "can_manage": can_manage,
         "can_set_rate": permissions.has(request.user, "approval_limit.edit"),
         "session": actions.open_session_for(request.user), "token": _form_token(),

@@ -1,7 +1,9 @@
-"""Billing console pages through Django's test client: roles, refusals, results."""
+"""Billing console pages through Django's test client: roles, refusals, results;
+and a run started in the console and billed by a worker, in real processes."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 
@@ -107,21 +109,100 @@ def test_print_file_download(client, town, users):
     assert response.status_code == 200 and response.content.decode().count("\r\n") == 4
 
 
-def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(town, users, django_capture_on_commit_callbacks):
-    from django.core.management import call_command
-    from django.db import connection
+SEED_CONSOLE_RUN = """
+import django; django.setup()
+from datetime import date
+from ratepayer.billing import synthetic
+from ratepayer.staff import roles
+from ratepayer.staff.actions import create_staff_user
+create_staff_user(username="specialist", password={password!r}, roles=[roles.SPECIALIST])
+synthetic.build(accounts=4, cycle_code="W1", seed=5, start=date(2025, 1, 14), period_end=date(2025, 2, 14),
+                with_reads=False)
+"""
 
-    if connection.vendor == "postgresql":
-        # The in-process db_worker closes the connection that holds this test's
-        # transaction on PostgreSQL; the worker path is exercised there by the
-        # subprocess tests (test_billrun_processes).
-        pytest.skip("in-process worker closes the test transaction's connection on PostgreSQL")
 
-    from ratepayer.billing import actions
+@pytest.mark.browser
+def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(tmp_path, browser_chromium):
+    """The whole path in real processes, on SQLite and PostgreSQL alike: the
+    console (``ratepayer serve``) queues the run, ``ratepayer worker`` bills it.
+    Both run on a database of their own, because neither the in-memory SQLite
+    test database nor this test's PostgreSQL transaction is visible to another
+    process."""
+    import socket
+    import subprocess
+    import sys
 
-    with django_capture_on_commit_callbacks(execute=True):
-        run = actions.start_bill_run(user=users["specialist"], cycle=town.cycle, period_end=date(2025, 2, 14))
-    assert run.status == "planned" and not Bill.objects.exists()  # queued for a worker, nothing billed yet
-    call_command("worker", "--max-tasks", "1", "--interval", "0.1")
-    run.refresh_from_db()
-    assert run.status == "finished" and run.bills_issued == 3
+    from tests.billing.test_billrun_processes import RATEPAYER, ROOT, Database
+
+    database = Database(tmp_path, "console_worker")
+    # usage from the metering stand-in, as in the rest of these billing tests
+    database.env["DJANGO_SETTINGS_MODULE"] = "tests.billing.settings_fake_usage"
+    try:
+        database.ratepayer("migrate", "--no-input", "-v", "0")
+        subprocess.run([sys.executable, "-c", SEED_CONSOLE_RUN.format(password=PASSWORD)], env=database.env, cwd=ROOT,
+                       check=True, timeout=300)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        server = subprocess.Popen([*RATEPAYER, "serve", "--addrport", f"127.0.0.1:{port}"], env=database.env,
+                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            for line in server.stdout:
+                if "Quit the server with" in line:
+                    break
+            assert server.poll() is None, "ratepayer serve did not start"
+            page = browser_chromium.new_page(viewport={"width": 1280, "height": 800})
+            url = f"http://127.0.0.1:{port}"
+            page.goto(url + "/login/")
+            page.fill("#id_username", "specialist")
+            page.fill("#id_password", PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_selector("text=Sign out")
+            page.goto(url + "/billing/?year=2025")
+            page.select_option("#run-cycle", "W1")
+            page.fill("#run-period-end", "2025-02-14")
+            page.click("#start-run button[type=submit]")
+            page.wait_for_url("**/billing/runs/*/")
+            run_url = page.url
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+        run_id = int(run_url.rstrip("/").rsplit("/", 1)[1])
+        assert database.query(f"SELECT status FROM billing_billrun WHERE id = {run_id}") == [("planned",)]
+        assert database.query("SELECT COUNT(*) FROM billing_bill") == [(0,)]  # queued for a worker, nothing billed
+
+        worker = subprocess.Popen([*RATEPAYER, "worker", "--interval", "0.2"], env=database.env, cwd=ROOT,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 300
+            status = "planned"
+            while time.monotonic() < deadline and worker.poll() is None:
+                status = database.query(f"SELECT status FROM billing_billrun WHERE id = {run_id}")[0][0]
+                if status in ("finished", "failed"):
+                    break
+                time.sleep(0.2)
+            assert status == "finished", f"run {status}; worker: {worker.stderr.read() if worker.poll() else ''}"
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+        bills = database.query("SELECT COUNT(*), COUNT(DISTINCT account_id), SUM(current_charges) FROM billing_bill "
+                               f"WHERE run_id = {run_id} AND status = 'issued'")[0]
+        assert bills[0] == bills[1] == 4 and Decimal(str(bills[2])) > 0
+        assert database.query(f"SELECT bills_issued FROM billing_billrun WHERE id = {run_id}") == [(4,)]
+        entries = database.query("SELECT COUNT(*) FROM ledger_journalentry WHERE idempotency_key LIKE 'bill:%'")
+        assert entries == [(4,)]
+    finally:
+        database.drop()
+
+
+@pytest.fixture
+def browser_chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()

@@ -208,3 +208,57 @@ def test_an_issued_bill_sets_the_due_date_and_the_amount(users, utility):
     assert (entry.amount, entry.due_on) == (D("120.00"), date(2025, 3, 10))
     # a billed account is not drafted again on its draft day
     assert actions.run_autopay(on=date(2025, 3, 19))["debits"] == 0
+
+
+def many_enrolled(users, utility, n: int, prenotes: int) -> None:
+    """n accounts with a $60 charge, enrolled (the first ``prenotes`` waiting for their prenote)."""
+    from ratepayer.customers.actions import account_number_for
+    from ratepayer.customers.models import Account, Customer, Premise, ServiceAgreement, ServicePoint
+
+    customers = Customer.objects.bulk_create([Customer(name=f"Payer {i}") for i in range(n)])
+    accounts = Account.objects.bulk_create(
+        [Account(number=account_number_for(7000001 + i), customer=c, mailing_line1=f"{i} Oak St",
+                 mailing_city="Everett", mailing_zip="98201", opened_on=date(2024, 1, 2))
+         for i, c in enumerate(customers)])
+    points = ServicePoint.objects.bulk_create(
+        [ServicePoint(premise=p, service="water") for p in Premise.objects.bulk_create(
+            [Premise(line1=f"{i} Oak St", city="Everett", zip="98201") for i in range(n)])])
+    agreements = ServiceAgreement.objects.bulk_create(
+        [ServiceAgreement(account=a, service_point=sp, service="water", rate_schedule=utility.water.rate_schedule,
+                          customer_class="residential", bill_cycle=utility.cycle, start_date=date(2024, 1, 2))
+         for a, sp in zip(accounts, points, strict=True)])
+    for agreement in agreements:
+        charge(agreement, "60.00", date(2025, 2, 1))
+    AutopayEnrollment.objects.bulk_create(
+        [AutopayEnrollment(account=a, holder_name=f"PAYER {i}", routing_number="021000021",
+                           bank_account_number=f"{4400000 + i}", bank_account_last4=f"{4400000 + i}"[-4:],
+                           account_type="savings" if i % 2 else "checking", draft_day=10,
+                           start_date=date(2025, 3, 1), authorized_on=date(2025, 2, 1), authorization="web consent",
+                           status="prenote" if i < prenotes else "active",
+                           live_from=None if i < prenotes else date(2025, 3, 1), created_by=users["specialist"])
+         for i, a in enumerate(accounts)])
+
+
+@pytest.mark.parametrize("enrolled_accounts", [4, 60])
+def test_the_debit_file_and_its_settlement_are_set_based(users, utility, django_assert_max_num_queries,
+                                                         enrolled_accounts):
+    """A fixed number of queries per file whatever the number of enrollments:
+    the file for 60 accounts takes no more queries than the one for 4."""
+    prenotes = enrolled_accounts // 4
+    many_enrolled(users, utility, enrolled_accounts, prenotes)
+    with django_assert_max_num_queries(20):
+        imported = actions.originate(on=date(2025, 3, 7), user=users["specialist"])
+    assert imported.summary["debits"] == enrolled_accounts - prenotes
+    assert imported.summary["prenotes"] == prenotes
+    parsed = nacha.parse(imported.content)
+    assert parsed.report.ok, parsed.report.lines()
+    assert [e.dfi_account_number.strip() for e in parsed.entries] == [
+        f"{4400000 + i}" for i in range(enrolled_accounts)]  # prenotes first, then the debits, in enrollment order
+    assert sum(e.amount for e in parsed.entries) == D("60.00") * (enrolled_accounts - prenotes)
+    assert {e.transaction_code for e in parsed.entries[prenotes:]} == {27, 37}
+    with django_assert_max_num_queries(45):
+        settled = actions.settle(on=date(2025, 3, 10), user=users["specialist"])
+    assert settled["settled"] == enrolled_accounts - prenotes
+    assert set(AchEntry.objects.values_list("status", flat=True)) == {"settled"}
+    assert Payment.objects.count() == enrolled_accounts - prenotes
+    assert_ledger_ok()

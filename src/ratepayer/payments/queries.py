@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
@@ -39,6 +40,18 @@ from .models import (
 ZERO = Decimal("0.00")
 
 
+def where_in(queryset, field: str, values: Sequence):
+    """``queryset.filter(<field>__in=values)``; on PostgreSQL written as
+    ``= ANY(%s)`` with the values as one array parameter, because psycopg
+    splices a list of thousands of ``%s`` into the SQL text on the client
+    (seconds per 100,000 values)."""
+    if connection.vendor != "postgresql":
+        return queryset.filter(**{f"{field}__in": values})
+    meta = queryset.model._meta
+    column = f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(field).column)}"
+    return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])
+
+
 def policy_on(day: date | None = None) -> PaymentPolicy:
     """The policy in force on ``day`` (the data migration seeds one)."""
     day = day or timezone.localdate()
@@ -64,7 +77,7 @@ def application_context(account_ids: Iterable[int], priority: list[str]) -> dict
     agreements: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     statuses: dict[int, str] = {}
     for agreement_id, account_id, service, status, account_status in (
-            ServiceAgreement.objects.filter(account_id__in=ids)
+            where_in(ServiceAgreement.objects, "account_id", ids)
             .values_list("pk", "account_id", "service", "status", "account__status")):
         agreements[account_id].append((agreement_id, service, status))
         statuses[account_id] = account_status
@@ -73,7 +86,7 @@ def application_context(account_ids: Iterable[int], priority: list[str]) -> dict
         statuses[account_id] = account_status
     lines: dict[int, list[tuple[date, Decimal, Decimal]]] = defaultdict(list)
     for agreement_id, day, debit, credit in (
-            JournalLine.objects.filter(account_id__in=ids, gl_account__is_receivable_control=True)
+            where_in(JournalLine.objects.filter(gl_account__is_receivable_control=True), "account_id", ids)
             .values_list("agreement_id", "entry__effective_date", "debit", "credit")):
         lines[agreement_id].append((day, debit, credit))
     result = {}
@@ -198,9 +211,10 @@ def months_before(day: date, months: int) -> date:
 
 
 def late_payments(account_ids, since: date, until: date) -> dict[int, int]:
-    """Late payments per account in a period: late fees charged and payments returned."""
+    """Late payments per account in a period: late fees charged and payments returned.
+    ``account_ids`` may be a list or a subquery of ids."""
     counts: dict[int, int] = defaultdict(int)
-    ids = list(account_ids)
+    ids = account_ids
     for account_id, n in (JournalLine.objects.filter(account_id__in=ids, entry__event="late_fee",
                                                      entry__effective_date__range=(since, until), debit__gt=0)
                           .values_list("account_id").annotate(n=Count("entry_id", distinct=True))):
@@ -218,13 +232,14 @@ def deposits_due_back(on: date) -> list[SecurityDeposit]:
     allows, or every service on the account has ended (final bill)."""
     policy = policy_on(on)
     since = months_before(on, policy.deposit_good_payment_months)
-    held = list(SecurityDeposit.objects.filter(status=SecurityDeposit.Status.HELD).select_related("account__customer")
-                .order_by("pk"))
+    held_rows = SecurityDeposit.objects.filter(status=SecurityDeposit.Status.HELD)
+    held = list(held_rows.select_related("account__customer").order_by("pk"))
     if not held:
         return []
-    active = set(ServiceAgreement.objects.filter(account_id__in=[d.account_id for d in held], status="active")
+    held_accounts = held_rows.values("account_id")
+    active = set(ServiceAgreement.objects.filter(account_id__in=held_accounts, status="active")
                  .values_list("account_id", flat=True).distinct())
-    late = late_payments([d.account_id for d in held], since, on)
+    late = late_payments(held_accounts, since, on)
     due = []
     for d in held:
         if d.account_id not in active:

@@ -27,7 +27,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.mail import send_mail
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ratepayer.bulk import insert_rows
@@ -99,20 +99,8 @@ class SuspenseSpec:
     fields: dict = field(default_factory=dict)
 
 
-def where_in(queryset, field: str, values: Sequence):
-    """``queryset.filter(<field>__in=values)``; on PostgreSQL written as
-    ``= ANY(%s)`` with the values as one array parameter, because psycopg
-    splices a list of thousands of ``%s`` into the SQL text on the client
-    (seconds per 100,000 values)."""
-    if connection.vendor != "postgresql":
-        return queryset.filter(**{f"{field}__in": values})
-    meta = queryset.model._meta
-    column = f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.get_field(field).column)}"
-    return queryset.extra(where=[f"{column} = ANY(%s)"], params=[list(values)])
-
-
 def _lock_balances(account_ids: Sequence[int]) -> None:
-    list(where_in(ARBalance.objects.select_for_update(), "account_id", account_ids).order_by("pk").values_list("pk"))
+    list(queries.where_in(ARBalance.objects.select_for_update(), "account_id", account_ids).order_by("pk").values_list("pk"))
 
 
 def post_payments(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=None,

@@ -36,7 +36,6 @@ from .core import (
     post_payment_rows,
     post_suspense,
     self_deposit,
-    where_in,
 )
 
 ZERO = Decimal("0.00")
@@ -59,7 +58,7 @@ def _refuse_repeat(content: bytes, name: str) -> str:
 def _existing(model, references: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(references), IN_CHUNK):
-        found.update(where_in(model.objects, "external_reference", references[start:start + IN_CHUNK])
+        found.update(queries.where_in(model.objects, "external_reference", references[start:start + IN_CHUNK])
                      .values_list("external_reference", flat=True))
     return found
 
@@ -139,7 +138,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
     serviced: set[int] = set()
     has_agreement = Exists(ServiceAgreement.objects.filter(account_id=OuterRef("pk")))
     for start in range(0, len(numbers), IN_CHUNK):
-        for number, pk, status, has in (where_in(Account.objects, "number", numbers[start:start + IN_CHUNK])
+        for number, pk, status, has in (queries.where_in(Account.objects, "number", numbers[start:start + IN_CHUNK])
                                         .values_list("number", "pk", "status", has_agreement)):
             accounts[number] = (pk, status)
             if has:

@@ -22,6 +22,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ratepayer.customers.models import Account
@@ -42,7 +44,7 @@ from ..models import (
     SecurityDepositEntry,
 )
 from . import refunds
-from .core import _money, _validate_tender
+from .core import CHUNK, _money, _validate_tender
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (SecurityDeposit.Status.REQUIRED, SecurityDeposit.Status.HELD)
@@ -133,6 +135,12 @@ def post_deposit_receipts(specs: Sequence[DepositReceiptSpec], *, batch: Payment
     callers have checked each against what is still owed."""
     if not specs:
         return []
+    with transaction.atomic():
+        return _post_deposit_receipts(specs, batch, user)
+
+
+def _post_deposit_receipts(specs: Sequence[DepositReceiptSpec], batch: PaymentBatch,
+                           user) -> list[SecurityDepositEntry]:
     debit_gl, credit_gl = PostingRules().accounts("security_deposit_receipt")
     deposits = {d.pk: d for d in SecurityDeposit.objects.select_for_update().filter(
         pk__in=sorted({s.deposit_id for s in specs})).order_by("pk")}
@@ -151,12 +159,23 @@ def post_deposit_receipts(specs: Sequence[DepositReceiptSpec], *, batch: Payment
                              on=s.received_on, tender=s.tender, batch=batch, external_reference=s.external_reference,
                              journal_entry=je, created_by=user)
         for s, je in zip(specs, journal, strict=True)])
+    newly_held: dict[date, list[int]] = defaultdict(list)
     for s in specs:
         d = deposits[s.deposit_id]
         d.received += s.amount
         if d.received >= d.amount_required and d.status == SecurityDeposit.Status.REQUIRED:
             d.status, d.fully_paid_on = SecurityDeposit.Status.HELD, s.received_on
-    SecurityDeposit.objects.bulk_update(list(deposits.values()), ["received", "status", "fully_paid_on"])
+            newly_held[s.received_on].append(d.pk)
+    received = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.RECEIPT)
+                .values("deposit").annotate(total=Sum("amount")).values("total"))
+    ids = sorted(deposits)
+    for start in range(0, len(ids), CHUNK):
+        SecurityDeposit.objects.filter(pk__in=ids[start:start + CHUNK]).update(
+            received=Coalesce(Subquery(received), ZERO))
+    for day, held in newly_held.items():
+        for start in range(0, len(held), CHUNK):
+            SecurityDeposit.objects.filter(pk__in=held[start:start + CHUNK]).update(
+                status=SecurityDeposit.Status.HELD, fully_paid_on=day)
     return entries
 
 
@@ -215,7 +234,13 @@ def _accrue(deposits: list[SecurityDeposit], on: date, user) -> list[tuple[Secur
     for d, amount in due:
         d.interest += amount
         d.interest_through = on
-    SecurityDeposit.objects.bulk_update([d for d, _ in due], ["interest", "interest_through"])
+    accrued = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.INTEREST)
+               .values("deposit").annotate(total=Sum("amount")).values("total"))
+    ids = [d.pk for d, _ in due]
+    for start in range(0, len(ids), CHUNK):
+        # one set-based UPDATE per chunk: the cached sum is recomputed from the sub-ledger rows
+        SecurityDeposit.objects.filter(pk__in=ids[start:start + CHUNK]).update(
+            interest=Coalesce(Subquery(accrued), ZERO), interest_through=on)
     return due
 
 

@@ -103,3 +103,35 @@ def test_only_payment_staff_import(users, utility):
     with pytest.raises(PermissionRefused):
         actions.import_phone_payments(user=users["assistant"], content=content, name="x.csv")
     assert not ImportedFile.objects.exists() and not Payment.objects.exists()
+
+
+def _accounts(users, utility, n):
+    from tests.payments.helpers import second_account
+
+    return [utility.account] + [second_account(users["specialist"], utility, name=f"Caller {i}",
+                                               line1=f"{i} Elm St")[0] for i in range(n - 1)]
+
+
+@pytest.mark.parametrize("n", [3, 12])
+def test_import_queries_do_not_grow_with_rows(users, utility, n):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    accounts = _accounts(users, utility, n)
+    content = phone_file(*[f"2025-03-04,Q{i},{a.number},5.00,VISA,4242,," for i, a in enumerate(accounts)])
+    with CaptureQueriesContext(connection) as queries:
+        actions.import_phone_payments(user=users["specialist"], content=content, name=f"q{n}.csv")
+    assert Payment.objects.count() == n
+    assert len(queries) <= 50, len(queries)  # 48 on SQLite, 42 on PostgreSQL, for 3 rows as for 12
+
+
+def test_interest_accrual_queries_do_not_grow_with_deposits(users, utility, drawer, django_assert_max_num_queries):
+    accounts = _accounts(users, utility, 8)
+    for a in accounts:
+        d = actions.require_deposit(user=users["specialist"], account=a, amount="50.00", reason="no history",
+                                    required_on=date(2025, 3, 1))
+        actions.receive_deposit(user=users["assistant"], session=drawer, deposit=d, tender="cash", amount="50.00")
+    actions.set_interest_rate(user=users["supervisor"], effective_from=date(2025, 1, 1), annual_rate="3.65")
+    with django_assert_max_num_queries(25):
+        assert actions.accrue_interest(on=date(2026, 3, 3))["deposits"] == 8
+    assert_ledger_ok()

@@ -148,3 +148,17 @@ def test_due_back_after_good_payment_or_at_final_bill(users, utility, held):
     utility.electric.__class__.objects.filter(account=utility.account).update(status="ended", end_date=date(2025, 5, 31))
     (due,) = actions.review_deposits(on=date(2025, 6, 1), user=users["specialist"])
     assert due.due_reason.startswith("final bill")
+
+
+def test_an_uncashed_deposit_refund_check_is_reported_as_a_utility_deposit(users, utility, held):
+    from datetime import timedelta
+
+    release = actions.release_deposit(user=users["specialist"], deposit=held, reason="final bill",
+                                      on=date(2025, 3, 3))
+    on = release.refund.issued_on + timedelta(days=365)
+    (moved,) = actions.move_uncashed_to_unclaimed(user=users["specialist"], on=on)
+    assert moved.pk == release.refund.pk and gl("242") == D("-200.00") and gl("232") == D("0.00")
+    (row,) = queries.unclaimed_report(on.year + (1 if on.month > 6 else 0))
+    assert (row["property_type"], row["amount"], row["owner_name"]) == ("UT01", D("200.00"),
+                                                                        utility.account.customer.name)
+    assert_ledger_ok()

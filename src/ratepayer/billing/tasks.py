@@ -18,7 +18,10 @@ def work_on_bill_run(run_id: int) -> int:
 
 @task()
 def render_bill_documents(run_id: int) -> int:
-    """Render every issued bill of a run to PDF and send e-bills (skips done ones)."""
+    """Render every issued bill of a run to PDF and send e-bills (skips done ones).
+    One task renders the whole run in its worker process, so the parsed
+    stylesheet and fonts stay warm, and loads the bills' data in batches
+    (``documents.render_run``)."""
     return documents.render_run(BillRun.objects.get(pk=run_id))
 
 

@@ -34,7 +34,7 @@ SMALL = 150
 
 @pytest.fixture
 def demo(db):
-    return builder.build(accounts=SMALL, seed=7)
+    return builder.build(accounts=SMALL, seed=7, months=0)
 
 
 def fingerprint() -> list[tuple]:
@@ -86,14 +86,16 @@ def test_every_class_service_and_role_and_a_clean_ledger(demo):
 
 def test_rate_schedules_hold_the_real_tariff_documents(demo):
     versions = RateVersion.objects.select_related("schedule")
-    assert versions.count() == len({s.pk for s in demo.schedules.values()}) >= 6
+    # every example, each effective-dated version of it approved (Schedule 7 has six)
+    assert len({v.schedule_id for v in versions}) == len(demo.schedules) >= 8
+    assert versions.filter(schedule__code="E-7").count() == 6
     for version in versions:
         assert version.status == "approved" and version.approved_by == demo.users["supervisor"]
         tariff = parse_tariff(version.document)
         assert tariff.service == version.schedule.service
-        assert tariff.versions[0].effective == version.effective_from
+        assert [v.effective for v in tariff.versions] == [version.effective_from]
     used = set(ServiceAgreement.objects.values_list("rate_schedule__code", flat=True))
-    assert {"E-7", "E-24", "W-RES", "S-RES", "S-GEN"} <= used
+    assert {"E-CPU-RES", "E-24", "W-RES", "W-GEN", "S-RES"} <= used
     # every agreement's schedule is for its own service
     assert not ServiceAgreement.objects.exclude(rate_schedule__service=models_f("service")).exists()
 
@@ -184,7 +186,7 @@ def test_same_seed_same_utility_other_seed_other_utility(db):
     prints = []
     for seed in (11, 11, 12):
         with transaction.atomic():
-            builder.build(accounts=60, seed=seed)
+            builder.build(accounts=60, seed=seed, months=0)
             prints.append(fingerprint())
             transaction.set_rollback(True)
     assert prints[0] == prints[1]
@@ -195,7 +197,7 @@ def test_query_count_does_not_grow_with_accounts(db):
     counts = []
     for accounts in (100, 400):
         with transaction.atomic(), CaptureQueriesContext(connection) as queries:
-            builder.build(accounts=accounts, seed=3)
+            builder.build(accounts=accounts, seed=3, months=0)
             transaction.set_rollback(True)
         counts.append(len(queries.captured_queries))
     # a per-account query would add at least 300; batched inserts add a few
@@ -206,7 +208,7 @@ def test_query_count_does_not_grow_with_accounts(db):
 def test_refuses_a_database_that_has_accounts_and_changes_nothing(utility):
     before = (Customer.objects.count(), Account.objects.count(), JournalEntry.objects.count())
     with pytest.raises(DemoError, match="already has 1 accounts"):
-        builder.build(accounts=20, seed=1)
+        builder.build(accounts=20, seed=1, months=0)
     assert (Customer.objects.count(), Account.objects.count(), JournalEntry.objects.count()) == before
 
 
@@ -229,6 +231,6 @@ def test_later_issues_add_steps(db, monkeypatch):
     assert names.index("check") == names.index("opening_balances") + 1
     with pytest.raises(DemoError, match="no demo step named 'nope'"):
         builder.add_step(builder.Step("x", count_active), after="nope")
-    result = builder.build(accounts=20, seed=1)
+    result = builder.build(accounts=20, seed=1, months=0)
     assert seen and seen[0] > 0 and result.counts["checked"] == 1
     assert "check" in result.timings

@@ -20,7 +20,7 @@ from tests.demo.conftest import ratepayer
 
 def test_demo_command_prints_counts_as_json(db):
     out = StringIO()
-    call_command("demo", accounts=30, seed=5, format="json", stdout=out)
+    call_command("demo", accounts=30, seed=5, months=0, format="json", stdout=out)
     report = json.loads(out.getvalue())
     assert report["accounts"] == 30 and report["counts"]["accounts"] == 30
     assert set(report["steps"]) == {s.name for s in builder.STEPS}
@@ -41,12 +41,12 @@ def test_reset_refuses_a_database_the_demo_did_not_build(utility):
 
 
 def test_reset_rebuilds_the_demo_and_the_ledger_checks(scratch_database_url):
-    first = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "25", "--format", "json")
+    first = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "25", "--months", "0", "--format", "json")
     assert first.returncode == 0, first.stderr
     again_without_reset = ratepayer(scratch_database_url, "demo", "--accounts", "25")
     assert again_without_reset.returncode != 0
     assert "already has 25 accounts" in again_without_reset.stderr
-    second = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "40", "--seed", "9")
+    second = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "40", "--seed", "9", "--months", "2")
     assert second.returncode == 0, second.stderr
     assert "emptied and migrated" in second.stdout and "40 accounts" in second.stdout
     check = ratepayer(scratch_database_url, "ledger", "check", "--format", "json")
@@ -55,7 +55,7 @@ def test_reset_rebuilds_the_demo_and_the_ledger_checks(scratch_database_url):
 
 
 def test_serve_prints_the_url_and_one_login_per_role_then_runs_the_server(db, settings, monkeypatch):
-    builder.build(accounts=12, seed=1)
+    builder.build(accounts=12, seed=1, months=0)
     settings.SESSION_COOKIE_SECURE = False
     calls = []
     monkeypatch.setattr(serve, "call_command", lambda *a, **kw: calls.append((a, kw)))

@@ -1,6 +1,7 @@
 """`ratepayer serve` on a freshly built demo, in a real browser: the printed
 logins work, static files are served, search and the account page show the
-demo utility."""
+demo utility, and the screens of its months of history have work on them
+(bill runs, the review queue, read exceptions, payment files, drawers)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def served_demo(scratch_database_url):
-    built = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "60", "--seed", "4")
+    built = ratepayer(scratch_database_url, "demo", "--reset", "--accounts", "60", "--seed", "4", "--months", "3")
     assert built.returncode == 0, built.stderr
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "ratepayer.cli", "serve", "--addrport", f"127.0.0.1:{port}"],
@@ -83,6 +84,30 @@ def test_served_demo_signs_in_with_printed_logins(served_demo):
             assert page.url.endswith("/accounts/10000016/")
             assert "10000016" in page.locator("body").inner_text()
             page.screenshot(path=str(ARTIFACTS / "demo-account.png"), full_page=True)
+
+            page.context.clear_cookies()
+            page.goto(url + "/")
+            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=password]", DEMO_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_load_state()
+            screens = {
+                "/": [],
+                "/billing/runs/": ["2025-12-26", "finished", "$"],
+                "/billing/review/": ["read exceptions queue"],
+                "/reads/exceptions/": ["usage"],
+                "/payments/files/": ["lockbox-2025", "autopay-2025", "returns-"],
+                "/payments/drawers/": ["Deposited"],
+                "/payments/autopay/": ["Active"],
+            }
+            for path, expected in screens.items():
+                response = page.goto(url + path)
+                assert response.status == 200, path
+                text = page.locator("main").inner_text()
+                for snippet in expected:
+                    assert snippet.lower() in text.lower(), (path, snippet, text[:800])
+                page.screenshot(path=str(ARTIFACTS / f"demo{path.replace('/', '-').rstrip('-') or '-home'}.png"),
+                                full_page=True)
             assert not errors, errors
         finally:
             browser.close()

@@ -34,7 +34,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
 
@@ -43,6 +43,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.db.models import Max
+from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
 
@@ -63,8 +64,8 @@ from ratepayer.customers.models import (
 )
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.chart import seed_chart
-from ratepayer.rates.models import RateSchedule, RateVersion
-from ratepayer.rating.loaders import EXAMPLES, load_tariff
+from ratepayer.rates.actions import load_example_schedules
+from ratepayer.rates.models import RateSchedule
 from ratepayer.staff import audit, roles
 from ratepayer.staff.actions import create_staff_user, ensure_roles
 from ratepayer.staff.context import acting_as
@@ -73,6 +74,17 @@ from . import places
 from .errors import DemoError
 
 DEFAULT_ACCOUNTS = 3000
+# A year of monthly bills (October 2025 through October 2026) up to this many
+# accounts; a bigger demo bills its first three months unless told otherwise
+# (a year at 100,000 accounts is 1.3 million bills).
+FULL_YEAR_UP_TO_ACCOUNTS = 20000
+MAX_MONTHS = 13
+SHORT_HISTORY_MONTHS = 3
+
+
+def default_months(accounts: int) -> int:
+    return MAX_MONTHS if accounts <= FULL_YEAR_UP_TO_ACCOUNTS else SHORT_HISTORY_MONTHS
+
 DEFAULT_SEED = 2026
 # Balances are carried over from the previous system on this date; later
 # steps (reads, bill runs) continue from it.
@@ -98,29 +110,6 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("supervisor", roles.SUPERVISOR, "Dana", "Okafor"),
     DemoLogin("kam", roles.KEY_ACCOUNT_MANAGER, "Kevin", "Tran"),
     DemoLogin("auditor", roles.FINANCE, "Fiona", "Brandt"),
-)
-
-
-# --- rate schedules -------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RatePlan:
-    code: str
-    name: str
-    service: str
-    example: str  # file in ratepayer/rating/examples/
-    fallback: str = ""  # schedule code to use while the example is not written yet
-
-
-RATE_PLANS: tuple[RatePlan, ...] = (
-    RatePlan("E-7", "Residential (Schedule 7)", "electric", "snopud_schedule_7.yaml"),
-    RatePlan("E-20", "General service, medium loads (Schedule 20)", "electric", "snopud_schedule_20.yaml", "E-24"),
-    RatePlan("E-24", "Time of use, large loads (Schedule 24)", "electric", "snopud_schedule_24.yaml"),
-    RatePlan("W-RES", "Residential water, tiered", "water", "clinton_water_district.yaml"),
-    RatePlan("W-GEN", "General service water, meter-size base", "water", "general_service_water.yaml", "W-RES"),
-    RatePlan("S-RES", "Residential sewer, per dwelling unit", "sewer", "lake_stevens_sewer.yaml"),
-    RatePlan("S-WAV", "Residential sewer, winter average", "sewer", "example_winter_average_sewer.yaml"),
-    RatePlan("S-GEN", "General service sewer, ready-to-serve by meter size", "sewer", "union_gap_sewer.yaml"),
 )
 
 
@@ -210,6 +199,7 @@ class DemoBuild:
 
     accounts: int
     seed: int
+    months: int = 0  # months of reads, bills and payments after the conversion (history.py)
     conversion_date: date = CONVERSION_DATE
     rng: random.Random = field(init=False)
     fake: Faker = field(init=False)
@@ -220,6 +210,7 @@ class DemoBuild:
     cycles: list[BillCycle] = field(default_factory=list)
     plan: Plan = field(default_factory=Plan)
     counts: dict[str, int] = field(default_factory=dict)
+    extra: dict[str, object] = field(default_factory=dict)  # what a later step keeps for the next ones
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -479,7 +470,9 @@ def _plan_movers(build: DemoBuild) -> None:
         if successor is None:
             continue
         old_premise = successor.premises[0]
-        move_date = _date_between(rng, conversion - timedelta(days=730), conversion - timedelta(days=60))
+        # before the bill run's 400-day look-back for final bills: the previous
+        # system final-billed them
+        move_date = _date_between(rng, conversion - timedelta(days=730), conversion - timedelta(days=420))
         mover.opened_on = min(mover.opened_on, move_date - timedelta(days=rng.randint(200, 3000)))
         mover.mover = True
         moved: list[PlannedService] = []
@@ -586,31 +579,15 @@ def create_staff(build: DemoBuild) -> None:
 
 
 def create_rate_schedules(build: DemoBuild) -> None:
-    """One schedule per real tariff example, with its document approved."""
-    supervisor = build.users["supervisor"]
-    for plan in RATE_PLANS:
-        path = EXAMPLES / plan.example
-        if not path.exists():
-            continue
-        tariff = load_tariff(path)
-        if tariff.service != plan.service:
-            raise DemoError(f"{path.name}: a {tariff.service} tariff where a {plan.service} one was expected")
-        schedule = RateSchedule.objects.create(
-            code=plan.code, name=plan.name, service=plan.service,
-            description=f"{tariff.utility or 'Example'}: {tariff.name}", source=tariff.source or "")
-        RateVersion.objects.create(
-            schedule=schedule, effective_from=tariff.versions[0].effective,
-            document=tariff.model_dump(mode="json", exclude_none=True), status=RateVersion.Status.APPROVED,
-            notes=f"loaded from rating/examples/{plan.example}", approved_by=supervisor,
-            approved_at=datetime.combine(tariff.versions[0].effective - timedelta(days=14), dt_time(10),
-                                         tzinfo=UTC))
-        build.schedules[plan.code] = schedule
-    for plan in RATE_PLANS:
-        if plan.code not in build.schedules:
-            if plan.fallback not in build.schedules:
-                raise DemoError(f"rating/examples/{plan.example} is missing and has no fallback")
-            build.schedules[plan.code] = build.schedules[plan.fallback]
-    build.counts["rate_schedules"] = len({s.pk for s in build.schedules.values()})
+    """The real tariff examples with every effective-dated version approved,
+    exactly as a new utility's first rates are loaded."""
+    loaded = load_example_schedules(approved_by=build.users["supervisor"])
+    build.schedules = dict(loaded.schedules)
+    missing = sorted({code for code in _SCHEDULE_CODES} - set(build.schedules))
+    if missing:
+        raise DemoError(f"rate schedules {', '.join(missing)} are not among the tariff examples")
+    build.counts["rate_schedules"] = len(loaded.schedules)
+    build.counts["rate_versions"] = len(loaded.versions_created)
 
 
 def create_bill_cycles(build: DemoBuild) -> None:
@@ -657,7 +634,7 @@ def create_premises(build: DemoBuild) -> None:
 _ELECTRIC_MAKERS = ("Landis+Gyr", "Itron", "Aclara")
 _WATER_MAKERS = ("Sensus", "Badger Meter", "Neptune")
 _WATER_SIZES = {
-    "single_family": (("5/8", 80), ("3/4", 15), ("1", 5)),
+    "single_family": (("5/8", 100),),
     "mobile_home": (("5/8", 100),),
     "multi_family": (("1", 60), ("1.5", 40)),
     "commercial": (("3/4", 20), ("1", 35), ("1.5", 25), ("2", 20)),
@@ -711,16 +688,21 @@ def create_meters(build: DemoBuild) -> None:
     build.counts["meters"] = len(meter_ids)
 
 
+# Schedules the bill run can rate with what an agreement carries today (meter
+# size, dwelling units, connected load). Schedule 7 needs a size class and the
+# winter-average and by-meter-size sewer schedules need the water service's
+# history and meter size, which the bill run does not pass yet; those
+# schedules are loaded (the rates pages show them) but not assigned.
+_SCHEDULE_CODES = ("E-CPU-RES", "E-24", "W-RES", "W-GEN", "S-RES")
+
+
 def _schedule_code(service: str, customer_class: str, large: bool, premise: PlannedPremise) -> str:
     if service == "electric":
-        if customer_class == "residential":
-            return "E-7"
-        return "E-24" if large or customer_class == "industrial" else "E-20"
+        return "E-CPU-RES" if customer_class == "residential" else "E-24"
     if service == "water":
-        return "W-RES" if customer_class == "residential" else "W-GEN"
-    if customer_class == "residential":
-        return "S-WAV" if premise.premise_type == "single_family" else "S-RES"
-    return "S-GEN"
+        # the tiered residential tariff has a base charge for the 5/8" meter only
+        return "W-RES" if customer_class == "residential" and premise.premise_type != "multi_family" else "W-GEN"
+    return "S-RES"
 
 
 def create_accounts(build: DemoBuild) -> None:
@@ -885,7 +867,7 @@ def add_step(step: Step, *, after: str | None = None) -> None:
         STEPS.insert(names.index(after) + 1, step)
 
 
-def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED,
+def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, months: int | None = None,
           progress: Callable[[str, float], None] | None = None) -> DemoBuild:
     """Build the demo utility into the configured (empty) database in one
     transaction. ``progress(step_name, seconds)`` is called after each step."""
@@ -895,8 +877,14 @@ def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED,
     if existing:
         raise DemoError(f"the database already has {existing} accounts: the demo builds only into an empty "
                         "database (ratepayer demo --reset empties it first)")
-    state = DemoBuild(accounts=accounts, seed=seed)
-    with transaction.atomic(), acting_as(user_id=None, channel="command"):
+    if months is None:
+        months = default_months(accounts)
+    if not 0 <= months <= MAX_MONTHS:
+        raise DemoError(f"--months {months}: give 0 (no history) to {MAX_MONTHS}")
+    state = DemoBuild(accounts=accounts, seed=seed, months=months)
+    # notices to the demo's (fictional) customers are kept in memory, never sent
+    with transaction.atomic(), acting_as(user_id=None, channel="command"), \
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         for step in list(STEPS):
             started = time.perf_counter()
             step.run(state)
@@ -904,3 +892,7 @@ def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED,
             if progress is not None:
                 progress(step.name, state.timings[step.name])
     return state
+
+
+# the year of reads, bills and payments registers its steps (after the opening balances)
+from . import history  # noqa: E402, F401

@@ -1,4 +1,4 @@
-"""ratepayer demo [--accounts N] [--seed S] [--reset] [--format json]"""
+"""ratepayer demo [--accounts N] [--seed S] [--months M] [--reset] [--format json]"""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from ratepayer.demo.errors import DemoError
 
 class Command(BaseCommand):
     help = ("Build the demo utility (customers, premises, meters, agreements, opening balances, staff logins) "
-            "into the configured database. Deterministic for a seed.")
+            "into the configured database, then run a year of it: monthly reads, bill runs for every cycle and "
+            "payments (lockbox and ACH files, counter drawers), October 2025 to October 2026. Above "
+            f"{builder.FULL_YEAR_UP_TO_ACCOUNTS:,} accounts only the first {builder.SHORT_HISTORY_MONTHS} months "
+            "are run unless --months says otherwise. Deterministic for a seed.")
     requires_migrations_checks = False
 
     def add_arguments(self, parser):
@@ -21,6 +24,10 @@ class Command(BaseCommand):
                             help=f"number of accounts (default {builder.DEFAULT_ACCOUNTS})")
         parser.add_argument("--seed", type=int, default=builder.DEFAULT_SEED,
                             help=f"random seed; the same seed builds the same utility (default {builder.DEFAULT_SEED})")
+        parser.add_argument("--months", type=int, default=None,
+                            help=f"months of reads, bills and payments to run, 0 to {builder.MAX_MONTHS} (default "
+                                 f"{builder.MAX_MONTHS}, or {builder.SHORT_HISTORY_MONTHS} above "
+                                 f"{builder.FULL_YEAR_UP_TO_ACCOUNTS:,} accounts; 0: none)")
         parser.add_argument("--reset", action="store_true",
                             help="empty the configured database first (SQLite: recreate the file; PostgreSQL: "
                                  "drop every table) and migrate it")
@@ -43,7 +50,8 @@ class Command(BaseCommand):
 
             if text:
                 self.stdout.write(f"building the demo utility: {options['accounts']} accounts, seed {options['seed']}")
-            result = builder.build(accounts=options["accounts"], seed=options["seed"], progress=progress)
+            result = builder.build(accounts=options["accounts"], seed=options["seed"], months=options["months"],
+                                   progress=progress)
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         seconds = round(time.perf_counter() - started, 1)

@@ -237,7 +237,8 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                         .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
         debits = []
         for enrollment in live:
-            balance = balances.get(enrollment.account_id, ZERO)
+            # SQLite sums decimals as floats (94.9999999999999): back to cents
+            balance = Decimal(balances.get(enrollment.account_id, ZERO)).quantize(Decimal("0.01"))
             if enrollment.account_id in bills_due:
                 due_on, amount_due = bills_due[enrollment.account_id]
                 amount = min(amount_due, balance)

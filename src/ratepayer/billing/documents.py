@@ -5,7 +5,7 @@ The PDF is HTML (``templates/billing/bill_document.html``) and one stylesheet
 (``bill_text``). Documents are never rendered inside a bill run: on demand
 (console, e-bill) or by the ``render_bill_documents`` task for a whole run.
 
-Rendering is kept under 100 ms a bill (bench/billpdf.py, docs/operator-guide/bill-documents.md):
+Rendering aims at under 100 ms a bill (bench/billpdf.py, docs/operator-guide/bill-documents.md):
 the stylesheet is parsed and the fonts are configured once per process (per
 thread: fontconfig state is not shared across threads); nothing is fetched
 (``refuse_fetch``); the usage chart is an SVG of rectangles with its month

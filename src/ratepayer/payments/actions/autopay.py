@@ -186,7 +186,8 @@ def _accounts_with_bills(enrollments) -> set[int]:
     bill = _bill_model()
     if bill is None:
         return set()
-    return set(bill.objects.filter(status="issued", account_id__in=enrollments.values("account_id"))
+    # order_by(): Bill's default ordering would make DISTINCT one row per bill, not per account
+    return set(bill.objects.filter(status="issued", account_id__in=enrollments.values("account_id")).order_by()
                .values_list("account_id", flat=True).distinct())
 
 

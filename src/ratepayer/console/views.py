@@ -8,6 +8,7 @@ from datetime import datetime, time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -27,7 +28,7 @@ from ratepayer.customers.models import Account, Premise, ServiceAgreement, Servi
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.staff import actions as staff_actions
-from ratepayer.staff import approvals, limits, permissions
+from ratepayer.staff import approvals, audit, limits, permissions
 from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
 from ratepayer.staff.models import ApprovalLimit, ApprovalRequest, AuditEvent
 from ratepayer.staff.roles import LIMITED_ACTIONS, ROLES
@@ -406,8 +407,6 @@ def audit_trail(request):
 # --- staff administration ----------------------------------------------------
 
 def _staff_context(request, **extra) -> dict:
-    from django.contrib.auth import get_user_model
-
     users = list(get_user_model().objects.filter(is_superuser=False).prefetch_related("groups")
                  .order_by("-is_active", "username"))
     for user in users:
@@ -461,8 +460,6 @@ def _staff_user_context(request, user, **extra) -> dict:
 @console_view
 def staff_user(request, user_id: int):
     """One staff user: change role, deactivate / reactivate, reset the password."""
-    from django.contrib.auth import get_user_model
-
     permissions.require(request.user, "users.admin", "administer staff users")
     user = get_object_or_404(get_user_model(), pk=user_id, is_superuser=False)
     if request.method != "POST":
@@ -500,8 +497,6 @@ class _PasswordChange(auth_views.PasswordChangeView):
     success_url = "/"
 
     def form_valid(self, form):
-        from ratepayer.staff import audit
-
         response = super().form_valid(form)
         audit.record("user.password_changed", obj=self.request.user, user_id=self.request.user.pk,
                      summary=f"{self.request.user.get_username()} changed their password")

@@ -8,9 +8,10 @@ Each account gets a habit, drawn once in plan order:
   (R01/R03) in a NACHA return file (``import_ach_returns``);
 - lockbox (most): a check with the bill's stub, on time or a few weeks late,
   sometimes for part of the bill; checks arrive in a BAI lockbox file per
-  deposit day (``import_lockbox``), Monday, Wednesday and Friday;
-- counter: cash, check or card at the counter (``take_payment``) into a clerk's
-  drawer that is closed and deposited the same day;
+  deposit day (``import_lockbox``), Tuesdays and Fridays;
+- counter (at most 20 customers, Mondays and Thursdays): cash, check or card at
+  the counter (``take_payment``) into a clerk's drawer that is closed and
+  deposited the same day;
 - a few pay more than the bill (credit balances, one refunded) and a few do not
   pay at all (arrears for the aging and collections screens).
 
@@ -39,8 +40,9 @@ from .builder import DemoBuild
 HABITS = (("autopay", 20), ("on_time", 44), ("late", 12), ("partial", 6), ("counter", 10), ("overpays", 3),
           ("never", 5))
 # clerks and their drawers cost a few queries per payment: at most this many counter customers
-COUNTER_CUSTOMERS = 60
-LOCKBOX_DAYS = (0, 2, 4)  # Monday, Wednesday, Friday
+COUNTER_CUSTOMERS = 20
+LOCKBOX_DAYS = (1, 4)  # the bank sends the lockbox file Tuesdays and Fridays
+COUNTER_DAYS = (0, 3)  # counter customers come in on Mondays and Thursdays
 BANK_ROUTING = ("021000021", "026009593", "125000024", "325081403", "123000848")
 CENT = Decimal("0.01")
 
@@ -130,7 +132,7 @@ class Payer:
                 amount = (amount_due / 50).to_integral_value(ROUND_UP) * 50 + 50
             mailed = max(mailed, bill_date + timedelta(days=3))
             if habit == "counter":
-                day = self.calendar.next_business_day_on_or_after(mailed)
+                day = self._business_day_among(mailed, COUNTER_DAYS)
                 if day < self.today:
                     counter[day].append((account_id, amount))
                 continue
@@ -145,8 +147,11 @@ class Payer:
             self._autopay(due)
 
     def _lockbox_day(self, day: date) -> date:
+        return self._business_day_among(day, LOCKBOX_DAYS)
+
+    def _business_day_among(self, day: date, weekdays: tuple[int, ...]) -> date:
         day = self.calendar.next_business_day_on_or_after(day)
-        while day.weekday() not in LOCKBOX_DAYS:
+        while day.weekday() not in weekdays:
             day = self.calendar.next_business_day_on_or_after(day + timedelta(days=1))
         return day
 

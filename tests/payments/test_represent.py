@@ -94,6 +94,8 @@ def test_other_codes_late_requests_and_forbidden_roles_are_refused(users, return
         actions.queue_representment(user=users["assistant"], returned=rp, on=date(2025, 3, 12))
     with pytest.raises(PaymentError, match="180 days"):
         actions.queue_representment(user=users["specialist"], returned=rp, on=date(2025, 9, 7))
+    with pytest.raises(PaymentError, match="180 days"):
+        actions.queue_representment(user=users["specialist"], returned=rp, on=date(2026, 1, 5))
     ReturnedPayment.objects.filter(pk=rp.pk).update(return_code="R02")
     with pytest.raises(PaymentError, match="only R01 and R09"):
         actions.queue_representment(user=users["specialist"], returned=rp, on=date(2025, 3, 12))

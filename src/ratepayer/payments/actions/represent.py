@@ -51,6 +51,8 @@ def _why_not(returned: ReturnedPayment, on: date) -> str:
         return "only a returned ACH debit of ours can be re-presented"
     if Representment.objects.filter(returned=returned).exists():
         return "this return is already queued or was re-presented"
+    if (on - returned.received_on).days > REPRESENTMENT_WINDOW_DAYS:
+        return f"more than {REPRESENTMENT_WINDOW_DAYS} days have passed since the debit settled"
     return "the debit was not found among the entries we sent"
 
 

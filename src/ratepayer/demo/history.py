@@ -331,7 +331,7 @@ def run_bills(build: DemoBuild) -> None:
         if month <= 2 or month % 3 == 0:
             refresh_statistics()
         next_reads = min(dates[c.pk][month + 1] for c in build.cycles) if month < build.months else None
-        payer.pay_bills(payments.issued_bills(run_ids), complete_before=next_reads)
+        payer.pay_bills(payments.issued_bills(run_ids), complete_before=next_reads, first=month == 1)
         if month in RETURN_MONTHS:
             payer.return_some(RETURN_MONTHS[month], 1)
     build.counts["bill_runs"] = runs

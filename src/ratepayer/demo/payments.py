@@ -108,28 +108,34 @@ class Payer:
         self.lockbox_items: dict[date, list[tuple[int, Decimal, Decimal, date]]] = defaultdict(list)
         self.counter: dict[date, list[tuple[int, Decimal]]] = defaultdict(list)
 
-    def pay_bills(self, bills: list[tuple[int, int, Decimal, date, date]], *, complete_before: date | None) -> None:
-        """bills: (bill id, account id, amount due, bill date, due date) issued this month.
-        Lockbox files and drawers are made for the days before ``complete_before``
-        (no later bill can be paid on them; None: every day); the others wait."""
+    def pay_bills(self, bills: list[tuple[int, int, Decimal, Decimal, date, date]], *,
+                  complete_before: date | None, first: bool = False) -> None:
+        """bills: (bill id, account id, amount due, current charges, bill date, due date)
+        issued this month. Customers pay the month's charges (the first month:
+        the whole amount due, which carries the converted balance): a check
+        mailed for the last bill may arrive after this one was printed, so
+        paying the amount due would pay the last bill twice. Lockbox files and
+        drawers are made for the days before ``complete_before`` (no later
+        bill can be paid on them; None: every day); the others wait."""
         rng = self.rng
         lockbox_items, counter = self.lockbox_items, self.counter
         autopay_due: set[date] = set()
-        for _bill_id, account_id, amount_due, bill_date, due in bills:
+        for _bill_id, account_id, amount_due, charges, bill_date, due in bills:
             habit = self.habits.get(account_id, "on_time")
             if habit == "autopay":
                 autopay_due.add(due)
                 continue
-            if amount_due <= 0 or habit == "never" or (habit == "late" and rng.random() < 0.25):
+            owed = min(amount_due, charges) if not first else amount_due
+            if owed <= 0 or habit == "never" or (habit == "late" and rng.random() < 0.25):
                 continue
-            amount = amount_due
+            amount = owed
             mailed = due - timedelta(days=rng.randint(1, 12))
             if habit == "late":
                 mailed = due + timedelta(days=rng.randint(8, 35))
             elif habit == "partial":
-                amount = (amount_due * Decimal(rng.uniform(0.3, 0.8))).quantize(CENT)
+                amount = (owed * Decimal(rng.uniform(0.3, 0.8))).quantize(CENT)
             elif habit == "overpays":
-                amount = (amount_due / 50).to_integral_value(ROUND_UP) * 50 + 50
+                amount = (owed / 50).to_integral_value(ROUND_UP) * 50 + (50 if first else 0)
             mailed = max(mailed, bill_date + timedelta(days=3))
             if habit == "counter":
                 day = self._business_day_among(mailed, COUNTER_DAYS)
@@ -271,21 +277,21 @@ def return_file(returns, *, created: date) -> bytes:
     return ("\n".join(records) + "\n").encode()
 
 
-def issued_bills(run_ids: list[int]) -> list[tuple[int, int, Decimal, date, date]]:
+def issued_bills(run_ids: list[int]) -> list[tuple[int, int, Decimal, Decimal, date, date]]:
     return list(Bill.objects.filter(run_id__in=run_ids, status=Bill.Status.ISSUED).order_by("pk")
-                .values_list("pk", "account_id", "amount_due", "bill_date", "due_date"))
+                .values_list("pk", "account_id", "amount_due", "current_charges", "bill_date", "due_date"))
 
 
 def refund_a_credit(build: DemoBuild) -> int:
     """Refund the largest credit balance by check, as a customer who moved would ask."""
-    row = (ARBalance.objects.filter(balance__lt=0, agreement__isnull=False).order_by("balance")
+    row = (ARBalance.objects.filter(balance__lte=Decimal("-1.00"), agreement__isnull=False).order_by("balance")
            .values_list("agreement_id", "balance").first())
     if row is None:
         return 0
     from ratepayer.customers.models import ServiceAgreement
 
     agreement = ServiceAgreement.objects.select_related("account__customer").get(pk=row[0])
-    pay.request_refund(user=build.users["supervisor"], agreement=agreement, amount=-row[1], method="check",
+    pay.request_refund(user=build.users["supervisor"], agreement=agreement, amount=(-row[1]).quantize(CENT), method="check",
                        payee=agreement.account.customer.name,
                        payee_address=f"{agreement.account.mailing_line1}\n{agreement.account.mailing_city}, WA "
                                      f"{agreement.account.mailing_zip}",

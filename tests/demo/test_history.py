@@ -59,7 +59,7 @@ def test_a_year_of_bills_and_payments_through_the_real_paths(db):
     assert Deposit.objects.filter(kind="counter").exists() and Deposit.objects.filter(kind="lockbox").exists()
     enrolled = AutopayEnrollment.objects.count()
     assert 0.1 * 140 <= enrolled <= 0.3 * 140
-    assert Refund.objects.count() == 1
+    assert Refund.objects.count() == counts["refunds"] >= 1
 
     # balances look real: most paid up, some in arrears, a few credits
     balances = dict(ARBalance.objects.values("account_id").annotate(b=Sum("balance")).values_list("account_id", "b"))

@@ -339,7 +339,7 @@ def run_bills(build: DemoBuild) -> None:
     build.counts["bills_held"] = held
     build.counts.update(payer.counts)
     build.counts["ach_returns"] = payer.returned
-    build.counts["refunds"] = payments.refund_a_credit(build)
+    build.counts["refunds"] = payments.refund_credits(build)
 
 
 add_step(Step("conversion_bills", create_conversion_bills, "the previous system's last bill per account"),

@@ -282,18 +282,21 @@ def issued_bills(run_ids: list[int]) -> list[tuple[int, int, Decimal, Decimal, d
                 .values_list("pk", "account_id", "amount_due", "current_charges", "bill_date", "due_date"))
 
 
-def refund_a_credit(build: DemoBuild) -> int:
-    """Refund the largest credit balance by check, as a customer who moved would ask."""
-    row = (ARBalance.objects.filter(balance__lte=Decimal("-1.00"), agreement__isnull=False).order_by("balance")
-           .values_list("agreement_id", "balance").first())
-    if row is None:
-        return 0
+def refund_credits(build: DemoBuild) -> int:
+    """Refund the two largest credit balances by check: the largest requested
+    by the specialist (above their refund limit it waits in the supervisor's
+    approvals), the next by the supervisor (within their limit: issued)."""
     from ratepayer.customers.models import ServiceAgreement
 
-    agreement = ServiceAgreement.objects.select_related("account__customer").get(pk=row[0])
-    pay.request_refund(user=build.users["supervisor"], agreement=agreement, amount=(-row[1]).quantize(CENT), method="check",
-                       payee=agreement.account.customer.name,
-                       payee_address=f"{agreement.account.mailing_line1}\n{agreement.account.mailing_city}, WA "
-                                     f"{agreement.account.mailing_zip}",
-                       reason="overpayment: credit balance refunded at the customer's request")
-    return 1
+    rows = list(ARBalance.objects.filter(balance__lte=Decimal("-1.00"), agreement__isnull=False).order_by("balance")
+                .values_list("agreement_id", "balance")[:2])
+    made = 0
+    for (agreement_id, balance), who in zip(rows, ("specialist", "supervisor"), strict=False):
+        agreement = ServiceAgreement.objects.select_related("account__customer").get(pk=agreement_id)
+        account = agreement.account
+        pay.request_refund(user=build.users[who], agreement=agreement, amount=(-balance).quantize(CENT),
+                           method="check", payee=account.customer.name,
+                           payee_address=f"{account.mailing_line1}\n{account.mailing_city}, WA {account.mailing_zip}",
+                           reason="overpayment: credit balance refunded at the customer's request")
+        made += 1
+    return made

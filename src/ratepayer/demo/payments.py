@@ -203,7 +203,7 @@ class Payer:
                 pay.take_payment(user=clerk, session=session, account=account, tender=Payment.Tender.CARD,
                                  amount=amount, card_brand="Visa" if roll < 0.9 else "Mastercard",
                                  card_last4=f"{self.rng.randint(0, 9999):04d}", payer_name=account.customer.name,
-                                 processor_reference=f"AUTH{day:%y%m%d}{self.check_number}",
+                                 processor_reference=f"AUTH{day:%y%m%d}K{self.check_number}",  # never 13+ digits in a row
                                  token=f"demo-{session.pk}-{account_id}")
         pay.close_drawer(user=clerk, session=session, cash_count=_denominations(cash), check_amounts=checks)
         session.refresh_from_db()

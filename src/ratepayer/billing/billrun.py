@@ -289,7 +289,7 @@ AGREEMENT_FIELDS = ("pk", "account_id", "service", "customer_class", "service_po
 
 def due_agreements(account_ids: Sequence[int], cycle_id: int | None, period_end: date) -> list[dict]:
     """Agreements of these accounts (in the cycle) that may need billing for the period (1 query)."""
-    qs = ServiceAgreement.objects.filter(account_id__in=account_ids, start_date__lte=period_end)
+    qs = ServiceAgreement.objects.filter(account_id__among=account_ids, start_date__lte=period_end)
     if cycle_id is not None:
         qs = qs.filter(bill_cycle_id=cycle_id)
     return list(qs
@@ -301,7 +301,7 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
     """Usage, rating and hold checks for the given agreements (a fixed number of queries)."""
     started = time.perf_counter()
     ids = [a["pk"] for a in agreements]
-    last = {row["agreement_id"]: row for row in BillSegment.objects.filter(agreement_id__in=ids, cancelled=False)
+    last = {row["agreement_id"]: row for row in BillSegment.objects.filter(agreement_id__among=ids, cancelled=False)
             .values("agreement_id").annotate(last_end=Max("period_end"), last_read=Max("read_date"))}
     drafts: dict[int, SegmentDraft] = {}
     requests = []
@@ -360,7 +360,7 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
 def meters_for(service_point_ids: Sequence[int], period_end: date) -> dict[int, dict]:
     """Service points with a meter installed during the period -> {size} (1 query)."""
     out: dict[int, dict] = {}
-    for sp, size in (MeterInstallation.objects.filter(service_point_id__in=service_point_ids, installed_on__lte=period_end)
+    for sp, size in (MeterInstallation.objects.filter(service_point_id__among=service_point_ids, installed_on__lte=period_end)
                      .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=period_end - timedelta(days=400)))
                      .order_by("service_point_id", "installed_on").values_list("service_point_id", "meter__size")):
         out[sp] = {"size": size}
@@ -447,7 +447,7 @@ def assemble(drafts, agreements: list[dict], period_end: date, context: RunConte
     if not by_account:
         return []
     history = {row["account_id"]: row for row in Bill.objects.filter(
-        account_id__in=list(by_account), status=Bill.Status.ISSUED, period_end__lt=period_end,
+        account_id__among=list(by_account), status=Bill.Status.ISSUED, period_end__lt=period_end,
         period_end__gte=period_end - timedelta(days=365)).values("account_id").annotate(
         average=Avg("current_charges"), bills=Count("pk"))}
     policy = context.policy
@@ -503,7 +503,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
     if not drafts:
         return []
     started = time.perf_counter()
-    balances = dict(ARBalance.objects.filter(account_id__in=[d.account_id for d in drafts]).values("account_id")
+    balances = dict(ARBalance.objects.filter(account_id__among=[d.account_id for d in drafts]).values("account_id")
                     .annotate(total=Sum("balance")).values_list("account_id", "total"))
     now = timezone.now()
     bills = []

@@ -148,7 +148,7 @@ def post_entries(specs: Sequence[EntrySpec], *, created_by=None) -> list[Journal
     if len(keys) != len(set(keys)):
         raise LedgerError("the same idempotency key appears twice in one batch")
     with transaction.atomic():
-        existing = {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__in=keys)} if keys else {}
+        existing = {e.idempotency_key: e for e in JournalEntry.objects.filter(idempotency_key__among=keys)} if keys else {}
         new_specs = [s for s in specs if not (s.idempotency_key and s.idempotency_key in existing)]
         now = timezone.now()
         created_by_id = created_by.pk if created_by is not None else None

@@ -217,7 +217,7 @@ def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[i
     installations: dict[int, list[MeterInstallation]] = defaultdict(list)
     meters: dict[int, Meter] = {}
     seen_installations: set[int] = set()
-    for field_name, ids in (("meter_id__in", meter_ids), ("service_point_id__in", set(point_ids))):
+    for field_name, ids in (("meter_id__among", meter_ids), ("service_point_id__among", set(point_ids))):
         for chunk in _chunks(list(ids)):
             for inst in (MeterInstallation.objects.filter(**{field_name: chunk}).select_related("meter")
                          .order_by("installed_on", "id")):
@@ -228,12 +228,12 @@ def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[i
                 meters[inst.meter_id] = inst.meter
                 point_ids.add(inst.service_point_id)
     for chunk in _chunks(list(meter_ids - set(meters))):
-        meters.update((m.pk, m) for m in Meter.objects.filter(pk__in=chunk))
+        meters.update((m.pk, m) for m in Meter.objects.filter(pk__among=chunk))
     for insts in installations.values():
         insts.sort(key=lambda inst: (inst.installed_on, inst.pk))
     agreements: dict[int, list[dict]] = defaultdict(list)
     for chunk in _chunks(list(point_ids)):
-        for ag in ServiceAgreement.objects.filter(service_point_id__in=chunk).values(
+        for ag in ServiceAgreement.objects.filter(service_point_id__among=chunk).values(
                 "id", "service_point_id", "start_date", "end_date", "customer_class", "service", "account__number"):
             agreements[ag["service_point_id"]].append(ag)
     by_meter: dict[int, list[_ReadRow]] = defaultdict(list)
@@ -243,8 +243,8 @@ def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[i
                "demand_kw")
     # every read of these meters is at one of the points (their installations' points were
     # added above) except reads of a meter installed nowhere, which carry no point
-    for filters, ids in (({"service_point_id__in": None}, point_ids),
-                         ({"meter_id__in": None, "service_point_id__isnull": True}, set(meters))):
+    for filters, ids in (({"service_point_id__among": None}, point_ids),
+                         ({"meter_id__among": None, "service_point_id__isnull": True}, set(meters))):
         for chunk in _chunks(list(ids)):
             lookup = {k: (chunk if v is None else v) for k, v in filters.items()}
             rows = (RegisterRead.objects.filter(**lookup, read_date__gte=since)

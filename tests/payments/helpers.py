@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from io import StringIO
+
+from django.core.management import call_command
 
 from ratepayer.customers import actions as customer_actions
 from ratepayer.formats import lockbox, scanline
@@ -90,3 +93,14 @@ def bai2_file(as_of: date, details, *, account="123456789", file_id="0001") -> b
     records = [f"01,BANKID,UTILITY,{as_of:%y%m%d},0600,{file_id},80,1,2/", *group]
     records.append(f"99,{total},1,{len(records) + 1}/")
     return ("\n".join(records) + "\n").encode()
+
+
+def run_command(*args):
+    """(exit code, stdout, stderr) of a management command."""
+    out, err = StringIO(), StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue(), err.getvalue()

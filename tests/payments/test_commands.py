@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from ratepayer.payments import actions
 from ratepayer.payments.models import AchEntry, BankLine, Payment, ReturnedPayment
 from tests.payments.conftest import charge
 from tests.payments.helpers import bai2_file, lockbox_file, return_file, stub
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
+from tests.payments.helpers import run_command as run
 
 
 def test_lockbox_import_command_is_idempotent(users, utility, tmp_path):

@@ -6,27 +6,17 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 from decimal import Decimal
-from io import StringIO
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
 from ratepayer.payments import actions
 from ratepayer.payments.models import Payment, Refund, Representment, SecurityDeposit
 from tests.payments.conftest import assert_ledger_ok, charge
+from tests.payments.helpers import run_command as run
 from tests.payments.test_represent import returned  # noqa: F401 (fixture)
 
 D = Decimal
-
-
-def run(*args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_phone_import_command_is_atomic_and_idempotent(users, utility, tmp_path):

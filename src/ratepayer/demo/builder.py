@@ -40,15 +40,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.core.management.color import no_style
-from django.db import connection, models, transaction
-from django.db.models import Max
+from django.db import models, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
 
+from ratepayer import bulk
 from ratepayer.customers.actions import account_number_for, reindex_accounts
-from ratepayer.customers.fields import EncryptedTextField
 from ratepayer.customers.models import (
     Account,
     AccountNote,
@@ -513,50 +511,11 @@ def _plan_routes(build: DemoBuild) -> None:
 
 # --- writing steps --------------------------------------------------------------
 
-_CONVERTED = (models.DateField, models.DecimalField, models.JSONField, EncryptedTextField)
-
-
 def insert_rows(model: type[models.Model], fields: list[str], rows: list[tuple]) -> list[int]:
-    """INSERT many rows with one prepared statement (executemany), giving them
-    the next primary keys, and return those keys in order.
-
-    Django's bulk_create builds a model instance and recompiles SQL for every
-    batch of at most 999 parameters on SQLite; at a million rows that is most
-    of the build. Values go through the field's own conversion where the
-    database needs one (dates, decimals, JSON, encrypted PII), so the rows are
-    exactly what the ORM would write. The build runs in one transaction on an
-    empty utility, so no one else takes these keys; the key sequence is moved
-    past them (PostgreSQL) before the next insert."""
-    if not rows:
-        return []
-    meta = model._meta
-    field_objects = [meta.get_field(name) for name in fields]
-    start = (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
-    ids = list(range(start, start + len(rows)))
-    converters = [(i, f) for i, f in enumerate(field_objects) if isinstance(f, _CONVERTED)]
-    columns = ", ".join(connection.ops.quote_name(c) for c in [meta.pk.column, *(f.column for f in field_objects)])
-    placeholders = ", ".join(["%s"] * (len(fields) + 1))
-    sql = f"INSERT INTO {connection.ops.quote_name(meta.db_table)} ({columns}) VALUES ({placeholders})"
-    def prepared(first: int):
-        for pk, row in zip(ids[first:first + 5000], rows[first:first + 5000], strict=True):
-            values = [pk, *row]
-            for i, f in converters:
-                values[i + 1] = f.get_db_prep_save(values[i + 1], connection)
-            yield values
-
-    with connection.cursor() as cursor:
-        for first in range(0, len(rows), 5000):
-            if connection.vendor == "postgresql":
-                # COPY: one stream instead of a round trip per row
-                copy_sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
-                with cursor.cursor.copy(copy_sql) as copy:
-                    for values in prepared(first):
-                        copy.write_row(values)
-            else:
-                cursor.executemany(sql, list(prepared(first)))
-        for statement in connection.ops.sequence_reset_sql(no_style(), [model]):
-            cursor.execute(statement)
-    return ids
+    """``ratepayer.bulk.insert_rows`` with the field names the build writes
+    (``customer``, not ``customer_id``): COPY on PostgreSQL, one prepared
+    statement on SQLite, the new primary keys returned in row order."""
+    return bulk.insert_rows(model, [model._meta.get_field(name).attname for name in fields], rows)
 
 
 def create_staff(build: DemoBuild) -> None:

@@ -18,6 +18,8 @@ An entry row with no lines at all moves no money; ``ratepayer ledger check``
 reports it.
 """
 
+from importlib import import_module
+
 from django.db import migrations
 
 TRIGGERS = """
@@ -43,23 +45,10 @@ CREATE TRIGGER ledger_lines_balanced AFTER INSERT ON ledger_journalline
   REFERENCING NEW TABLE AS new_lines FOR EACH STATEMENT EXECUTE FUNCTION ledger_lines_balanced();
 """
 
-BACKWARDS = """
-DROP TRIGGER IF EXISTS ledger_lines_balanced ON ledger_journalline;
-DROP FUNCTION IF EXISTS ledger_lines_balanced();
-CREATE OR REPLACE FUNCTION ledger_entry_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE d numeric; c numeric;
-BEGIN
-  SELECT COALESCE(SUM(debit), 0), COALESCE(SUM(credit), 0) INTO d, c
-    FROM ledger_journalline WHERE entry_id = NEW.entry_id;
-  IF d <> c THEN
-    RAISE EXCEPTION 'journal entry % is not balanced: debits % credits %', NEW.entry_id, d, c
-      USING ERRCODE = 'check_violation';
-  END IF;
-  RETURN NULL;
-END $$;
-CREATE CONSTRAINT TRIGGER ledger_entry_balanced AFTER INSERT ON ledger_journalline
-  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ledger_entry_balanced();
-"""
+# going back restores 0002's deferred per-line trigger, word for word
+BACKWARDS = ("DROP TRIGGER IF EXISTS ledger_lines_balanced ON ledger_journalline;\n"
+             "DROP FUNCTION IF EXISTS ledger_lines_balanced();\n"
+             + import_module("ratepayer.ledger.migrations.0002_chart_and_triggers").BALANCE_TRIGGER)
 
 
 def forwards(apps, schema_editor):

@@ -101,7 +101,7 @@ class SuspenseSpec:
 
 
 def _lock_balances(account_ids: Sequence[int]) -> None:
-    list(queries.where_in(ARBalance.objects.select_for_update(), "account_id", account_ids).order_by("pk").values_list("pk"))
+    list(ARBalance.objects.select_for_update().filter(account_id__among=list(account_ids)).order_by("pk").values_list("pk"))
 
 
 def post_payments(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=None,

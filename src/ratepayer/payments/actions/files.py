@@ -58,7 +58,7 @@ def _refuse_repeat(content: bytes, name: str) -> str:
 def _existing(model, references: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(references), IN_CHUNK):
-        found.update(queries.where_in(model.objects, "external_reference", references[start:start + IN_CHUNK])
+        found.update(model.objects.filter(external_reference__among=references[start:start + IN_CHUNK])
                      .values_list("external_reference", flat=True))
     return found
 
@@ -138,7 +138,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
     serviced: set[int] = set()
     has_agreement = Exists(ServiceAgreement.objects.filter(account_id=OuterRef("pk")))
     for start in range(0, len(numbers), IN_CHUNK):
-        for number, pk, status, has in (queries.where_in(Account.objects, "number", numbers[start:start + IN_CHUNK])
+        for number, pk, status, has in (Account.objects.filter(number__among=numbers[start:start + IN_CHUNK])
                                         .values_list("number", "pk", "status", has_agreement)):
             accounts[number] = (pk, status)
             if has:

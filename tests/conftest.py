@@ -10,6 +10,24 @@ import pytest  # noqa: E402
 
 from tests import factories  # noqa: E402
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium through Playwright, one per test session: Playwright's
+    sync API runs an event loop, and a second one started beside it (by a test
+    of its own) is refused."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _allow_flush_on_sqlite(django_db_setup, django_db_blocker):

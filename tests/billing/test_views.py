@@ -122,7 +122,7 @@ synthetic.build(accounts=4, cycle_code="W1", seed=5, start=date(2025, 1, 14), pe
 
 
 @pytest.mark.browser
-def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(tmp_path, browser_chromium):
+def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(tmp_path, browser):
     """The whole path in real processes, on SQLite and PostgreSQL alike: the
     console (``ratepayer serve``) queues the run, ``ratepayer worker`` bills it.
     Both run on a database of their own, because neither the in-memory SQLite
@@ -151,7 +151,7 @@ def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(tmp_path, br
                 if "Quit the server with" in line:
                     break
             assert server.poll() is None, "ratepayer serve did not start"
-            page = browser_chromium.new_page(viewport={"width": 1280, "height": 800})
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
             url = f"http://127.0.0.1:{port}"
             page.goto(url + "/login/")
             page.fill("#id_username", "specialist")
@@ -194,15 +194,3 @@ def test_a_run_started_in_the_console_is_billed_by_ratepayer_worker(tmp_path, br
         assert entries == [(4,)]
     finally:
         database.drop()
-
-
-@pytest.fixture
-def browser_chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()

@@ -56,12 +56,10 @@ from pathlib import Path
 import pytest
 
 from tests import factories
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: F401  (the `browser` fixture is in tests/conftest.py)
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 VIEWPORT = {"width": 1280, "height": 800}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -78,17 +76,6 @@ def _plain_http_live_server():
     override.enable()
     yield
     override.disable()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-    yield chromium
-    chromium.close()
-    playwright.stop()
 
 
 def _open_page(browser):

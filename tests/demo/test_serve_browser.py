@@ -18,8 +18,6 @@ from tests.demo.conftest import ROOT, command_env, ratepayer
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 
 def free_port() -> int:
@@ -52,62 +50,58 @@ def served_demo(scratch_database_url):
         server.wait(timeout=30)
 
 
-def test_served_demo_signs_in_with_printed_logins(served_demo):
-    from playwright.sync_api import sync_playwright
-
+def test_served_demo_signs_in_with_printed_logins(served_demo, browser):
     url, banner = served_demo
     assert f"ratepayer staff console: {url}/" in banner
     for login in DEMO_LOGINS:
         assert f"{login.username:<11} {DEMO_PASSWORD}" in banner
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            errors: list[str] = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            static = []
-            page.on("response", lambda r: static.append((r.url, r.status)) if "/static/" in r.url else None)
-            for username in ("kam", "specialist"):
-                page.context.clear_cookies()
-                page.goto(url + "/")
-                page.fill("input[name=username]", username)
-                page.fill("input[name=password]", DEMO_PASSWORD)
-                page.click("button[type=submit]")
-                page.wait_for_load_state()
-                assert "/login/" not in page.url, f"{username} could not sign in with the printed password"
-            assert static and all(status in (200, 304) for _, status in static), static
-            assert any(u.endswith(".css") for u, _ in static)
-            page.goto(url + "/search/?q=garcia&go=0")
-            page.screenshot(path=str(ARTIFACTS / "demo-search.png"))
-            page.goto(url + "/search/?q=10000016")
-            assert page.url.endswith("/accounts/10000016/")
-            assert "10000016" in page.locator("body").inner_text()
-            page.screenshot(path=str(ARTIFACTS / "demo-account.png"), full_page=True)
-
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        static = []
+        page.on("response", lambda r: static.append((r.url, r.status)) if "/static/" in r.url else None)
+        for username in ("kam", "specialist"):
             page.context.clear_cookies()
             page.goto(url + "/")
-            page.fill("input[name=username]", "supervisor")
+            page.fill("input[name=username]", username)
             page.fill("input[name=password]", DEMO_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_load_state()
-            screens = {
-                "/": [],
-                "/billing/runs/": ["2025-12-26", "finished", "$"],
-                "/billing/review/": ["read exceptions queue"],
-                "/reads/exceptions/": ["usage"],
-                "/payments/files/": ["lockbox-2025", "autopay-2025", "returns-"],
-                "/payments/drawers/": ["Deposited"],
-                "/payments/autopay/": ["Active"],
-            }
-            for path, expected in screens.items():
-                response = page.goto(url + path)
-                assert response.status == 200, path
-                text = page.locator("main").inner_text()
-                for snippet in expected:
-                    assert snippet.lower() in text.lower(), (path, snippet, text[:800])
-                page.screenshot(path=str(ARTIFACTS / f"demo{path.replace('/', '-').rstrip('-') or '-home'}.png"),
-                                full_page=True)
-            assert not errors, errors
-        finally:
-            browser.close()
+            assert "/login/" not in page.url, f"{username} could not sign in with the printed password"
+        assert static and all(status in (200, 304) for _, status in static), static
+        assert any(u.endswith(".css") for u, _ in static)
+        page.goto(url + "/search/?q=garcia&go=0")
+        page.screenshot(path=str(ARTIFACTS / "demo-search.png"))
+        page.goto(url + "/search/?q=10000016")
+        assert page.url.endswith("/accounts/10000016/")
+        assert "10000016" in page.locator("body").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "demo-account.png"), full_page=True)
+
+        page.context.clear_cookies()
+        page.goto(url + "/")
+        page.fill("input[name=username]", "supervisor")
+        page.fill("input[name=password]", DEMO_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        screens = {
+            "/": [],
+            "/billing/runs/": ["2025-12-26", "finished", "$"],
+            "/billing/review/": ["read exceptions queue"],
+            "/reads/exceptions/": ["usage"],
+            "/payments/files/": ["lockbox-2025", "autopay-2025", "returns-"],
+            "/payments/drawers/": ["Deposited"],
+            "/payments/autopay/": ["Active"],
+        }
+        for path, expected in screens.items():
+            response = page.goto(url + path)
+            assert response.status == 200, path
+            text = page.locator("main").inner_text()
+            for snippet in expected:
+                assert snippet.lower() in text.lower(), (path, snippet, text[:800])
+            page.screenshot(path=str(ARTIFACTS / f"demo{path.replace('/', '-').rstrip('-') or '-home'}.png"),
+                            full_page=True)
+        assert not errors, errors
+    finally:
+        page.context.close()

@@ -45,6 +45,20 @@ def _allow_flush_on_sqlite(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture
+def guarded_deletes(db):
+    """Clear the SQLite maintenance flag for one test, so the delete triggers guard as in production."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM ratepayer_maintenance")
+    yield
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO ratepayer_maintenance (allow_delete) VALUES (1)")
+
+
+@pytest.fixture
 def users(db):
     return factories.staff_users()
 

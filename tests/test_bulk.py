@@ -45,6 +45,34 @@ def test_insert_rows_converts_json_and_is_refused_whole_by_a_constraint(db):
     assert (event.before, event.after, event.at) == ({"a": "1.50"}, {"b": [1, 2]}, at)
 
 
+def test_insert_rows_keeps_every_character_and_type(utility):
+    """COPY text escaping (PostgreSQL) and executemany (SQLite) store the same values."""
+    from decimal import Decimal
+
+    from ratepayer.billing.models import Bill
+
+    tricky = ["tab\there", "line\nbreak\r\n", "back\\slash \\N", "\\N", "Łódź — ñandú ✓", "", "'quoted' \"too\""]
+    rows = [("x", date(2025, 1, 1), text, "", None, f"chars:{i}", None, None, timezone.now())
+            for i, text in enumerate(tricky)]
+    with transaction.atomic():
+        ids = insert_rows(JournalEntry, ("event", "effective_date", "description", "source_type", "source_id",
+                                         "idempotency_key", "reverses_id", "created_by_id", "posted_at"), rows)
+    stored = dict(JournalEntry.objects.filter(pk__in=ids).values_list("pk", "description"))
+    assert [stored[pk] for pk in ids] == tricky
+    with transaction.atomic():
+        (bill_id,) = insert_rows(Bill, ("account_id", "period_start", "period_end", "bill_date", "due_date", "status",
+                                        "hold_reasons", "current_charges", "previous_balance", "amount_due",
+                                        "language", "created_at", "cancel_reason"),
+                                 [(utility.account.pk, date(2025, 1, 1), date(2025, 1, 31), date(2025, 2, 3),
+                                   date(2025, 2, 24), "held", [{"code": "x", "message": "tab\there \\ \"q\""}],
+                                   Decimal("-12.30"), Decimal("1E+1"), Decimal("-2.30"), "es", timezone.now(), "")])
+    bill = Bill.objects.get(pk=bill_id)
+    assert bill.hold_reasons == [{"code": "x", "message": "tab\there \\ \"q\""}]
+    assert (bill.current_charges, bill.previous_balance, bill.amount_due) == (Decimal("-12.30"), Decimal("10"),
+                                                                              Decimal("-2.30"))
+    assert bill.run_id is None and bill.language == "es"
+
+
 def test_among_matches_like_in_with_one_parameter(utility):
     ids = [utility.account.pk, 10**9]
     with CaptureQueriesContext(connection) as captured:

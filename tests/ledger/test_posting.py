@@ -83,25 +83,15 @@ def test_posting_rules_pick_the_most_specific_rule(db):
         rules.accounts("no_such_event", "electric", "residential")
 
 
-def test_journal_rows_cannot_be_updated_or_deleted_in_sql(utility):
+def test_journal_rows_cannot_be_updated_or_deleted_in_sql(utility, guarded_deletes):
     entry = post(event="bill_charge", effective_date=date(2025, 1, 31), description="bill", lines=bill_lines(utility))
     line = entry.lines.first()
     with pytest.raises(TypeError):
         line.save()
     with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE ledger_journalline SET debit = 1 WHERE id = %s", [line.pk])
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM ratepayer_maintenance")
-        try:
-            with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("DELETE FROM ledger_journalline WHERE id = %s", [line.pk])
-        finally:
-            with connection.cursor() as cursor:
-                cursor.execute("INSERT INTO ratepayer_maintenance (allow_delete) VALUES (1)")
-    else:
-        with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM ledger_journalline WHERE id = %s", [line.pk])
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ledger_journalline WHERE id = %s", [line.pk])
     assert JournalLine.objects.filter(pk=line.pk, debit=D("100.00")).exists()
 
 

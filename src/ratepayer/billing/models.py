@@ -218,8 +218,12 @@ class Bill(models.Model):
 
     TRANSITIONS = {"held": {"issued", "cancelled"}, "issued": {"cancelled"}, "cancelled": set()}
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills")
-    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.PROTECT, related_name="bills")
+    # db_constraint=False: checked per statement (ratepayer.references, migration 0005); db_index=False
+    # where a composite index below starts with the column
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills", db_constraint=False,
+                                db_index=False)
+    run = models.ForeignKey(BillRun, null=True, blank=True, on_delete=models.PROTECT, related_name="bills",
+                            db_constraint=False, db_index=False)
     period_start = models.DateField()
     period_end = models.DateField(help_text="the cycle's scheduled read date for this bill")
     bill_date = models.DateField()
@@ -235,10 +239,10 @@ class Bill(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     issued_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="+")
+                                     related_name="+", db_index=False)
     cancel_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -261,8 +265,9 @@ class Bill(models.Model):
 class BillSegment(models.Model):
     """One service agreement's part of a bill: usage, reads and rate."""
 
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="segments")
-    agreement = models.ForeignKey(ServiceAgreement, on_delete=models.PROTECT, related_name="bill_segments")
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="segments", db_constraint=False)
+    agreement = models.ForeignKey(ServiceAgreement, on_delete=models.PROTECT, related_name="bill_segments",
+                                  db_constraint=False, db_index=False)
     service = models.CharField(max_length=16, choices=SERVICES)
     customer_class = models.CharField(max_length=20)
     period_start = models.DateField()
@@ -276,7 +281,8 @@ class BillSegment(models.Model):
     opening_read_id = models.BigIntegerField(null=True, blank=True)
     closing_read_id = models.BigIntegerField(null=True, blank=True)
     meter_serials = models.CharField(max_length=200, blank=True)
-    rate_version = models.ForeignKey(RateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    rate_version = models.ForeignKey(RateVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                     db_constraint=False, db_index=False)
     total = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     problem = models.CharField(max_length=300, blank=True, help_text="why this segment could not be rated")
     cancelled = models.BooleanField(default=False, help_text="mirrors the bill: a cancelled bill frees the period")
@@ -291,7 +297,7 @@ class BillSegment(models.Model):
 
 
 class BillLine(models.Model):
-    segment = models.ForeignKey(BillSegment, on_delete=models.PROTECT, related_name="lines")
+    segment = models.ForeignKey(BillSegment, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
     sequence = models.PositiveSmallIntegerField()
     kind = models.CharField(max_length=12, help_text="fixed, energy, demand, minimum, rider, tax, credit")
     description = models.CharField(max_length=200)

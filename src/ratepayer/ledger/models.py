@@ -61,20 +61,23 @@ class JournalEntry(AppendOnlyModel):
     """One balanced money event. Never updated or deleted; corrected by a
     reversal that references it."""
 
-    event = models.CharField(max_length=40, db_index=True)
+    event = models.CharField(max_length=40)
     effective_date = models.DateField(db_index=True, help_text="GL date")
     posted_at = models.DateTimeField(auto_now_add=True)
     description = models.CharField(max_length=300)
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.BigIntegerField(null=True, blank=True)
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by")
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001 (NULL: unique when set)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
 
     class Meta:
         ordering = ["-effective_date", "-id"]
-        indexes = [models.Index(fields=["source_type", "source_id"])]
+        # plain indexes and a UniqueConstraint, not db_index/unique fields: on
+        # PostgreSQL those add a second (LIKE) index per column that nothing uses
+        indexes = [models.Index(fields=["source_type", "source_id"]), models.Index(fields=["event"])]
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="journal_entry_idempotency_key")]
         verbose_name_plural = "journal entries"
 
     def __str__(self) -> str:
@@ -82,22 +85,21 @@ class JournalEntry(AppendOnlyModel):
 
 
 class JournalLine(AppendOnlyModel):
-    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines")
-    gl_account = models.ForeignKey(GLAccount, on_delete=models.PROTECT, related_name="lines")
+    # db_constraint=False: the keys are checked per statement (ratepayer.references, migration 0004)
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
+    gl_account = models.ForeignKey(GLAccount, on_delete=models.PROTECT, related_name="lines", db_constraint=False,
+                                   db_index=False)
     debit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     credit = models.DecimalField(max_digits=14, decimal_places=2, default=0)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="journal_lines")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.PROTECT, related_name="journal_lines",
+                                db_constraint=False, db_index=False)
     agreement = models.ForeignKey(ServiceAgreement, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="journal_lines")
+                                  related_name="journal_lines", db_constraint=False)
     memo = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["entry", "id"]
-        indexes = [
-            models.Index(fields=["account", "entry"]),
-            models.Index(fields=["agreement"]),
-            models.Index(fields=["gl_account", "entry"]),
-        ]
+        indexes = [models.Index(fields=["account", "entry"]), models.Index(fields=["gl_account", "entry"])]
         constraints = [
             models.CheckConstraint(condition=Q(debit__gte=0) & Q(credit__gte=0), name="journal_line_not_negative"),
             models.CheckConstraint(condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(debit=0) & Q(credit__gt=0)),
@@ -123,5 +125,4 @@ class ARBalance(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        indexes = [models.Index(fields=["account"])]
         verbose_name = "AR balance"

@@ -215,8 +215,12 @@ class Payment(models.Model):
         POSTED = "posted", "Posted"
         REVERSED = "reversed", "Reversed"
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments")
-    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="payments")
+    # db_constraint=False: checked per statement (ratepayer.references, migration 0006); db_index=False
+    # where a composite index below starts with the column
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments", db_constraint=False,
+                                db_index=False)
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="payments", db_constraint=False,
+                              db_index=False)
     tender = models.CharField(max_length=12, choices=Tender.choices)
     amount = models.DecimalField(**MONEY)
     received_on = models.DateField(db_index=True)
@@ -227,23 +231,26 @@ class Payment(models.Model):
     payer_name = models.CharField(max_length=120, blank=True)
     card_brand = models.CharField(max_length=20, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
-    external_reference = models.CharField(max_length=120, null=True, blank=True, unique=True,
-                                          help_text="lockbox item, ACH trace, card processor reference")
+    external_reference = models.CharField(max_length=120, null=True, blank=True,  # noqa: DJ001 (unique when set)
+                                          help_text="lockbox item, ACH trace, card processor reference (unique)")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.POSTED)
-    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="payment")
+    journal_entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="payment",
+                                         db_constraint=False)
     reversal_entry = models.OneToOneField(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
                                           related_name="reversed_payment")
     reversal_reason = models.CharField(max_length=200, blank=True)
     transferred_from = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                             related_name="transferred_to")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-received_on", "-id"]
         indexes = [models.Index(fields=["account", "received_on"]), models.Index(fields=["batch", "tender"])]
         constraints = [
+            # a constraint, not unique=True: on PostgreSQL that adds a LIKE index nothing uses
+            models.UniqueConstraint(fields=["external_reference"], name="payment_external_reference_unique"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(condition=~Q(tender="card") | Q(card_last4__regex=r"^[0-9]{4}$"),
                                    name="card_payment_keeps_last_four_only"),
@@ -262,8 +269,11 @@ class Payment(models.Model):
 class PaymentApplication(models.Model):
     """What a payment paid: one row per agreement. A reversal re-ages exactly these."""
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="applications")
-    agreement = models.ForeignKey(ServiceAgreement, on_delete=models.PROTECT, related_name="payment_applications")
+    # checked per statement (ratepayer.references); the unique constraint's index serves ``payment``
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="applications", db_constraint=False,
+                                db_index=False)
+    agreement = models.ForeignKey(ServiceAgreement, on_delete=models.PROTECT, related_name="payment_applications",
+                                  db_constraint=False)
     amount = models.DecimalField(**MONEY)
     oldest_charge_on = models.DateField(null=True, blank=True, help_text="oldest open charge this paid toward")
 

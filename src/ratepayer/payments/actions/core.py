@@ -182,8 +182,8 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
                             memo=memo) for a in applications],
                     source_type="payments.paymentbatch", source_id=batch.pk,
                     idempotency_key=f"payment:{spec.external_reference}" if spec.external_reference else None))
-            entries = post_entries(entry_specs, created_by=user)
-            rows = [payment_row(spec, entry.pk) for spec, entry in zip(chunk, entries, strict=True)]
+            entry_ids = post_entries(entry_specs, created_by=user, ids_only=True)
+            rows = [payment_row(spec, entry_id) for spec, entry_id in zip(chunk, entry_ids, strict=True)]
             try:
                 with transaction.atomic():
                     ids = insert_rows(Payment, columns, rows)

@@ -145,6 +145,7 @@ def main() -> None:
     parser.add_argument("--renders", type=int, default=100, help="warm renders timed one at a time")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--save-pdf", metavar="PATH", help="also write the bill with the most services to PATH")
     args = parser.parse_args()
     load_before = Path("/proc/loadavg").read_text().split()[:3]
     url, drop = _fresh_database(args.database_url)
@@ -169,6 +170,12 @@ def main() -> None:
         with connection.execute_wrapper(counter):
             first_pdf = documents.render_pdf(bills[0])
         first_ms = (time.perf_counter() - started) * 1000
+        if args.save_pdf:
+            from django.db.models import Count
+
+            fullest = max(Bill.objects.filter(pk__in=[b.pk for b in bills]).annotate(n=Count("segments")),
+                          key=lambda b: (b.n, -b.pk))
+            Path(args.save_pdf).write_bytes(documents.render_pdf(fullest))
 
         timings, cpu_timings, queries = [], [], []
         profile = cProfile.Profile() if args.profile else None
@@ -213,7 +220,7 @@ def main() -> None:
         }))
         if profile:
             out = io.StringIO()
-            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(int(os.environ.get("PROFILE_LINES", "45")))
             print(out.getvalue(), file=sys.stderr)
     finally:
         from django.db import connections

@@ -100,7 +100,7 @@ def _work(url: str) -> None:
         run = BillRun.objects.get(cycle__code=CYCLE, period_end=PERIOD_END)
         billrun.work_on_run(run)
     print(json.dumps({"queries": queries[0], "peak_memory_mb": _peak_memory_mb(),
-                      "stages": stages}))
+                      "stages": stages, "cpu_seconds": time.process_time()}))
 
 
 def main() -> None:
@@ -159,6 +159,8 @@ def main() -> None:
             "peak_memory_mb": round(max(r["peak_memory_mb"] for r in results), 1), "workers": args.workers,
             "chunk_accounts": args.chunk_accounts, "build_seconds": round(build_seconds, 1),
             "database": connection.vendor, "ledger_check_ok": ledger_ok, "worker_stage_seconds": stages,
+            # CPU of the worker processes (Python); on PostgreSQL the server's share of the cores is the rest
+            "worker_cpu_seconds": round(sum(r["cpu_seconds"] for r in results), 1),
         }))
     finally:
         from django.db import connections

@@ -199,3 +199,21 @@ def test_ami_meter_with_a_register_read_carries_its_intervals_for_tou(utility, u
     IntervalDay.objects.filter(pk=row.pk).update(wh=wh.tobytes())
     held = usage_for_billing([request])[agreement.pk]
     assert held.code == "interval_gaps" and "1 intervals missing from 2025-01-19 21:00" in held.reason
+
+
+def test_a_long_row_of_estimates_is_counted_back_beyond_the_short_history(meter_with_history, utility):
+    """The bill run first loads reads from ~100 days before the last billed day; a row of
+    estimates that began earlier must still be counted whole (policy on estimates in a row)."""
+    ReadPolicy.objects.create(effective_from=date(2024, 6, 1), max_consecutive_estimates=9)
+    billed_through = date(2025, 1, 5)
+    for month in range(2, 8):  # estimated reads on the 5th of February … July, no actual read
+        usage = usage_for_billing([request_for(utility.electric, billed_through=billed_through,
+                                               period_end=date(2025, month, 5))])[utility.electric.pk]
+        assert usage.read_type == "estimated", usage
+        billed_through = usage.period_end
+    assert usage.consecutive_estimates == 6
+    # billed again from the reads already there: July's estimate closes the period, and the row
+    # of six reaches back to February, before the short history's first day (26 Feb)
+    again = usage_for_billing([request_for(utility.electric, billed_through=date(2025, 6, 5),
+                                           period_end=date(2025, 7, 5))])[utility.electric.pk]
+    assert (again.closing_read_id, again.consecutive_estimates) == (usage.closing_read_id, 6)

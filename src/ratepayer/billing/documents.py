@@ -40,6 +40,26 @@ from .models import Bill, BillDelivery, BillingPolicy, BillRun, BillSegment
 ZERO = Decimal("0.00")
 LANGUAGES = ("en", "es", "ru")
 STYLESHEET = Path(__file__).parent / "templates" / "billing" / "bill_document.css"
+# The user-agent rules the bill template needs, instead of WeasyPrint's whole
+# HTML5 user-agent sheet (~400 rules, every one matched against every element:
+# an eighth of a render). Only these elements appear in bill_document.html.
+BILL_USER_AGENT_CSS = """
+html, body, div, h1, h2, p { display: block }
+head, title, meta { display: none }
+body { margin: 8px }
+h1 { font-size: 2em; font-weight: bold; margin: .67em 0 }
+h2 { font-size: 1.5em; font-weight: bold; margin: .83em 0 }
+p { margin: 1em 0 }
+strong { font-weight: bold }
+br::before { content: "\\A"; white-space: pre-line }
+table { display: table; box-sizing: border-box; border-spacing: 2px; border-collapse: separate;
+        text-indent: initial; border-color: gray }
+tbody { display: table-row-group; vertical-align: middle; border-color: inherit }
+tr { display: table-row; vertical-align: inherit; border-color: inherit }
+td, th { display: table-cell; padding: 1px; vertical-align: inherit; border-color: gray }
+th { font-weight: bold }
+svg { overflow: hidden }
+"""
 HISTORY_MONTHS = 13
 RENDER_BATCH = 200  # bills whose data is loaded at once by render_run
 
@@ -221,7 +241,13 @@ def _renderer():
 
         fonts, fetcher = FontConfiguration(), _bill_fetcher()
         css = CSS(string=STYLESHEET.read_text(encoding="utf-8"), font_config=fonts, url_fetcher=fetcher)
-        _warm.renderer = (HTML, css, fonts, fetcher)
+        user_agent = CSS(string=BILL_USER_AGENT_CSS, font_config=fonts, url_fetcher=fetcher)
+
+        class BillHTML(HTML):
+            def _ua_stylesheets(self, forms=False):
+                return [user_agent]
+
+        _warm.renderer = (BillHTML, css, fonts, fetcher)
     return _warm.renderer
 
 

@@ -5,11 +5,12 @@ Design (DESIGN §6):
   `post_entries` for batches: a bill run chunk, a lockbox file). Lines carry a
   non-negative debit or credit, never both; debits equal credits. Python
   checks this always. On PostgreSQL the database checks it again after each
-  INSERT of journal lines: every entry the statement touched must have two or
-  more lines and balance (a statement-level trigger over the statement's
-  rows, migration 0003 says why not a deferred row trigger). So an entry's
+  INSERT of journal lines: the statement's lines of each entry must number two
+  or more and balance (a statement-level trigger over the statement's rows;
+  migrations 0003 and 0005 say why not a deferred row trigger). So an entry's
   lines are written in one statement, and no code path can commit an
-  unbalanced entry.
+  unbalanced entry. The keys of a line are checked per statement as well
+  (``ratepayer.references``).
 - GL accounts come from the posting-rule table (event × service × class),
   never from constants in code; `PostingRules` loads the table once per batch.
 - Lines on the receivable control account (142) carry the customer account and

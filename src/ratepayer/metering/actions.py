@@ -165,6 +165,25 @@ class History:
     policy: Policy
     averages: dict[tuple[str, str], dict[int, Decimal]]
     installations_by_point: dict[int, list[Installed]] = field(default_factory=dict)
+    since: date | None = None  # reads on and after this date are loaded
+
+    def add_earlier_reads(self, service_point_ids: Iterable[int], since: date) -> None:
+        """Extend the reads of these service points (and their meters) back to
+        ``since`` — the bill run loads a short history first and goes further
+        back only for the services that need it (one query per 5,000 points)."""
+        if self.since is None or since >= self.since:
+            return
+        touched_meters, touched_points = set(), set()
+        for r in _load_reads(set(service_point_ids), set(), since=since, before=self.since):
+            self.reads_by_meter.setdefault(r.meter_id, []).append(r)
+            touched_meters.add(r.meter_id)
+            if r.service_point_id is not None:
+                self.reads_by_point.setdefault(r.service_point_id, []).append(r)
+                touched_points.add(r.service_point_id)
+        for key in touched_meters:
+            self.reads_by_meter[key].sort(key=_read_order)
+        for key in touched_points:
+            self.reads_by_point[key].sort(key=_read_order)
 
     def meter_at(self, service_point_id: int, day: date) -> Meter | None:
         """The meter installed at a service point on ``day`` (on a change day, the new one)."""
@@ -254,25 +273,10 @@ def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[i
             agreements[ag["service_point_id"]].append(ag)
     by_meter: dict[int, list[_ReadRow]] = defaultdict(list)
     by_point: dict[int, list[_ReadRow]] = defaultdict(list)
-    seen_reads: set[int] = set()
-    columns = ("id", "meter_id", "service_point_id", "read_date", "value", "consumption", "read_type", "status",
-               "demand_kw")
-    # every read of these meters is at one of the points (their installations' points were
-    # added above) except reads of a meter installed nowhere, which carry no point
-    for filters, ids in (({"service_point_id__among": None}, point_ids),
-                         ({"meter_id__among": None, "service_point_id__isnull": True}, set(meters))):
-        for chunk in _chunks(list(ids)):
-            lookup = {k: (chunk if v is None else v) for k, v in filters.items()}
-            rows = (RegisterRead.objects.filter(**lookup, read_date__gte=since)
-                    .exclude(status=RegisterRead.Status.REJECTED).values_list(*columns))
-            for row in rows:
-                if row[0] in seen_reads:
-                    continue
-                seen_reads.add(row[0])
-                r = _ReadRow(*row)
-                by_meter[r.meter_id].append(r)
-                if r.service_point_id is not None:
-                    by_point[r.service_point_id].append(r)
+    for r in _load_reads(point_ids, set(meters), since=since):
+        by_meter[r.meter_id].append(r)
+        if r.service_point_id is not None:
+            by_point[r.service_point_id].append(r)
     for rows in list(by_meter.values()) + list(by_point.values()):
         rows.sort(key=_read_order)
     by_point_inst: dict[int, list[Installed]] = defaultdict(list)
@@ -280,7 +284,31 @@ def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[i
         for inst in insts:
             by_point_inst[inst.service_point_id].append(inst)
     return History(meters, installations, agreements, by_meter, by_point,
-                   policy_on(policy_date or timezone.localdate()), class_averages(), by_point_inst)
+                   policy_on(policy_date or timezone.localdate()), class_averages(), by_point_inst, since)
+
+
+READ_COLUMNS = ("id", "meter_id", "service_point_id", "read_date", "value", "consumption", "read_type", "status",
+                "demand_kw")
+
+
+def _load_reads(point_ids: set[int], meter_ids: set[int], *, since: date, before: date | None = None
+                ) -> list[_ReadRow]:
+    """Reads (not rejected) at these points, and of these meters where they carry
+    no point (a meter installed nowhere), from ``since`` up to ``before``."""
+    out: list[_ReadRow] = []
+    seen: set[int] = set()
+    for filters, ids in (({"service_point_id__among": None}, point_ids),
+                         ({"meter_id__among": None, "service_point_id__isnull": True}, meter_ids)):
+        for chunk in _chunks(list(ids)):
+            lookup = {k: (chunk if v is None else v) for k, v in filters.items()}
+            qs = RegisterRead.objects.filter(**lookup, read_date__gte=since)
+            if before is not None:
+                qs = qs.filter(read_date__lt=before)
+            for row in qs.exclude(status=RegisterRead.Status.REJECTED).values_list(*READ_COLUMNS):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    out.append(_ReadRow(*row))
+    return out
 
 
 def _read_order(r: _ReadRow):

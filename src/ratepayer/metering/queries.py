@@ -175,15 +175,37 @@ def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsag
     is needed), or the scheduled date has not come yet. An open read exception in
     the period holds the bill. Running it again finds the estimates it wrote, so a
     resumed bill run estimates nothing twice.
+
+    Most services have a closing read and need only the reads since a little
+    before their last bill (the opening read, the estimates in a row before the
+    closing one), so reads are loaded for ``SHORT_HISTORY_DAYS`` first; the
+    services that must be estimated, or whose opening read or last actual read
+    lies further back, are done again with reads back to a year and a season.
     """
     if not requests:
         return {}
     today = timezone.localdate()
-    since = min((r.billed_through or r.start_date) for r in requests) - timedelta(days=actions.HISTORY_DAYS)
-    hist = actions.load_history(service_point_ids={r.service_point_id for r in requests}, since=since,
+    earliest = min((r.billed_through or r.start_date) for r in requests)
+    hist = actions.load_history(service_point_ids={r.service_point_id for r in requests},
+                                since=earliest - timedelta(days=SHORT_HISTORY_DAYS),
                                 policy_date=max(r.period_end for r in requests))
-    window = timedelta(days=hist.policy.billing_window_days)
     out: dict[int, BillingUsage | UsageProblem] = {}
+    again = _usage(requests, hist, out, today, complete=False)
+    if again:
+        hist.add_earlier_reads({r.service_point_id for r in again}, earliest - timedelta(days=actions.HISTORY_DAYS))
+        _usage(again, hist, out, today, complete=True)
+    return out
+
+
+SHORT_HISTORY_DAYS = 100  # before the earliest last-billed day: about three reads back
+
+
+def _usage(requests: Sequence[UsageRequest], hist: actions.History, out: dict, today: date, *,
+           complete: bool) -> list[UsageRequest]:
+    """Usage of ``requests`` into ``out``. With ``complete=False`` (a short history)
+    the requests it cannot settle from the reads loaded are returned instead."""
+    again: list[UsageRequest] = []
+    window = timedelta(days=hist.policy.billing_window_days)
     plans: list[tuple[UsageRequest, date, date, date]] = []  # request, period_start, boundary, target
     to_estimate: list[tuple[UsageRequest, date, date, date, RegisterRead]] = []
     for r in requests:
@@ -207,6 +229,9 @@ def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsag
         if closing:
             plans.append((r, period_start, boundary, closing[-1].read_date))
             continue
+        if not complete:
+            again.append(r)  # estimating looks a year back
+            continue
         meter = hist.meter_at(r.service_point_id, target)
         if meter is None:
             out[r.agreement_id] = _problem(r.agreement_id, "meter_missing", f"no meter is installed there on {target}")
@@ -221,7 +246,7 @@ def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsag
         if target > today:
             out[r.agreement_id] = _problem(r.agreement_id, "no_read", f"the meter is due to be read {target}")
             continue
-        streak = _estimate_streak(valid, upto=boundary)
+        streak, _ = _estimate_streak(valid, upto=boundary)
         if streak + 1 > hist.policy.max_consecutive_estimates:
             out[r.agreement_id] = _problem(
                 r.agreement_id, "estimate_limit",
@@ -254,6 +279,10 @@ def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsag
         reads = [x for x in hist.reads_by_point.get(r.service_point_id, []) if x.status == RegisterRead.Status.VALID]
         billed = [x for x in reads if boundary < x.read_date <= closing_date]
         opening = [x for x in reads if x.read_date <= boundary]
+        streak, streak_known = _estimate_streak(reads, upto=closing_date)
+        if not complete and (not opening or not streak_known):
+            again.append(r)  # the opening read or the last actual one is older than the reads loaded
+            continue
         iv = intervals.get(interval_meters.get(r.agreement_id, (0, 0, 0)))
         if iv is not None and iv.gaps:
             # an AMI meter is rated from its intervals (time-of-use, demand): a period with
@@ -286,22 +315,24 @@ def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsag
             quantity=quantity(sum((x.consumption for x in billed), Decimal(0))),
             unit=hist.meters[closing.meter_id].unit, demand_kw=max(demand) if demand else None,
             read_type=BILLED_READ_TYPE.get(closing.read_type, "actual"),
-            consecutive_estimates=_estimate_streak(reads, upto=closing.read_date),
+            consecutive_estimates=streak,
             opening_read_id=opening[-1].id if opening else None, closing_read_id=closing.id,
             meter_serials=tuple(serials), intervals=iv)
-    return out
+    return again
 
 
-def _estimate_streak(valid_reads, *, upto: date) -> int:
-    """Estimated reads in a row ending at ``upto`` (meter-change reads are skipped)."""
+def _estimate_streak(valid_reads, *, upto: date) -> tuple[int, bool]:
+    """Estimated reads in a row ending at ``upto`` (meter-change reads are skipped),
+    and whether a read that is not an estimate ended the row (else the row may go
+    on before the first read given)."""
     streak = 0
     for x in reversed([x for x in valid_reads if x.read_date <= upto]):
         if x.read_type in (RT.METER_IN, RT.METER_OUT):
             continue
         if x.read_type != RT.ESTIMATED:
-            break
+            return streak, True
         streak += 1
-    return streak
+    return streak, False
 
 
 # --------------------------------------------------------------------------- console queries

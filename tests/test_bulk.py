@@ -82,3 +82,25 @@ def test_among_matches_like_in_with_one_parameter(utility):
     assert list(Account.objects.filter(number__among=[utility.account.number, "nope"]).values_list("pk", flat=True)) \
         == [utility.account.pk]
     assert not Account.objects.filter(pk__among=[]).exists()
+
+
+def test_gc_paused_pauses_for_the_batch_and_nests():
+    import gc
+
+    from ratepayer.bulk import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner batch does not switch it back on
+    assert gc.isenabled()
+
+    @gc_paused()
+    def batch():
+        raise ValueError("a failed batch")
+
+    with pytest.raises(ValueError):
+        batch()
+    assert gc.isenabled()

@@ -51,7 +51,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone
 
-from ratepayer.bulk import insert_rows
+from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
@@ -590,7 +590,7 @@ def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | Non
 def bill_chunk(run: BillRun, chunk: BillRunChunk, *, worker: str, context: RunContext) -> tuple[int, int]:
     """Bill one claimed chunk in one transaction. Returns (issued, held)."""
     started = time.perf_counter()
-    with transaction.atomic():
+    with gc_paused(), transaction.atomic():
         agreements = due_agreements(chunk.account_ids, run.cycle_id, run.period_end)
         drafts = draft_bills(agreements, run.period_end, context)
         bills = write_bills(drafts, run=run, period_end=run.period_end, bill_date=run.bill_date,

@@ -28,7 +28,7 @@ from django.db.models import Max, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from ratepayer.bulk import insert_rows
+from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.fields import decrypt_many
 from ratepayer.customers.models import Account
 from ratepayer.formats import nacha
@@ -128,6 +128,7 @@ def _due_dates(on: date, calendar: BusinessCalendar) -> tuple[date, list[date]]:
     return effective, days
 
 
+@gc_paused()
 def settle(*, on: date, user=None) -> dict:
     """Post the debits that settle on or before ``on``; activate enrollments
     whose prenote has cleared the waiting period. A fixed number of queries
@@ -211,6 +212,7 @@ def _entry_rows(enrollments) -> list[_EnrollmentRow]:
         "start_date")]
 
 
+@gc_paused()
 def originate(*, on: date, user=None) -> ImportedFile | None:
     """Write the PPD debit file for the debits due after ``on`` up to the next
     business day (its effective entry date), with prenotes for new enrollments.
@@ -347,6 +349,7 @@ def _corrections(code: str, data: str) -> dict:
     return {}
 
 
+@gc_paused()
 def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
     """Import a NACHA return/NOC file. Returns are matched by the original
     entry trace number (never by amount or name): a settled debit's payment is

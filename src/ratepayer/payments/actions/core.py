@@ -30,7 +30,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ratepayer.bulk import insert_rows
+from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money, round_money, to_decimal
@@ -136,6 +136,7 @@ def _payment_row_maker(batch: PaymentBatch, user) -> tuple[list[str], Callable[[
     return columns, row
 
 
+@gc_paused()
 def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user=None,
                       event: str = "payment") -> list[int]:
     """Apply and post payments in one transaction, a fixed number of queries

@@ -20,6 +20,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 
+from ratepayer.bulk import gc_paused
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.formats import bai2, lockbox
 from ratepayer.kernel.money import format_money
@@ -105,6 +106,7 @@ def _split_check(item: lockbox.LockboxItem, reference: str) -> list[_Portion]:
     return portions
 
 
+@gc_paused()
 def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLayout | None = None) -> ImportedFile:
     """Import a lockbox file (BAI lockbox fixed-width, or CSV with a column
     map). The customer is found from each stub's scan line (never the MICR
@@ -206,6 +208,7 @@ def _yymmdd(text: str) -> date | None:
         return None
 
 
+@gc_paused()
 def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
     """Import a BAI2 statement and tie it out: deposits (301), lockbox
     credits (115), ACH settlements (165/166) and card settlements are matched

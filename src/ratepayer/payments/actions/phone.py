@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 
+from ratepayer.bulk import gc_paused
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post
@@ -202,6 +203,7 @@ def parse(content: bytes, layout: PhoneCsvLayout) -> tuple[list[PhoneRow], list[
     return rows, problems
 
 
+@gc_paused()
 def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLayout | None = None) -> ImportedFile:
     """Import a pay-by-phone settlement CSV (see module docstring)."""
     _require(user, "payment.manage", "import pay-by-phone files")

@@ -119,3 +119,19 @@ def test_a_queued_retry_is_cancelled_when_autopay_stopped(users, returned):
     assert actions.run_autopay(on=date(2025, 3, 12))["file"] is None
     r.refresh_from_db()
     assert r.status == "cancelled" and "stopped" in r.note
+
+
+def test_a_returned_retry_reverses_its_payment_but_charges_no_second_fee(users, returned):
+    """One returned-payment fee per item (NACHA: a return fee once per entry, however
+    often it is re-presented); the retry's return reverses only the retry's payment."""
+    u, original = returned
+    actions.queue_representment(user=users["specialist"], returned=ReturnedPayment.objects.get(), on=date(2025, 3, 12))
+    actions.run_autopay(on=date(2025, 3, 12))
+    retry = AchEntry.objects.get(retry_of=original)
+    actions.run_autopay(on=retry.settlement_date)
+    assert balance(u.electric) == D("25.00")
+    second = return_back(retry, "R01", created=retry.settlement_date)
+    assert second.status == "processed" and second.fee_entry_id is None
+    assert Payment.objects.get(external_reference=f"ach:{retry.trace_number}").status == "reversed"
+    assert balance(u.electric) == D("175.00")  # 150 back again, the 25.00 fee only once
+    assert_ledger_ok()

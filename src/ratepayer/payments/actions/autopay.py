@@ -425,8 +425,10 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
                 continue
             payment = settled_payments.get(original.payment_reference)
             if payment is not None and payment.status == Payment.Status.POSTED:
+                # one returned-payment fee per item: a re-presented debit returned again was charged for already
                 return_payment(user=user, payment=payment, reason="ACH return", return_code=code,
-                               received_on=received_on, source="ach", external_reference=reference, file=imported)
+                               received_on=received_on, source="ach", external_reference=reference, file=imported,
+                               charge_fee=original.retry_of_id is None)
             else:
                 stopped = False
                 if code in AUTOPAY_STOPPING_RETURN_CODES:

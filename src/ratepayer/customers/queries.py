@@ -11,19 +11,24 @@ EXACT_KINDS = ("number", "meter", "phone", "email")
 
 
 def _candidate_ids(words: list[str], limit: int) -> list[int]:
-    """Account ids with a term starting with each word: a self-join of the
-    search table, driven by the longest (most selective) word."""
+    """Account ids with a term starting with each word: the longest (most
+    selective) word's terms, each kept if the account also has a term starting
+    with every other word — one probe of the (account, term) index per
+    candidate. The probe is a correlated sub-query on purpose: PostgreSQL
+    estimates a prefix range at one row and, joining, scanned the second word's
+    whole range once per candidate ("alexa ashley": 2.2 million rows, 270 ms);
+    ``OFFSET 0`` keeps it from turning the sub-query back into that join."""
     table = SearchEntry._meta.db_table
     ordered = sorted(words, key=len, reverse=True)
-    joins, params = [], []
-    for i, word in enumerate(ordered[1:], start=1):
-        joins.append(f"JOIN {table} s{i} ON s{i}.account_id = s0.account_id AND s{i}.term >= %s AND s{i}.term < %s")
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    conditions, params = [], [ordered[0], ordered[0] + search.TERM_UPPER]
+    for word in ordered[1:]:
+        conditions.append(f"AND EXISTS (SELECT 1 FROM {table} s1 WHERE s1.account_id = s0.account_id "
+                          f"AND s1.term >= %s AND s1.term < %s{fence})")
         params += [word, word + search.TERM_UPPER]
-    sql = (f"SELECT s0.account_id FROM {table} s0 {' '.join(joins)} "
-           f"WHERE s0.term >= %s AND s0.term < %s LIMIT %s")
-    params += [ordered[0], ordered[0] + search.TERM_UPPER, limit]
+    sql = f"SELECT s0.account_id FROM {table} s0 WHERE s0.term >= %s AND s0.term < %s {' '.join(conditions)} LIMIT %s"
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, limit])
         return [row[0] for row in cursor.fetchall()]
 
 

@@ -29,33 +29,35 @@ def browser():
     playwright.stop()
 
 
+def _maintenance_flag(allow_delete: bool) -> None:
+    """Set or clear the SQLite row the delete triggers yield to (staff.dbtriggers)."""
+    from django.db import connection
+
+    from ratepayer.staff.dbtriggers import MAINTENANCE_TABLE
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(MAINTENANCE_TABLE)
+            cursor.execute("DELETE FROM ratepayer_maintenance")
+            if allow_delete:
+                cursor.execute("INSERT INTO ratepayer_maintenance (allow_delete) VALUES (1)")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _allow_flush_on_sqlite(django_db_setup, django_db_blocker):
     """Journal and audit tables refuse DELETE on SQLite (a trigger) unless the
     maintenance flag is set; Django's flush between transactional tests needs it."""
-    from django.db import connection
-
     with django_db_blocker.unblock():
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("CREATE TABLE IF NOT EXISTS ratepayer_maintenance (allow_delete integer NOT NULL)")
-                cursor.execute("DELETE FROM ratepayer_maintenance")
-                cursor.execute("INSERT INTO ratepayer_maintenance (allow_delete) VALUES (1)")
+        _maintenance_flag(True)
     yield
 
 
 @pytest.fixture
 def guarded_deletes(db):
     """Clear the SQLite maintenance flag for one test, so the delete triggers guard as in production."""
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM ratepayer_maintenance")
+    _maintenance_flag(False)
     yield
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("INSERT INTO ratepayer_maintenance (allow_delete) VALUES (1)")
+    _maintenance_flag(True)
 
 
 @pytest.fixture

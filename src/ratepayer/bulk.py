@@ -10,8 +10,9 @@ and each column is converted once per value only where the database needs it
 * PostgreSQL: the ids are taken from the table's identity sequence in one
   query (``nextval`` over ``generate_series``), then every row is streamed with
   ``COPY ... FROM STDIN``: one statement, no SQL text per row. The COPY text is
-  built a column at a time (``str`` of each value; text escaped), about three
-  times faster than psycopg's ``write_row`` per row.
+  built a column at a time (``str`` of each value; text escaped): a third less
+  Python time than psycopg's ``write_row`` per row (0.62 s against 0.97 s for
+  the 160,000 rows of a 10,000-bill run).
 * SQLite: one prepared ``INSERT`` run by ``executemany`` inside a transaction.
   SQLite has one writer; once the first row is in, this transaction holds the
   write lock, so an AUTOINCREMENT table hands out consecutive rowids and the

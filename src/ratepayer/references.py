@@ -50,6 +50,8 @@ import hashlib
 
 from django.db import migrations
 
+from ratepayer.staff.dbtriggers import MAINTENANCE_TABLE, NOT_IN_MAINTENANCE
+
 References = dict[str, str]  # referencing column -> referenced table (its "id")
 
 
@@ -118,7 +120,7 @@ END $$;""",
 
 
 def _sqlite(table: str, references: References) -> tuple[list[str], list[str]]:
-    forwards = ["CREATE TABLE IF NOT EXISTS ratepayer_maintenance (allow_delete integer NOT NULL)"]
+    forwards = [MAINTENANCE_TABLE]
     backwards = []
     for column, referenced in references.items():
         refused = f"'insert or update on table \"{table}\" violates foreign key: {column} is not in {referenced}'"
@@ -134,7 +136,7 @@ def _sqlite(table: str, references: References) -> tuple[list[str], list[str]]:
         forwards.append(
             f"""CREATE TRIGGER IF NOT EXISTS {trigger} BEFORE DELETE ON {referenced}
                 WHEN EXISTS (SELECT 1 FROM {table} WHERE {column} = OLD.id)
-                 AND NOT EXISTS (SELECT 1 FROM ratepayer_maintenance WHERE allow_delete = 1)
+                 AND {NOT_IN_MAINTENANCE}
                 BEGIN SELECT RAISE(ABORT, {still}); END;""")
         backwards.append(f"DROP TRIGGER IF EXISTS {trigger};")
     return forwards, backwards

@@ -540,7 +540,6 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
     line_rows = []
     entries = []
     rules = context.rules
-    gl_cache: dict[tuple[str, str, str], tuple[str, str]] = {}
     for bill, d in zip(bills, drafts, strict=True):
         ar_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
         credit_lines: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
@@ -548,10 +547,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             segment_id = next(segment_ids)
             a = s.agreement
             for seq, line in enumerate(s.lines, 1):
-                key = (line.kind, a["service"], a["customer_class"])
-                if key not in gl_cache:
-                    gl_cache[key] = gl_for_line(*key, rules)
-                receivable, credit_gl = gl_cache[key]
+                receivable, credit_gl = gl_for_line(line.kind, a["service"], a["customer_class"], rules)
                 line_rows.append((segment_id, seq, line.kind, line.description[:200], line.quantity, line.unit,
                                   line.rate, line.amount, credit_gl))
                 ar_lines[(receivable, a["pk"])] += line.amount

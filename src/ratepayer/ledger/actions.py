@@ -75,6 +75,7 @@ class PostingRules:
 
     def __init__(self) -> None:
         self._rules: dict[tuple[str, str, str], tuple[str, str]] = {}
+        self._resolved: dict[tuple[str, str, str], tuple[str, str]] = {}
         for rule in PostingRule.objects.select_related("debit_account", "credit_account"):
             self._rules[(rule.event, rule.service, rule.customer_class)] = (
                 rule.debit_account.number,
@@ -83,8 +84,12 @@ class PostingRules:
 
     def accounts(self, event: str, service: str = "", customer_class: str = "") -> tuple[str, str]:
         """(debit GL, credit GL) for the most specific matching rule."""
-        for key in ((event, service, customer_class), (event, service, ""), (event, "", customer_class), (event, "", "")):
+        asked = (event, service, customer_class)
+        if asked in self._resolved:  # a batch asks the same few questions thousands of times
+            return self._resolved[asked]
+        for key in (asked, (event, service, ""), (event, "", customer_class), (event, "", "")):
             if key in self._rules:
+                self._resolved[asked] = self._rules[key]
                 return self._rules[key]
         raise MissingPostingRule(
             f"No posting rule for event {event!r}, service {service or 'any'}, class {customer_class or 'any'}. "

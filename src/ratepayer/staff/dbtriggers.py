@@ -7,6 +7,10 @@ is caught by `ratepayer ledger check`, which recomputes everything.
 
 from __future__ import annotations
 
+# SQLite delete triggers yield only while this table holds a row with allow_delete = 1
+MAINTENANCE_TABLE = "CREATE TABLE IF NOT EXISTS ratepayer_maintenance (allow_delete integer NOT NULL)"
+NOT_IN_MAINTENANCE = "NOT EXISTS (SELECT 1 FROM ratepayer_maintenance WHERE allow_delete = 1)"
+
 
 def append_only_sql(vendor: str, table: str) -> list[str]:
     if vendor == "sqlite":
@@ -15,11 +19,11 @@ def append_only_sql(vendor: str, table: str) -> list[str]:
         # flush between tests (PostgreSQL flushes with TRUNCATE, which fires no
         # row trigger).
         return [
-            "CREATE TABLE IF NOT EXISTS ratepayer_maintenance (allow_delete integer NOT NULL)",
+            MAINTENANCE_TABLE,
             f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
                 BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END;""",
             f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
-                WHEN NOT EXISTS (SELECT 1 FROM ratepayer_maintenance WHERE allow_delete = 1)
+                WHEN {NOT_IN_MAINTENANCE}
                 BEGIN SELECT RAISE(ABORT, '{table} rows are append-only'); END;""",
         ]
     if vendor == "postgresql":

@@ -6,12 +6,10 @@ actions (which refuse what a role may not do, whatever the page shows)."""
 
 from __future__ import annotations
 
-import functools
 from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +18,8 @@ from django.views.decorators.http import require_POST
 
 from ratepayer.customers.models import BillCycle
 from ratepayer.staff import permissions
-from ratepayer.staff.errors import PermissionRefused
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
+from ratepayer.staff.views import staff_page
 
 from . import actions, documents, queries
 from .errors import BillingError
@@ -30,21 +28,7 @@ from .models import Bill, BillDelivery, BillingPolicy, BillLine, BillRun
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def billing_view(view):
-    """Signed-in staff who may look up accounts; a refused action becomes a 403 page that says why."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            permissions.require(request.user, "account.view", "see bills")
-            return view(request, *args, **kwargs)
-        except PermissionRefused as exc:
-            return render(request, "console/403.html", {"message": str(exc)}, status=403)
-
-    return login_required(wrapper)
-
-
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def calendar(request):
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
@@ -56,7 +40,7 @@ def calendar(request):
         "held": Bill.objects.filter(status=Bill.Status.HELD).count()})
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 @require_POST
 def start_run(request):
     code = request.POST.get("cycle", "")
@@ -77,19 +61,19 @@ def start_run(request):
     return redirect("billing:run", run.pk)
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def runs(request):
     return render(request, "billing/runs.html", {"runs": queries.recent_runs(100)})
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def run_detail(request, run_id: int):
     run = get_object_or_404(BillRun.objects.select_related("cycle", "started_by"), pk=run_id)
     return render(request, "billing/run.html", {"run": run, "held": queries.held_bills(run.pk)[:50],
                                                 "can_run": permissions.has(request.user, "billing.run")})
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def run_progress(request, run_id: int):
     run = get_object_or_404(BillRun.objects.select_related("cycle"), pk=run_id)
     response = render(request, "billing/_run_progress.html", {"run": run})
@@ -98,7 +82,7 @@ def run_progress(request, run_id: int):
     return response
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def print_file(request, run_id: int):
     run = get_object_or_404(BillRun.objects.select_related("cycle"), pk=run_id)
     response = HttpResponse(documents.print_file(run), content_type="text/plain; charset=utf-8")
@@ -106,7 +90,7 @@ def print_file(request, run_id: int):
     return response
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 @require_POST
 def render_documents(request, run_id: int):
     run = get_object_or_404(BillRun, pk=run_id)
@@ -119,7 +103,7 @@ def render_documents(request, run_id: int):
     return redirect("billing:run", run.pk)
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def review(request):
     run_id = request.GET.get("run")
     bills = queries.held_bills(int(run_id) if run_id and run_id.isdigit() else None)
@@ -128,7 +112,7 @@ def review(request):
                                                    "can_run": permissions.has(request.user, "billing.run")})
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 @require_POST
 def review_decide(request, bill_id: int):
     bill = get_object_or_404(Bill, pk=bill_id)
@@ -147,14 +131,14 @@ def review_decide(request, bill_id: int):
     return redirect(request.POST.get("next") or "billing:review")
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def bills(request):
     number = (request.GET.get("account") or "").strip()
     found = queries.bills_for_account(number) if number else Bill.objects.none()
     return render(request, "billing/bills.html", {"number": number, "bills": found[:60]})
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def bill_detail(request, bill_id: int):
     try:
         bill = queries.bill_detail(bill_id)
@@ -176,7 +160,7 @@ def bill_detail(request, bill_id: int):
         "entry_key": bill.idempotency_key})
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def bill_pdf(request, bill_id: int):
     bill = get_object_or_404(Bill.objects.select_related("account"), pk=bill_id)
     response = HttpResponse(documents.pdf_for(bill), content_type="application/pdf")
@@ -184,7 +168,7 @@ def bill_pdf(request, bill_id: int):
     return response
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 @require_POST
 def cancel_rebill(request, bill_id: int):
     bill = get_object_or_404(Bill, pk=bill_id)
@@ -200,7 +184,7 @@ def cancel_rebill(request, bill_id: int):
     return redirect("billing:bill", bill.pk)
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def deliveries(request):
     page = Paginator(BillDelivery.objects.select_related("bill__account"), 50).get_page(request.GET.get("page"))
     return render(request, "billing/deliveries.html", {"page": page})
@@ -249,7 +233,7 @@ def _policy_rows(today: date) -> list[BillingPolicy]:
     return policies
 
 
-@billing_view
+@staff_page(capability="account.view", doing="see bills")
 def policy(request):
     today = timezone.localdate()
     can_edit = permissions.has(request.user, actions.POLICY_CAPABILITY)

@@ -3,20 +3,15 @@ in the actions (a forbidden action is refused there, whatever the page shows).""
 
 from __future__ import annotations
 
-import functools
 from datetime import datetime, time
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseNotAllowed
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ratepayer.billing.actions import request_adjustment
@@ -29,42 +24,14 @@ from ratepayer.kernel.money import format_money
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.staff import actions as staff_actions
 from ratepayer.staff import approvals, audit, limits, permissions
-from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
+from ratepayer.staff.errors import ApprovalError, StaffError
 from ratepayer.staff.models import ApprovalLimit, ApprovalRequest, AuditEvent
 from ratepayer.staff.roles import LIMITED_ACTIONS, ROLES
+from ratepayer.staff.views import staff_page
 
 from . import forms, queries
 
 AUDIT_PAGE_SIZE = 50
-
-
-def console_view(view):
-    """Signed-in staff only; a refused action becomes a 403 page that says why.
-
-    Pages are never cached (they carry customer details). An htmx request whose
-    session has ended sends the whole page to the sign-in form instead of
-    swapping the form into a corner of the page."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionRefused as exc:
-            return render(request, "console/403.html", {"message": str(exc)}, status=403)
-
-    signed_in_only = login_required(wrapper)
-
-    @functools.wraps(view)
-    def entry(request, *args, **kwargs):
-        if _is_htmx(request) and not request.user.is_authenticated:
-            back_to = request.headers.get("HX-Current-URL", "")
-            back_to = back_to if url_has_allowed_host_and_scheme(back_to, allowed_hosts={request.get_host()}) else "/"
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': back_to})}"
-            return response
-        return signed_in_only(request, *args, **kwargs)
-
-    return never_cache(entry)
 
 
 def _attach_account_numbers(rows) -> None:
@@ -97,7 +64,7 @@ logout = auth_views.LogoutView.as_view()
 
 # --- home --------------------------------------------------------------------
 
-@console_view
+@staff_page
 def home(request):
     permissions.require(request.user, "account.view", "use the console")
     inbox = list(approvals.inbox_for(request.user)[:10])
@@ -112,7 +79,7 @@ def home(request):
 
 # --- search ------------------------------------------------------------------
 
-@console_view
+@staff_page
 def search(request):
     permissions.require(request.user, "account.view", "look up accounts")
     query = request.GET.get("q", "").strip()[:100]
@@ -138,7 +105,7 @@ def _account_context(request, account: Account, **extra) -> dict:
     return context
 
 
-@console_view
+@staff_page
 def account(request, number):
     account = _account(number)
     if _is_htmx(request) and request.headers.get("HX-Target") == "history":
@@ -149,7 +116,7 @@ def account(request, number):
     return render(request, "console/account.html", _account_context(request, account))
 
 
-@console_view
+@staff_page
 @require_POST
 def account_pii(request, number):
     account = _account(number)
@@ -159,7 +126,7 @@ def account_pii(request, number):
     return render(request, "console/account.html", _account_context(request, account, revealed=revealed))
 
 
-@console_view
+@staff_page
 @require_POST
 def account_note(request, number):
     account = _account(number)
@@ -177,7 +144,7 @@ def account_note(request, number):
     return render(request, "console/account.html", _account_context(request, account, note_form=form), status=400)
 
 
-@console_view
+@staff_page
 def account_adjust(request, number):
     account = _account(number)
     permissions.require(request.user, "adjustment.request", "make adjustments")
@@ -212,7 +179,7 @@ def account_adjust(request, number):
     }, status=400 if request.method == "POST" else 200)
 
 
-@console_view
+@staff_page
 def account_service(request, number):
     account = _account(number)
     permissions.require(request.user, "service.start_stop", "start, stop and transfer service")
@@ -295,13 +262,13 @@ def _approvals_context(request, **extra) -> dict:
     return context
 
 
-@console_view
+@staff_page
 def approvals_inbox(request):
     permissions.require(request.user, "account.view", "use the console")
     return render(request, "console/approvals.html", _approvals_context(request))
 
 
-@console_view
+@staff_page
 @require_POST
 def approval_decide(request, request_id):
     form = forms.DecisionForm(request.POST)
@@ -331,7 +298,7 @@ def approval_decide(request, request_id):
 
 # --- approval limits ---------------------------------------------------------
 
-@console_view
+@staff_page
 def approval_limits(request):
     permissions.require(request.user, "account.view", "use the console")
     form = forms.LimitForm()
@@ -368,7 +335,7 @@ def approval_limits(request):
 
 # --- audit trail -------------------------------------------------------------
 
-@console_view
+@staff_page
 def audit_trail(request):
     permissions.require(request.user, "audit.view", "read the audit trail")
     form = forms.AuditFilterForm(request.GET or None)
@@ -423,7 +390,7 @@ def _staff_context(request, **extra) -> dict:
     return context
 
 
-@console_view
+@staff_page
 def staff_users(request):
     """Staff list, a new user with one role, and the approval limits per role."""
     permissions.require(request.user, "users.admin", "administer staff users")
@@ -457,7 +424,7 @@ def _staff_user_context(request, user, **extra) -> dict:
     return context
 
 
-@console_view
+@staff_page
 def staff_user(request, user_id: int):
     """One staff user: change role, deactivate / reactivate, reset the password."""
     permissions.require(request.user, "users.admin", "administer staff users")
@@ -504,4 +471,4 @@ class _PasswordChange(auth_views.PasswordChangeView):
         return response
 
 
-password_change = console_view(_PasswordChange.as_view())
+password_change = staff_page(_PasswordChange.as_view())

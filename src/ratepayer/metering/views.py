@@ -6,12 +6,10 @@ action is refused by the action (PermissionRefused → a 403 page saying why).""
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from ratepayer.customers.models import Account, Meter, MeterInstallation, ServiceAgreement
 from ratepayer.staff import permissions
-from ratepayer.staff.errors import PermissionRefused
+from ratepayer.staff.views import staff_page
 
 from . import actions, queries
 from .errors import AlreadyImported, ImportRejected, MeteringError
@@ -29,21 +27,10 @@ from .models import ReadException, ReadImportFile, RegisterRead
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
-def staff_view(view):
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionRefused as exc:
-            return render(request, "console/403.html", {"message": str(exc)}, status=403)
-
-    return login_required(wrapper)
-
-
 # --------------------------------------------------------------------------- find a meter
 
 
-@staff_view
+@staff_page
 def entry(request):
     """Find a meter by serial number or account number; recent imports; queue size."""
     permissions.require(request.user, "account.view", "look up meters")
@@ -108,7 +95,7 @@ def _chart(reads: list[RegisterRead]) -> dict | None:
     return {"bars": bars, "width": width, "height": height, "top": top}
 
 
-@staff_view
+@staff_page
 def meter(request, serial: str):
     """A meter's reads (newest first) with a usage chart, and read entry."""
     permissions.require(request.user, "account.view", "look up meters")
@@ -155,7 +142,7 @@ def _meter_page(request, meter_obj, *, form=None, error="", change_form=None, ch
     }, status=400 if request.method == "POST" else 200)
 
 
-@staff_view
+@staff_page
 @require_POST
 def change_meter(request, serial: str):
     """Exchange this meter: the old meter's out read and the new meter's in read, same day."""
@@ -188,7 +175,7 @@ def change_meter(request, serial: str):
 # --------------------------------------------------------------------------- route file import
 
 
-@staff_view
+@staff_page
 def route_import(request):
     """Upload a route file; show what it did, or every problem by line and field."""
     permissions.require(request.user, "reads.manage", "import route files")
@@ -253,7 +240,7 @@ def _queue_rows(exceptions: list[ReadException]) -> list[ReadException]:
     return exceptions
 
 
-@staff_view
+@staff_page
 def exceptions(request):
     permissions.require(request.user, "reads.manage", "work read exceptions")
     rows = _queue_rows(list(queries.open_exceptions()[:200]))
@@ -270,7 +257,7 @@ def _queue_context(request, rows, **extra) -> dict:
     }
 
 
-@staff_view
+@staff_page
 @require_POST
 def decide(request, pk: int):
     permissions.require(request.user, "reads.manage", "work read exceptions")

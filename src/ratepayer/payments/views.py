@@ -4,13 +4,11 @@ changes nothing whatever the page showed."""
 
 from __future__ import annotations
 
-import functools
 import json
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +21,8 @@ from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.formats.lockbox import CsvLayout
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import permissions
-from ratepayer.staff.errors import ApprovalError, PermissionRefused
+from ratepayer.staff.errors import ApprovalError
+from ratepayer.staff.views import staff_page
 
 from . import actions, calculations, queries
 from .errors import ImportRefused, PaymentError
@@ -47,28 +46,6 @@ from .models import (
 ZERO = Decimal("0.00")
 
 
-BACK_OFFICE_PAGES = [("payments:files", "Files"), ("payments:phone", "Pay-by-phone"),
-                     ("payments:suspense", "Suspense"), ("payments:returns", "Returned payments"),
-                     ("payments:represent", "Re-presentment"), ("payments:reconciliation", "Bank reconciliation"),
-                     ("payments:autopay", "Autopay"), ("payments:security_deposits", "Security deposits"),
-                     ("payments:refunds", "Refunds"), ("payments:unclaimed", "Unclaimed property"),
-                     ("payments:reports", "Reports")]
-
-
-def payments_view(view):
-    """Signed-in staff only; a refused action is a 403 page that says why."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        request.payments_pages = BACK_OFFICE_PAGES
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionRefused as exc:
-            return render(request, "console/403.html", {"message": str(exc)}, status=403)
-
-    return login_required(wrapper)
-
-
 def _date(text: str | None, default: date) -> date:
     try:
         return date.fromisoformat(text) if text else default
@@ -88,7 +65,7 @@ def _account_panel(account: Account) -> dict:
 # --------------------------------------------------------------------------- cashier
 
 
-@payments_view
+@staff_page
 def cashier(request):
     """Find the account (scan line or number), take the tender, print, next."""
     permissions.require(request.user, "payment.take", "take payments")
@@ -113,7 +90,7 @@ def cashier(request):
     return render(request, "payments/cashier.html", context)
 
 
-@payments_view
+@staff_page
 @require_POST
 def drawer_open(request):
     try:
@@ -124,7 +101,7 @@ def drawer_open(request):
     return redirect("payments:cashier")
 
 
-@payments_view
+@staff_page
 @require_POST
 def take(request):
     session = actions.open_session_for(request.user)
@@ -146,7 +123,7 @@ def take(request):
     return redirect("payments:receipt", pk=payment.pk)
 
 
-@payments_view
+@staff_page
 def receipt(request, pk):
     permissions.require(request.user, "payment.take", "see receipts")
     payment = get_object_or_404(Payment.objects.select_related("account__customer", "created_by", "batch"), pk=pk)
@@ -164,7 +141,7 @@ def receipt(request, pk):
         "can_manage": permissions.has(request.user, "payment.manage")})
 
 
-@payments_view
+@staff_page
 @require_POST
 def transfer(request, pk):
     payment = get_object_or_404(Payment, pk=pk)
@@ -186,7 +163,7 @@ def transfer(request, pk):
 # --------------------------------------------------------------------------- drawers and deposits
 
 
-@payments_view
+@staff_page
 def drawers(request):
     permissions.require(request.user, "payment.take", "balance cash drawers")
     session = actions.open_session_for(request.user)
@@ -199,7 +176,7 @@ def drawers(request):
     return render(request, "payments/drawers.html", context)
 
 
-@payments_view
+@staff_page
 @require_POST
 def drawer_close(request, pk):
     session = get_object_or_404(DrawerSession, pk=pk)
@@ -222,7 +199,7 @@ def drawer_close(request, pk):
     return redirect("payments:drawers")
 
 
-@payments_view
+@staff_page
 @require_POST
 def deposit_create(request):
     ids = [int(i) for i in request.POST.getlist("session") if i.isdigit()]
@@ -236,7 +213,7 @@ def deposit_create(request):
     return redirect("payments:deposit", pk=deposits[0].pk)
 
 
-@payments_view
+@staff_page
 def deposit(request, pk):
     permissions.require(request.user, "payment.take", "see deposits")
     deposit = get_object_or_404(Deposit.objects.select_related("created_by"), pk=pk)
@@ -257,14 +234,14 @@ def deposit(request, pk):
 # --------------------------------------------------------------------------- files
 
 
-@payments_view
+@staff_page
 def files(request):
     permissions.require(request.user, "payment.manage", "work payment files")
     return render(request, "payments/files.html", {
         "files": ImportedFile.objects.select_related("imported_by").order_by("-imported_at", "-pk")[:50]})
 
 
-@payments_view
+@staff_page
 @require_POST
 def file_upload(request, kind):
     upload = request.FILES.get("file")
@@ -299,7 +276,7 @@ def file_upload(request, kind):
     return redirect("payments:file", pk=imported.pk)
 
 
-@payments_view
+@staff_page
 def file_detail(request, pk):
     permissions.require(request.user, "payment.manage", "work payment files")
     imported = get_object_or_404(ImportedFile, pk=pk)
@@ -321,7 +298,7 @@ def file_detail(request, pk):
     return render(request, "payments/file.html", context)
 
 
-@payments_view
+@staff_page
 def file_download(request, pk):
     permissions.require(request.user, "payment.manage", "download ACH files")
     imported = get_object_or_404(ImportedFile, pk=pk, kind=ImportedFile.Kind.ACH_ORIGINATION)
@@ -333,7 +310,7 @@ def file_download(request, pk):
 # --------------------------------------------------------------------------- suspense and returns
 
 
-@payments_view
+@staff_page
 def suspense(request):
     permissions.require(request.user, "payment.manage", "work suspense")
     if request.method == "POST":
@@ -354,7 +331,7 @@ def suspense(request):
                                                       "today": timezone.localdate()})
 
 
-@payments_view
+@staff_page
 def returns(request):
     permissions.require(request.user, "payment.manage", "work returned payments")
     if request.method == "POST":
@@ -377,7 +354,7 @@ def returns(request):
 # --------------------------------------------------------------------------- bank reconciliation
 
 
-@payments_view
+@staff_page
 def reconciliation(request):
     permissions.require(request.user, "payment.manage", "reconcile the bank")
     if request.method == "POST":
@@ -408,7 +385,7 @@ def reconciliation(request):
 # --------------------------------------------------------------------------- autopay
 
 
-@payments_view
+@staff_page
 def autopay(request):
     permissions.require(request.user, "payment.manage", "work autopay")
     if request.method == "POST":
@@ -437,7 +414,7 @@ def autopay(request):
 # --------------------------------------------------------------------------- refunds
 
 
-@payments_view
+@staff_page
 def refunds(request):
     permissions.require(request.user, "payment.manage", "work refunds")
     if request.method == "POST":
@@ -471,7 +448,7 @@ def refunds(request):
             credit=Sum("ar_balances__balance", filter=Q(ar_balances__balance__lt=0))).order_by("credit")[:20]})
 
 
-@payments_view
+@staff_page
 @require_POST
 def refund_cleared(request, pk):
     refund = get_object_or_404(Refund, pk=pk)
@@ -483,7 +460,7 @@ def refund_cleared(request, pk):
     return redirect("payments:refunds")
 
 
-@payments_view
+@staff_page
 @require_POST
 def refunds_unclaimed(request):
     moved = actions.move_uncashed_to_unclaimed(user=request.user, on=timezone.localdate())
@@ -494,7 +471,7 @@ def refunds_unclaimed(request):
 # --------------------------------------------------------------------------- reports
 
 
-@payments_view
+@staff_page
 def reports(request):
     permissions.require(request.user, "payment.take", "see cash reports")
     today = timezone.localdate()
@@ -518,7 +495,7 @@ def _form_token() -> str:
     return get_random_string(24)
 
 
-@payments_view
+@staff_page
 def security_deposits(request):
     """Deposit register: what is required, held and due back; take a deposit at
     the counter, require one, release one, set the interest rate."""
@@ -592,7 +569,7 @@ def security_deposits(request):
         "policy": queries.policy_on(today)})
 
 
-@payments_view
+@staff_page
 def account_deposit(request, number):
     """The account page's security deposit panel (loaded by htmx)."""
     permissions.require(request.user, "account.view", "look up accounts")
@@ -606,7 +583,7 @@ def account_deposit(request, number):
 # --------------------------------------------------------------------------- ACH re-presentment
 
 
-@payments_view
+@staff_page
 def represent(request):
     permissions.require(request.user, "payment.manage", "re-present returned ACH debits")
     today = timezone.localdate()
@@ -637,7 +614,7 @@ def represent(request):
 # --------------------------------------------------------------------------- pay-by-phone
 
 
-@payments_view
+@staff_page
 def phone(request):
     permissions.require(request.user, "payment.manage", "import pay-by-phone files")
     if request.method == "POST":
@@ -686,7 +663,7 @@ def _report_year(request) -> int:
         return today.year
 
 
-@payments_view
+@staff_page
 def unclaimed(request):
     permissions.require(request.user, "payment.manage", "work unclaimed property")
     today = timezone.localdate()
@@ -706,7 +683,7 @@ def unclaimed(request):
         "policy": queries.policy_on(today), "years": range(today.year + 1, today.year - 6, -1)})
 
 
-@payments_view
+@staff_page
 def unclaimed_csv(request):
     permissions.require(request.user, "payment.manage", "export the unclaimed property report")
     year = _report_year(request)

@@ -4,11 +4,8 @@ actions and queries, and render; the rules live in the actions."""
 
 from __future__ import annotations
 
-import functools
-
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,25 +14,13 @@ from django.views.decorators.http import require_POST
 
 from ratepayer import rating
 from ratepayer.staff import permissions
-from ratepayer.staff.errors import ApprovalError, PermissionRefused
+from ratepayer.staff.errors import ApprovalError
+from ratepayer.staff.views import staff_page
 
 from . import actions, calculations, documents, queries
 from .errors import CalculatorError, DocumentError, RatesError
 from .forms import CalculatorForm, DecisionForm, ScheduleForm, VersionForm
 from .models import RateSchedule, RateVersion
-
-
-def rates_view(view):
-    """Signed-in staff only; a refused action becomes a 403 page that says why."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except PermissionRefused as exc:
-            return render(request, "console/403.html", {"message": str(exc)}, status=403)
-
-    return login_required(wrapper)
 
 
 def _schedule(code: str) -> RateSchedule:
@@ -69,7 +54,7 @@ def _domain_error(form, exc: Exception, *, text: str = "") -> None:
 
 # --- schedules ------------------------------------------------------------------
 
-@rates_view
+@staff_page
 def schedules(request):
     permissions.require(request.user, "account.view", "look up rate schedules")
     today = timezone.localdate()
@@ -132,7 +117,7 @@ def _int(value) -> int | None:
         return None
 
 
-@rates_view
+@staff_page
 def schedule(request, code):
     permissions.require(request.user, "account.view", "look up rate schedules")
     schedule = _schedule(code)
@@ -234,7 +219,7 @@ def _error_excerpt(form, text: str) -> list[tuple[int, str, bool]]:
     return [(n, lines[n - 1], n == line) for n in range(max(1, line - 2), min(len(lines), line + 2) + 1)]
 
 
-@rates_view
+@staff_page
 def version_new(request, code):
     schedule = _schedule(code)
     permissions.require(request.user, "rates.manage", "draft rate schedule versions")
@@ -261,7 +246,7 @@ def version_new(request, code):
     }, status=status)
 
 
-@rates_view
+@staff_page
 def version_edit(request, code, version_id):
     schedule = _schedule(code)
     permissions.require(request.user, "rates.manage", "draft rate schedule versions")
@@ -286,7 +271,7 @@ def version_edit(request, code, version_id):
     }, status=status)
 
 
-@rates_view
+@staff_page
 @require_POST
 def version_decide(request, code, version_id):
     """Submit a draft, or approve / reject a pending version, from the schedule page."""
@@ -314,7 +299,7 @@ def version_decide(request, code, version_id):
 
 # --- calculator -------------------------------------------------------------------
 
-@rates_view
+@staff_page
 def calculator(request):
     """Rate usage on a schedule: no database writes, whatever the input."""
     permissions.require(request.user, "account.view", "use the rate calculator")

@@ -5,7 +5,7 @@ Builds N residential accounts (electric for all, water for ~75 %, sewer for
 meter, in a fresh database — a scratch SQLite file by default, or a new
 database created on the PostgreSQL server of --database-url (dropped after) —
 then bills the cycle with ``--workers`` processes through the real pipeline
-(metering.queries.usage_for_billing, batch rating, bulk writes, ledger
+(metering.actions.estimation.usage_for_billing, batch rating, bulk writes, ledger
 postings). Documents are not part of a bill run and are not timed.
 
 Prints one JSON object: accounts, bills, seconds (the run only), bills_per_second,

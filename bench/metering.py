@@ -93,7 +93,7 @@ def register_reads(n: int, user) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from ratepayer.metering import actions
-    from ratepayer.metering.queries import UsageRequest, usage_for_billing
+    from ratepayer.metering.actions.estimation import UsageRequest, usage_for_billing
 
     meters, agreements = _build(n, "R", "register")
     rows = []

@@ -17,7 +17,7 @@ from ratepayer.customers.models import (
     ServicePoint,
 )
 from ratepayer.metering.actions import ReadInput, load_reads_bulk
-from ratepayer.metering.queries import UsageRequest
+from ratepayer.metering.actions.estimation import UsageRequest
 from tests import factories
 
 D = Decimal

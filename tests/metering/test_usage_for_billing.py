@@ -6,8 +6,8 @@ from decimal import Decimal
 from ratepayer.customers.models import Meter
 from ratepayer.metering import actions
 from ratepayer.metering.actions import ReadInput
+from ratepayer.metering.actions.estimation import BillingUsage, UsageProblem, usage_for_billing
 from ratepayer.metering.models import ReadPolicy, RegisterRead
-from ratepayer.metering.queries import BillingUsage, UsageProblem, usage_for_billing
 
 from .conftest import many_service_points, monthly_reads, request_for
 

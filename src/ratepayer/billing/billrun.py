@@ -13,7 +13,7 @@ Design (DESIGN §7)
   or machines, can share a run.
 * A chunk is billed in ONE transaction with a fixed number of queries
   whatever its size: agreements, last billed reads, meters, usage
-  (``metering.queries.usage_for_billing``), 12-month history and balances are
+  (``metering.actions.estimation.usage_for_billing``), 12-month history and balances are
   loaded set-wise; agreements are rated in memory, grouped by (tariff, period)
   so the engine rates many meters per call; bills, segments and lines are
   bulk-inserted and the issued bills posted with ``ledger.post_entries``
@@ -88,7 +88,7 @@ def usage_api():
 
     ``settings.BILLING_USAGE_MODULE`` may name another module with the same two
     names (tests use a deterministic stand-in to test billing on its own)."""
-    module = import_module(getattr(settings, "BILLING_USAGE_MODULE", "ratepayer.metering.queries"))
+    module = import_module(getattr(settings, "BILLING_USAGE_MODULE", "ratepayer.metering.actions.estimation"))
     return module.UsageRequest, module.usage_for_billing
 
 

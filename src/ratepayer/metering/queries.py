@@ -1,46 +1,273 @@
-"""Read-side of metering: usage for the bill run, interval ranges, the exceptions
-queue and a meter's read history.
+"""Read side of metering: what validation, estimation and the bill run read.
 
-``usage_for_billing`` is the interface agreed with billing (see the dataclasses
-below). It runs a fixed number of queries per call whatever the number of
-requests: installations, agreements, reads since a year before the earliest
-period, policy, class averages, interval days, and one bulk insert for the
-estimated reads it writes when a closing read is missing.
+* the read policy in force on a day and the class-average usage table;
+* ``load_history`` — meters, installations, agreements and reads of many meters or
+  service points in a fixed number of queries per 5,000 (``History``), the context
+  every read is validated and every estimate is made in;
+* ``interval_ranges`` — interval data of many meters over bill periods in one query;
+* the console's queries: the exceptions queue and a meter's read history.
+
+Nothing here writes. The usage the bill run asks for (which writes the estimates it
+needs) is ``metering.actions.estimation.usage_for_billing``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from ratepayer.customers.models import Meter
+from ratepayer.customers.models import Meter, MeterInstallation, ServiceAgreement
 
-from . import actions
+from . import calculations as calc
 from .calculations import quantity
-from .models import MISSING, IntervalDay, ReadException, RegisterRead
+from .models import MISSING, ClassAverageUsage, IntervalDay, ReadException, ReadPolicy, RegisterRead
 
 RT = RegisterRead.ReadType
-BILLED_READ_TYPE = {RT.ACTUAL: "actual", RT.ESTIMATED: "estimated", RT.CUSTOMER: "customer", RT.FINAL: "final",
-                    RT.METER_OUT: "actual", RT.METER_IN: "actual"}
+HISTORY_DAYS = 400  # a year and a season: enough for "same season last year"
+IN_CHUNK = 5000  # ids per IN (...) list, well under both databases' parameter limits
+
+
+# --------------------------------------------------------------------------- read policy
 
 
 @dataclass(frozen=True)
-class UsageRequest:
-    agreement_id: int
+class Policy:
+    high_factor: Decimal = Decimal(3)
+    low_factor: Decimal = Decimal("0.25")
+    max_days_between_reads: int = 45
+    billing_window_days: int = 5
+    max_consecutive_estimates: int = 2
+
+
+def policy_on(day: date) -> Policy:
+    row = ReadPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
+    if row is None:
+        return Policy()
+    return Policy(row.high_factor, row.low_factor, row.max_days_between_reads, row.billing_window_days,
+                  row.max_consecutive_estimates)
+
+
+def class_averages() -> dict[tuple[str, str], dict[int, Decimal]]:
+    table: dict[tuple[str, str], dict[int, Decimal]] = defaultdict(dict)
+    for service, customer_class, month, daily in ClassAverageUsage.objects.values_list(
+            "service", "customer_class", "month", "daily_quantity"):
+        table[(service, customer_class)][month] = daily
+    return table
+
+
+def in_chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    ids = sorted(set(ids))
+    for i in range(0, len(ids), IN_CHUNK):
+        yield ids[i:i + IN_CHUNK]
+
+
+# --------------------------------------------------------------------------- history context
+
+
+@dataclass
+class ReadRow:
+    id: int | None
+    meter_id: int
+    service_point_id: int | None
+    read_date: date
+    value: Decimal
+    consumption: Decimal
+    read_type: str
+    status: str
+    demand_kw: Decimal | None = None
+
+
+@dataclass(slots=True)
+class Installed:
+    """A meter installation as validation and estimation read it (plain values:
+    a bill-run chunk loads thousands, and model instances cost 10 µs each)."""
+
+    pk: int
+    meter_id: int
     service_point_id: int
-    billed_through: date | None  # last day covered by the previous bill (None: first bill)
-    start_date: date  # agreement start — usage never before this
-    end_date: date | None  # agreement end (final bill) — usage never after this
-    period_end: date  # the cycle's scheduled read date for this bill run
+    installed_on: date
+    removed_on: date | None
+    install_read: Decimal
+
+
+INSTALLED_COLUMNS = ("pk", "meter_id", "service_point_id", "installed_on", "removed_on", "install_read")
+
+
+@dataclass
+class History:
+    """What validation and estimation need for a set of meters and service points,
+    loaded in a fixed number of queries."""
+
+    meters: dict[int, Meter]
+    installations: dict[int, list[Installed]]  # by meter
+    agreements: dict[int, list[dict]]  # by service point
+    reads_by_meter: dict[int, list[ReadRow]]
+    reads_by_point: dict[int, list[ReadRow]]
+    policy: Policy
+    averages: dict[tuple[str, str], dict[int, Decimal]]
+    installations_by_point: dict[int, list[Installed]] = field(default_factory=dict)
+    since: date | None = None  # reads on and after this date are loaded
+
+    def add_earlier_reads(self, service_point_ids: Iterable[int], since: date) -> None:
+        """Extend the reads of these service points (and their meters) back to
+        ``since`` — the bill run loads a short history first and goes further
+        back only for the services that need it (one query per 5,000 points)."""
+        if self.since is None or since >= self.since:
+            return
+        touched_meters, touched_points = set(), set()
+        for r in _load_reads(set(service_point_ids), set(), since=since, before=self.since):
+            self.reads_by_meter.setdefault(r.meter_id, []).append(r)
+            touched_meters.add(r.meter_id)
+            if r.service_point_id is not None:
+                self.reads_by_point.setdefault(r.service_point_id, []).append(r)
+                touched_points.add(r.service_point_id)
+        for key in touched_meters:
+            self.reads_by_meter[key].sort(key=_read_order)
+        for key in touched_points:
+            self.reads_by_point[key].sort(key=_read_order)
+
+    def meter_at(self, service_point_id: int, day: date) -> Meter | None:
+        """The meter installed at a service point on ``day`` (on a change day, the new one)."""
+        for inst in self.installations_by_point.get(service_point_id, ()):
+            if inst.installed_on <= day and (inst.removed_on is None or day < inst.removed_on):
+                return self.meters[inst.meter_id]
+        return None
+
+    def installation_on(self, meter_id: int, day: date) -> Installed | None:
+        for inst in self.installations.get(meter_id, ()):
+            if inst.installed_on <= day and (inst.removed_on is None or day <= inst.removed_on):
+                return inst
+        return None
+
+    def agreement_on(self, service_point_id: int | None, day: date) -> dict | None:
+        for ag in self.agreements.get(service_point_id, ()):
+            if ag["start_date"] <= day and (ag["end_date"] is None or day <= ag["end_date"]):
+                return ag
+        return None
+
+    def last_valid(self, meter_id: int, before: date | None = None) -> ReadRow | None:
+        found = None
+        for r in self.reads_by_meter.get(meter_id, ()):
+            if r.status == "valid" and (before is None or r.read_date < before):
+                found = r
+        return found
+
+    def last_actual_value(self, meter_id: int) -> Decimal | None:
+        found = None
+        for r in self.reads_by_meter.get(meter_id, ()):
+            if r.status == "valid" and r.read_type != RT.ESTIMATED:
+                found = r.value
+        return found
+
+    def spans(self, service_point_id: int | None) -> list[calc.Span]:
+        """Usage spans at a service point, across meters (meter-in reads start a span)."""
+        spans: list[calc.Span] = []
+        previous: date | None = None
+        for r in self.reads_by_point.get(service_point_id, ()):
+            if r.status != "valid":
+                continue
+            if previous is not None and r.read_type != RT.METER_IN and r.read_date > previous:
+                spans.append(calc.Span(previous, r.read_date, r.consumption))
+            previous = r.read_date
+        return spans
+
+    def expected(self, service_point_id: int | None, start: date, end: date) -> calc.Expected | None:
+        ag = self.agreement_on(service_point_id, end) or self.agreement_on(service_point_id, start)
+        class_daily = self.averages.get((ag["service"], ag["customer_class"])) if ag else None
+        return calc.expected_daily(self.spans(service_point_id), start=start, end=end, class_daily=class_daily)
+
+    def add(self, row: ReadRow) -> None:
+        for bucket, key in ((self.reads_by_meter, row.meter_id), (self.reads_by_point, row.service_point_id)):
+            rows = bucket.setdefault(key, [])
+            rows.append(row)
+            if len(rows) > 1 and _read_order(rows[-2]) > _read_order(row):
+                rows.sort(key=_read_order)
+
+
+def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[int] = (), since: date,
+                 policy_date: date | None = None) -> History:
+    """Meters (with their installations), the agreements at their service points and
+    the reads since ``since`` — a fixed number of queries per 5,000 meters."""
+    meter_ids = set(meter_ids)
+    point_ids = set(service_point_ids)
+    installations: dict[int, list[Installed]] = defaultdict(list)
+    meters: dict[int, Meter] = {}
+    seen_installations: set[int] = set()
+    for field_name, ids in (("meter_id__among", meter_ids), ("service_point_id__among", set(point_ids))):
+        for chunk in in_chunks(list(ids)):
+            for row in (MeterInstallation.objects.filter(**{field_name: chunk}).order_by("installed_on", "id")
+                        .values_list(*INSTALLED_COLUMNS)):
+                if row[0] in seen_installations:
+                    continue
+                seen_installations.add(row[0])
+                inst = Installed(*row)
+                installations[inst.meter_id].append(inst)
+                point_ids.add(inst.service_point_id)
+    for chunk in in_chunks(list(meter_ids | set(installations))):
+        meters.update((m.pk, m) for m in Meter.objects.filter(pk__among=chunk))
+    for insts in installations.values():
+        insts.sort(key=lambda inst: (inst.installed_on, inst.pk))
+    agreements: dict[int, list[dict]] = defaultdict(list)
+    for chunk in in_chunks(list(point_ids)):
+        for ag in ServiceAgreement.objects.filter(service_point_id__among=chunk).values(
+                "id", "service_point_id", "start_date", "end_date", "customer_class", "service", "account__number"):
+            agreements[ag["service_point_id"]].append(ag)
+    by_meter: dict[int, list[ReadRow]] = defaultdict(list)
+    by_point: dict[int, list[ReadRow]] = defaultdict(list)
+    for r in _load_reads(point_ids, set(meters), since=since):
+        by_meter[r.meter_id].append(r)
+        if r.service_point_id is not None:
+            by_point[r.service_point_id].append(r)
+    for rows in list(by_meter.values()) + list(by_point.values()):
+        rows.sort(key=_read_order)
+    by_point_inst: dict[int, list[Installed]] = defaultdict(list)
+    for insts in installations.values():
+        for inst in insts:
+            by_point_inst[inst.service_point_id].append(inst)
+    return History(meters, installations, agreements, by_meter, by_point,
+                   policy_on(policy_date or timezone.localdate()), class_averages(), by_point_inst, since)
+
+
+READ_COLUMNS = ("id", "meter_id", "service_point_id", "read_date", "value", "consumption", "read_type", "status",
+                "demand_kw")
+
+
+def _load_reads(point_ids: set[int], meter_ids: set[int], *, since: date, before: date | None = None
+                ) -> list[ReadRow]:
+    """Reads (not rejected) at these points, and of these meters where they carry
+    no point (a meter installed nowhere), from ``since`` up to ``before``."""
+    out: list[ReadRow] = []
+    seen: set[int] = set()
+    for filters, ids in (({"service_point_id__among": None}, point_ids),
+                         ({"meter_id__among": None, "service_point_id__isnull": True}, meter_ids)):
+        for chunk in in_chunks(list(ids)):
+            lookup = {k: (chunk if v is None else v) for k, v in filters.items()}
+            qs = RegisterRead.objects.filter(**lookup, read_date__gte=since)
+            if before is not None:
+                qs = qs.filter(read_date__lt=before)
+            for row in qs.exclude(status=RegisterRead.Status.REJECTED).values_list(*READ_COLUMNS):
+                if row[0] not in seen:
+                    seen.add(row[0])
+                    out.append(ReadRow(*row))
+    return out
+
+
+def _read_order(r: ReadRow):
+    # on a meter-change day the old meter's out read comes before the new meter's in read
+    return (r.read_date, r.read_type != RT.METER_OUT, r.id or 10**18)
+
+
+
+# --------------------------------------------------------------------------- interval data
 
 
 @dataclass(frozen=True)
@@ -66,47 +293,13 @@ class IntervalUsage:
         return quantity(Decimal(repr(float(np.nanmax(self.kwh) * 3600 / self.interval_seconds))))
 
 
-@dataclass(frozen=True)
-class BillingUsage:
-    agreement_id: int
-    period_start: date  # first day billed
-    period_end: date  # date of the closing read
-    quantity: Decimal  # after multiplier and rollover, 4 places
-    unit: str  # "kWh" | "CCF" | "kgal"
-    demand_kw: Decimal | None
-    read_type: str  # "actual" | "estimated" | "customer" | "final"
-    consecutive_estimates: int  # including this one if estimated
-    opening_read_id: int | None
-    closing_read_id: int | None
-    meter_serials: tuple[str, ...]
-    intervals: IntervalUsage | None = None
-
-
-@dataclass(frozen=True)
-class UsageProblem:
-    """``reason`` is ``code: plain words`` for the review queue (``code`` alone is
-    one of no_read, read_exception_open, meter_missing, estimate_limit,
-    interval_gaps)."""
-
-    agreement_id: int
-    reason: str
-
-    @property
-    def code(self) -> str:
-        return self.reason.split(":", 1)[0]
-
-
-def _problem(agreement_id: int, code: str, words: str) -> UsageProblem:
-    return UsageProblem(agreement_id, f"{code}: {words}")
-
-
-def _zone() -> ZoneInfo:
+def local_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
 def local_day_bounds(first: date, last: date) -> tuple[int, int]:
     """UTC epoch seconds of local midnight starting ``first`` and ending ``last``."""
-    zone = _zone()
+    zone = local_zone()
     start = datetime.combine(first, time.min, tzinfo=zone)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone)
     return int(start.timestamp()), int(end.timestamp())
@@ -161,178 +354,6 @@ def _gaps(values: np.ndarray, start: int, seconds: int) -> tuple[tuple[datetime,
     ends = np.flatnonzero(edges == -1)
     return tuple((datetime.fromtimestamp(start + int(b) * seconds, UTC), datetime.fromtimestamp(start + int(e) * seconds, UTC))
                  for b, e in zip(begins, ends, strict=True))
-
-
-def usage_for_billing(requests: Sequence[UsageRequest]) -> dict[int, BillingUsage | UsageProblem]:
-    """Usage for each agreement of a bill-run chunk (see the module docstring).
-
-    The closing read is the latest valid read within the policy's billing window
-    of the scheduled date (never after the agreement's end); quantity is the sum of
-    the consumption of the reads after the last billed read up to it, across meters
-    when a meter was changed. With no closing read, an estimated read is written
-    (same season last year → recent history → class average) unless the policy's
-    limit on consecutive estimates is reached, the service is ending (a final read
-    is needed), or the scheduled date has not come yet. An open read exception in
-    the period holds the bill. Running it again finds the estimates it wrote, so a
-    resumed bill run estimates nothing twice.
-
-    Most services have a closing read and need only the reads since a little
-    before their last bill (the opening read, the estimates in a row before the
-    closing one), so reads are loaded for ``SHORT_HISTORY_DAYS`` first; the
-    services that must be estimated, or whose opening read or last actual read
-    lies further back, are done again with reads back to a year and a season.
-    """
-    if not requests:
-        return {}
-    today = timezone.localdate()
-    earliest = min((r.billed_through or r.start_date) for r in requests)
-    hist = actions.load_history(service_point_ids={r.service_point_id for r in requests},
-                                since=earliest - timedelta(days=SHORT_HISTORY_DAYS),
-                                policy_date=max(r.period_end for r in requests))
-    out: dict[int, BillingUsage | UsageProblem] = {}
-    again = _usage(requests, hist, out, today, complete=False)
-    if again:
-        hist.add_earlier_reads({r.service_point_id for r in again}, earliest - timedelta(days=actions.HISTORY_DAYS))
-        _usage(again, hist, out, today, complete=True)
-    return out
-
-
-SHORT_HISTORY_DAYS = 100  # before the earliest last-billed day: about three reads back
-
-
-def _usage(requests: Sequence[UsageRequest], hist: actions.History, out: dict, today: date, *,
-           complete: bool) -> list[UsageRequest]:
-    """Usage of ``requests`` into ``out``. With ``complete=False`` (a short history)
-    the requests it cannot settle from the reads loaded are returned instead."""
-    again: list[UsageRequest] = []
-    window = timedelta(days=hist.policy.billing_window_days)
-    plans: list[tuple[UsageRequest, date, date, date]] = []  # request, period_start, boundary, target
-    to_estimate: list[tuple[UsageRequest, date, date, date, RegisterRead]] = []
-    for r in requests:
-        reads = hist.reads_by_point.get(r.service_point_id, [])
-        valid = [x for x in reads if x.status == RegisterRead.Status.VALID]
-        period_start = r.billed_through + timedelta(days=1) if r.billed_through else r.start_date
-        if r.billed_through is not None:
-            boundary = r.billed_through
-        elif any(x.read_date == r.start_date for x in valid):
-            boundary = r.start_date  # a move-in read on the first day opens the period
-        else:
-            boundary = r.start_date - timedelta(days=1)
-        target = min(r.period_end, r.end_date) if r.end_date else r.period_end
-        latest = min(target + window, r.end_date) if r.end_date else target + window
-        held = [x for x in reads if x.status == RegisterRead.Status.EXCEPTION and boundary < x.read_date <= latest]
-        if held:
-            out[r.agreement_id] = _problem(r.agreement_id, "read_exception_open",
-                                           f"the read of {held[0].read_date} is held in the read exceptions queue")
-            continue
-        closing = [x for x in valid if max(boundary, target - window) < x.read_date <= latest]
-        if closing:
-            plans.append((r, period_start, boundary, closing[-1].read_date))
-            continue
-        if not complete:
-            again.append(r)  # estimating looks a year back
-            continue
-        meter = hist.meter_at(r.service_point_id, target)
-        if meter is None:
-            out[r.agreement_id] = _problem(r.agreement_id, "meter_missing", f"no meter is installed there on {target}")
-            continue
-        if meter.kind == "interval":
-            plans.append((r, period_start, boundary, target))  # billed from interval data below
-            continue
-        if r.end_date is not None and r.end_date <= r.period_end:
-            out[r.agreement_id] = _problem(r.agreement_id, "no_read", f"service ends {r.end_date}: a final read is "
-                                                                      "needed and final bills are not estimated")
-            continue
-        if target > today:
-            out[r.agreement_id] = _problem(r.agreement_id, "no_read", f"the meter is due to be read {target}")
-            continue
-        streak, _ = _estimate_streak(valid, upto=boundary)
-        if streak + 1 > hist.policy.max_consecutive_estimates:
-            out[r.agreement_id] = _problem(
-                r.agreement_id, "estimate_limit",
-                f"no read near {target} and the last {streak} bills were estimated (policy allows "
-                f"{hist.policy.max_consecutive_estimates} in a row): an actual read is needed")
-            continue
-        estimate = actions.estimated_read(hist, meter=meter, service_point_id=r.service_point_id, read_date=target)
-        if estimate is None:
-            out[r.agreement_id] = _problem(r.agreement_id, "no_read", f"no read near {target} and no history or class "
-                                                                      "average to estimate from")
-            continue
-        to_estimate.append((r, period_start, boundary, target, estimate))
-    if to_estimate:
-        with transaction.atomic():
-            created = actions.record_estimated_reads([e[-1] for e in to_estimate])
-        for (r, period_start, boundary, target, _), read in zip(to_estimate, created, strict=True):
-            hist.add(actions._ReadRow(read.pk, read.meter_id, read.service_point_id, read.read_date, read.value,
-                                      read.consumption, read.read_type, read.status, read.demand_kw))
-            plans.append((r, period_start, boundary, target))
-
-    interval_meters: dict[int, tuple[int, int, int]] = {}
-    for r, period_start, _, target in plans:
-        meter = hist.meter_at(r.service_point_id, target)
-        if meter is not None and meter.kind == "interval":
-            start, end = local_day_bounds(period_start, target)
-            interval_meters[r.agreement_id] = (meter.pk, start, end)
-    intervals = interval_ranges(list(set(interval_meters.values())))
-
-    for r, period_start, boundary, closing_date in plans:
-        reads = [x for x in hist.reads_by_point.get(r.service_point_id, []) if x.status == RegisterRead.Status.VALID]
-        billed = [x for x in reads if boundary < x.read_date <= closing_date]
-        opening = [x for x in reads if x.read_date <= boundary]
-        streak, streak_known = _estimate_streak(reads, upto=closing_date)
-        if not complete and (not opening or not streak_known):
-            again.append(r)  # the opening read or the last actual one is older than the reads loaded
-            continue
-        iv = intervals.get(interval_meters.get(r.agreement_id, (0, 0, 0)))
-        if iv is not None and iv.gaps:
-            # an AMI meter is rated from its intervals (time-of-use, demand): a period with
-            # holes would be billed short, so it waits for the missing data
-            first = iv.gaps[0][0].astimezone(_zone())
-            out[r.agreement_id] = _problem(
-                r.agreement_id, "interval_gaps",
-                f"{int(np.isnan(iv.kwh).sum())} intervals missing from {first:%Y-%m-%d %H:%M}; "
-                "obtain or estimate them before billing")
-            continue
-        if not billed:
-            if iv is None:
-                out[r.agreement_id] = _problem(r.agreement_id, "no_read", f"no interval data for {period_start} to "
-                                                                          f"{closing_date}")
-                continue
-            meter = hist.meters[interval_meters[r.agreement_id][0]]
-            out[r.agreement_id] = BillingUsage(
-                r.agreement_id, period_start, closing_date, iv.total_kwh, meter.unit, iv.peak_kw, "actual", 0,
-                opening[-1].id if opening else None, None, (meter.serial_number,), iv)
-            continue
-        closing = billed[-1]
-        serials: list[str] = []
-        for x in billed:
-            serial = hist.meters[x.meter_id].serial_number if x.meter_id in hist.meters else str(x.meter_id)
-            if serial not in serials:
-                serials.append(serial)
-        demand = [x.demand_kw for x in billed if x.demand_kw is not None]
-        out[r.agreement_id] = BillingUsage(
-            agreement_id=r.agreement_id, period_start=period_start, period_end=closing.read_date,
-            quantity=quantity(sum((x.consumption for x in billed), Decimal(0))),
-            unit=hist.meters[closing.meter_id].unit, demand_kw=max(demand) if demand else None,
-            read_type=BILLED_READ_TYPE.get(closing.read_type, "actual"),
-            consecutive_estimates=streak,
-            opening_read_id=opening[-1].id if opening else None, closing_read_id=closing.id,
-            meter_serials=tuple(serials), intervals=iv)
-    return again
-
-
-def _estimate_streak(valid_reads, *, upto: date) -> tuple[int, bool]:
-    """Estimated reads in a row ending at ``upto`` (meter-change reads are skipped),
-    and whether a read that is not an estimate ended the row (else the row may go
-    on before the first read given)."""
-    streak = 0
-    for x in reversed([x for x in valid_reads if x.read_date <= upto]):
-        if x.read_type in (RT.METER_IN, RT.METER_OUT):
-            continue
-        if x.read_type != RT.ESTIMATED:
-            return streak, True
-        streak += 1
-    return streak, False
 
 
 # --------------------------------------------------------------------------- console queries

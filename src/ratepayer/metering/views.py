@@ -219,7 +219,7 @@ def _queue_rows(exceptions: list[ReadException]) -> list[ReadException]:
     if not exceptions:
         return exceptions
     meter_ids = {e.read.meter_id for e in exceptions}
-    earliest = min(e.read.read_date for e in exceptions) - timedelta(days=actions.HISTORY_DAYS)
+    earliest = min(e.read.read_date for e in exceptions) - timedelta(days=queries.HISTORY_DAYS)
     previous: dict[int, list[RegisterRead]] = {}
     for r in (RegisterRead.objects.filter(meter_id__in=meter_ids, status="valid", read_date__gte=earliest)
               .order_by("read_date", "id").only("id", "meter_id", "read_date", "value", "read_type")):
@@ -250,7 +250,7 @@ def exceptions(request):
 def _queue_context(request, rows, **extra) -> dict:
     return {
         "rows": rows, "total_open": ReadException.objects.filter(status="open").count(),
-        "policy": actions.policy_on(timezone.localdate()),
+        "policy": queries.policy_on(timezone.localdate()),
         "decided": (ReadException.objects.filter(status="resolved").select_related("read__meter", "decided_by")
                     .order_by("-decided_at", "-id")[:15]),
         **extra,

@@ -1,10 +1,10 @@
 """Pay-by-phone (IVR / card processor) daily settlement files.
 
 The processor sends one CSV a day: one row per approved card transaction
-(layout in docs/formats.md, "Pay-by-phone settlement CSV"; the column map is
-configurable like the lockbox CSV). Only the processor reference, the card's
-last four digits and brand are read — a value that looks like a card number
-refuses the file.
+(layout in docs/formats.md, "Pay-by-phone settlement CSV", read by
+``formats.phone_payments``; the column map is configurable like the lockbox
+CSV). Only the processor reference, the card's last four digits and brand are
+read — a value that looks like a card number refuses the file.
 
 The import is atomic and idempotent: the file's sha256 is unique, each
 transaction's reference is unique (``phone:<transaction id>``), and any bad
@@ -17,19 +17,16 @@ batch waits for the bank statement's card/ACH credit line, like a lockbox.
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 from collections import defaultdict
-from dataclasses import dataclass, fields
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 
 from ratepayer.bulk import gc_paused
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.formats import phone_payments
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post
 from ratepayer.staff import audit
@@ -44,163 +41,24 @@ from ..models import (
     SecurityDepositEntry,
     SuspenseItem,
 )
-from .core import CARD_BRANDS, CHUNK, PaymentSpec, SuspenseSpec, _require, post_payments, post_suspense
+from .core import CHUNK, PaymentSpec, SuspenseSpec, _require, post_payments, post_suspense
 from .deposits import DepositReceiptSpec, post_deposit_receipts
 from .files import _existing, _refuse_repeat
 
 ZERO = Decimal("0.00")
-_CARD_NUMBER = re.compile(r"\d[\d -]{10,}\d")
-BRAND_ALIASES = {"visa": "Visa", "vi": "Visa", "mastercard": "Mastercard", "mc": "Mastercard",
-                 "master card": "Mastercard", "american express": "American Express", "amex": "American Express",
-                 "ax": "American Express", "discover": "Discover", "disc": "Discover", "ds": "Discover"}
 
 
-@dataclass(frozen=True)
-class PhoneCsvLayout:
-    """Column mapping of the processor's settlement CSV: header names, or
-    0-based indexes when ``has_header`` is False. ``purpose`` is optional
-    (blank or ``payment``; ``deposit`` for a security deposit)."""
-
-    settlement_date: str | int = "settlement_date"
-    reference: str | int = "transaction_id"
-    account: str | int = "account"
-    amount: str | int = "amount"
-    card_brand: str | int = "card_brand"
-    last4: str | int = "last4"
-    payer_name: str | int | None = "payer_name"
-    purpose: str | int | None = "purpose"
-    date_format: str = "%Y-%m-%d"
-    has_header: bool = True
-    delimiter: str = ","
+class PhoneCsvLayout(phone_payments.PhoneCsvLayout):
+    """The processor's column map (``formats.phone_payments.PhoneCsvLayout``); with
+    no map given, the installation's ``settings.RATEPAYER_PHONE_CSV``."""
 
     @classmethod
     def from_mapping(cls, mapping: dict | None) -> PhoneCsvLayout:
-        """The layout from a JSON column map (unknown keys are refused); the
-        default is settings.RATEPAYER_PHONE_CSV, then the documented layout."""
         mapping = mapping if mapping is not None else getattr(settings, "RATEPAYER_PHONE_CSV", {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(mapping) - known)
-        if unknown:
-            raise PaymentError(f"CSV column map: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**mapping)
-
-
-@dataclass
-class PhoneRow:
-    line: int
-    settlement_date: date
-    reference: str
-    account: str
-    amount: Decimal
-    card_brand: str
-    last4: str
-    payer_name: str
-    purpose: str
-
-
-def _looks_like_card_number(text: str) -> bool:
-    """13 to 19 digits passing the Luhn check (a processor's numeric
-    transaction id rarely does; a card number always does)."""
-    for match in _CARD_NUMBER.finditer(text):
-        digits = [int(c) for c in match.group(0) if c.isdigit()]
-        if not 13 <= len(digits) <= 19:
-            continue
-        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(reversed(digits)))
-        if total % 10 == 0:
-            return True
-    return False
-
-
-def parse(content: bytes, layout: PhoneCsvLayout) -> tuple[list[PhoneRow], list[str]]:
-    """Rows and problems (``line N: field: problem``); no database access."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [f"line 1: file: not UTF-8 text ({exc.reason} at byte {exc.start})"]
-    reader = list(csv.reader(io.StringIO(text), delimiter=layout.delimiter))
-    problems: list[str] = []
-    columns: dict[str, int | None] = {}
-    start = 0
-    names = ("settlement_date", "reference", "account", "amount", "card_brand", "last4", "payer_name", "purpose")
-    if layout.has_header:
-        if not reader:
-            return [], ["line 1: header: the file is empty"]
-        header = [h.strip().lower() for h in reader[0]]
-        start = 1
-        for name in names:
-            wanted = getattr(layout, name)
-            if wanted is None:
-                columns[name] = None
-            elif isinstance(wanted, int):
-                columns[name] = wanted
-            elif wanted.strip().lower() in header:
-                columns[name] = header.index(wanted.strip().lower())
-            elif name in ("payer_name", "purpose"):
-                columns[name] = None
-            else:
-                problems.append(f"line 1: header: no column {wanted!r} for {name.replace('_', ' ')}")
-        if problems:
-            return [], problems
-    else:
-        for name in names:
-            wanted = getattr(layout, name)
-            if wanted is not None and not isinstance(wanted, int):
-                return [], [f"line 1: column map: {name} must be a column number when the file has no header"]
-            columns[name] = wanted
-    rows: list[PhoneRow] = []
-    for number, raw in enumerate(reader[start:], start + 1):
-        if not any(cell.strip() for cell in raw):
-            continue
-
-        def cell(name: str, raw=raw) -> str:
-            index = columns.get(name)
-            return raw[index].strip() if index is not None and index < len(raw) else ""
-
-        row_problems = []
-        for name in ("payer_name", "card_brand", "last4", "purpose", "reference"):
-            if _looks_like_card_number(cell(name)):
-                row_problems.append(f"line {number}: {name.replace('_', ' ')}: looks like a full card number; "
-                                    "the processor must send only the last four digits")
         try:
-            day = datetime.strptime(cell("settlement_date"), layout.date_format).date()
-        except ValueError:
-            day = None
-            row_problems.append(f"line {number}: settlement date: {cell('settlement_date')!r} is not a date "
-                                f"({layout.date_format})")
-        reference = cell("reference")
-        if not reference:
-            row_problems.append(f"line {number}: transaction id: missing")
-        elif len(reference) > 100:
-            row_problems.append(f"line {number}: transaction id: longer than 100 characters")
-        account = cell("account").replace("-", "").replace(" ", "")
-        if not account.isdigit():
-            row_problems.append(f"line {number}: account: {cell('account')!r} is not an account number")
-        try:
-            amount = Decimal(cell("amount").replace("$", "").replace(",", ""))
-            if amount != amount.quantize(Decimal("0.01")):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            amount = None
-            row_problems.append(f"line {number}: amount: {cell('amount')!r} is not an amount in dollars and cents")
-        if amount is not None and amount <= 0:
-            row_problems.append(f"line {number}: amount: must be more than zero (refunds and voids are not "
-                                "settlement rows)")
-        brand = BRAND_ALIASES.get(cell("card_brand").lower(), "")
-        if brand not in CARD_BRANDS:
-            row_problems.append(f"line {number}: card brand: {cell('card_brand')!r} is not one of "
-                                f"{', '.join(CARD_BRANDS)}")
-        last4 = cell("last4")
-        if not re.fullmatch(r"\d{4}", last4):
-            row_problems.append(f"line {number}: last4: {last4!r} must be exactly the card's last four digits")
-        purpose = cell("purpose").lower() or "payment"
-        if purpose not in ("payment", "deposit"):
-            row_problems.append(f"line {number}: purpose: {cell('purpose')!r} must be payment or deposit")
-        if row_problems:
-            problems += row_problems
-            continue
-        rows.append(PhoneRow(number, day, reference, account, amount.quantize(Decimal("0.01")), brand, last4,
-                             cell("payer_name")[:120], purpose))
-    return rows, problems
+            return super().from_mapping(mapping)
+        except ValueError as exc:
+            raise PaymentError(str(exc)) from None
 
 
 @gc_paused()
@@ -208,7 +66,7 @@ def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLa
     """Import a pay-by-phone settlement CSV (see module docstring)."""
     _require(user, "payment.manage", "import pay-by-phone files")
     sha = _refuse_repeat(content, name)
-    rows, problems = parse(content, layout or PhoneCsvLayout.from_mapping(None))
+    rows, problems = phone_payments.parse(content, layout or PhoneCsvLayout.from_mapping(None), name=name)
     if not rows and not problems:
         problems.append("line 1: file: no transactions")
     seen_in_file: dict[str, int] = {}

@@ -1,0 +1,117 @@
+"""The text under every line-oriented file we read, checked the same way for all of them.
+
+A file from a bank, a processor or a handheld is bytes. Before any format reads it:
+
+* a UTF-8 byte-order mark is harmless (spreadsheet exports add one) and is dropped;
+* a UTF-16 file (byte-order mark FF FE / FE FF) is refused with what to do, as are
+  bytes that are not UTF-8 (a Latin-1 export, a bit flipped in transfer) — named by
+  line and column, never a ``UnicodeDecodeError``;
+* a NUL character is never data: it is refused where it is;
+* no line is longer than :data:`MAX_LINE_CHARS` — a file with a 20-million-character
+  line is damaged, not a statement, and reading it as CSV would otherwise stop with
+  Python's "field larger than field limit" error;
+* CR LF and CR line ends read as LF.
+
+``decode_text`` and ``read_csv_rows`` add their problems to a
+:class:`~ratepayer.formats.errors.ValidationReport` and return ``None`` when the file
+cannot be read at all.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from decimal import Decimal
+
+from ratepayer.formats.errors import ValidationReport
+
+MAX_LINE_CHARS = 10_000  # far above any record we read (NACHA 94, BAI2 < 1,000, CSV rows < 1,000)
+MAX_PROBLEMS_PER_KIND = 5
+
+
+def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return line, offset - start + 1
+
+
+def decode_text(content: bytes, report: ValidationReport, *, encoding: str = "utf-8") -> str | None:
+    """The file's text with line ends as LF, or None (problems in ``report``).
+
+    ``encoding`` is ``utf-8`` for every format but those defined as ASCII/Latin-1
+    fixed-width records, which pass ``latin-1`` (every byte decodes; the format's own
+    field checks refuse what does not belong)."""
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+            len(content) >= 4 and content[1:4:2] == b"\x00\x00" and content[0] != 0):
+        report.error(1, "file", "the file is UTF-16 text; save or export it as UTF-8 (or plain ASCII) and import "
+                                "it again")
+        return None
+    if content.startswith(codecs.BOM_UTF8):
+        content = content[len(codecs.BOM_UTF8):]
+    if encoding == "utf-8":
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line, column = _line_and_column(content, exc.start)
+            report.error(line, "file", f"byte 0x{content[exc.start]:02X} at column {column} is not UTF-8 text "
+                                       "(a file saved as Latin-1/Windows-1252, or damaged in transfer); save it as "
+                                       "UTF-8 and import it again")
+            return None
+    else:
+        text = content.decode(encoding)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    ok = True
+    nul_found = long_found = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "\x00" in line and nul_found < MAX_PROBLEMS_PER_KIND:
+            nul_found += 1
+            report.error(number, "file", f"a NUL character at column {line.index(chr(0)) + 1}: the file is "
+                                         "damaged or not a text file")
+            ok = False
+        if len(line) > MAX_LINE_CHARS and long_found < MAX_PROBLEMS_PER_KIND:
+            long_found += 1
+            report.error(number, "file", f"the line is {len(line):,} characters long (at most {MAX_LINE_CHARS:,}): "
+                                         "the file is damaged")
+            ok = False
+    return text if ok else None
+
+
+def require_complete_last_line(text: str, report: ValidationReport) -> bool:
+    """A text file ends with a line break; one that does not was cut off mid-line."""
+    if text and not text.endswith("\n"):
+        report.error(text.count("\n") + 1, "file", "the file ends in the middle of a line: it was cut off "
+                                                   "(truncated), so none of it was imported")
+        return False
+    return True
+
+
+def read_csv_rows(text: str, report: ValidationReport, *, delimiter: str = ",") -> list[list[str]] | None:
+    """The CSV rows of ``text`` (already checked by ``decode_text``), or None when the
+    CSV itself is malformed (an unclosed quote, a field over the limit)."""
+    if not require_complete_last_line(text, report):
+        return None
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        report.error(reader.line_num or 1, "file", f"not readable as CSV ({exc})")
+        return None
+    return rows
+
+
+# dollars and cents as a bank or processor writes them: an optional $, digits with or
+# without proper thousands commas, at most two decimals; never an exponent (1e2), a sign,
+# spaces inside, or more than the 12 digits a stored amount holds
+_AMOUNT = re.compile(r"\$?(?P<whole>\d{1,12}|\d{1,3}(?:,\d{3}){1,3})(?:\.(?P<cents>\d{1,2}))?")
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """A file's amount in dollars and cents, or None when it is not one."""
+    match = _AMOUNT.fullmatch(text.strip())
+    if match is None or len(match.group("whole").replace(",", "")) > 12:
+        return None
+    return Decimal(f"{match.group('whole').replace(',', '')}.{(match.group('cents') or '').ljust(2, '0')}")

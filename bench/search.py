@@ -157,7 +157,7 @@ def main() -> None:
     for _kind, query in mix[:30]:  # warm caches and connections
         get(search_url, q=query, go="0")
     for number in page_numbers[:10]:
-        get(reverse("console:account", args=[number]))
+        get(reverse("customers:account", args=[number]))
 
     search_times: list[float] = []
     by_kind: dict[str, list[float]] = {}
@@ -165,7 +165,7 @@ def main() -> None:
         elapsed = get(search_url, q=query, go="0")
         search_times.append(elapsed)
         by_kind.setdefault(kind, []).append(elapsed)
-    page_times = [get(reverse("console:account", args=[number])) for number in page_numbers]
+    page_times = [get(reverse("customers:account", args=[number])) for number in page_numbers]
 
     print(json.dumps({
         "benchmark": "search",

@@ -13,5 +13,6 @@ urlpatterns = [
     path("reads/", include("ratepayer.metering.urls")),
     path("payments/", include("ratepayer.payments.urls")),
     path("rates/", include("ratepayer.rates.urls")),
+    path("", include("ratepayer.customers.urls")),
     path("", include("ratepayer.console.urls")),
 ]

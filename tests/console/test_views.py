@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from ratepayer.billing.actions import request_adjustment
 from ratepayer.billing.models import Adjustment
-from ratepayer.customers.models import AccountNote, Premise, ServiceAgreement
 from ratepayer.ledger.actions import Line, PostingRules, post
 from ratepayer.ledger.models import ARBalance, JournalEntry
 from ratepayer.staff.models import ApprovalLimit, ApprovalRequest, AuditEvent, LoginFailure
@@ -35,7 +34,7 @@ def post_bills(utility, user, months: int) -> None:
                  created_by=user)
 
 
-def account_url(utility, name="console:account"):
+def account_url(utility, name="customers:account"):
     return reverse(name, args=[utility.account.number])
 
 
@@ -129,99 +128,6 @@ def test_search_costs_the_same_few_queries_however_many_accounts_match(signed_in
     with django_assert_max_num_queries(9):
         response = client.get("/search/", {"q": "jane"}, headers={"HX-Request": "true"})
     assert response.content.decode().count('class="result"') == 25
-
-
-# --- account page ------------------------------------------------------------
-
-def test_account_page_in_plain_words_with_balances_by_service(signed_in, utility, users):
-    post_bills(utility, users["specialist"], 1)
-    rules = PostingRules()
-    dr, cr = rules.accounts("payment")
-    post(event="payment", effective_date=date(2024, 2, 15), description="Payment",
-         lines=[Line(dr, debit=D("15.00")), Line(cr, credit=D("15.00"), account_id=utility.account.pk,
-                                                 agreement_id=utility.electric.pk, memo="check 1042")])
-    request_adjustment(user=users["specialist"], agreement=utility.water, direction="credit", amount="4.00",
-                       reason_code="LEAK", memo="leak")
-    client = signed_in("assistant")
-    html = client.get(account_url(utility)).content.decode()
-    assert 'id="account-balance">$1.00<' in html
-    assert "Bill for Jan 2024 — electric" in html and "Bill for Jan 2024 — water" in html
-    assert "Payment — check 1042" in html
-    assert "Credit adjustment — Leak adjustment" in html and "approved by" not in html
-    assert "•••••6789" in html and "123-45-6789" not in html and "1980-04-02" not in html
-    assert 'id="show-pii"' not in html and 'id="adjust-link"' not in html
-    assert AuditEvent.objects.filter(action="account.viewed", user=users["assistant"],
-                                     account_id=utility.account.pk).count() == 1
-
-
-def test_account_page_queries_do_not_grow_with_history(signed_in, utility, users, django_assert_max_num_queries):
-    client = signed_in("senior")
-    post_bills(utility, users["specialist"], 2)
-    request_adjustment(user=users["specialist"], agreement=utility.water, direction="credit", amount="4.00",
-                       reason_code="LEAK", memo="leak")
-    client.get(account_url(utility))  # session warm-up
-    with django_assert_max_num_queries(13) as small:
-        client.get(account_url(utility))
-    post_bills(utility, users["specialist"], 40)
-    for _ in range(5):
-        request_adjustment(user=users["specialist"], agreement=utility.water, direction="credit", amount="1.00",
-                           reason_code="LEAK", memo="leak")
-    with django_assert_max_num_queries(len(small.captured_queries)) as large:
-        response = client.get(account_url(utility))
-    html = response.content.decode()
-    assert html.count("Bill for") == 25 - 6 and "Older →" in html
-    assert len(large.captured_queries) == len(small.captured_queries)
-    with django_assert_max_num_queries(len(small.captured_queries) + 1):
-        page3 = client.get(account_url(utility), {"page": 4})
-    assert "← Newer" in page3.content.decode()
-
-
-def test_history_running_balance_is_right_on_later_pages(signed_in, utility, users):
-    from ratepayer.console.queries import account_history
-
-    post_bills(utility, users["specialist"], 15)  # 30 lines of 10.00
-    first = account_history(utility.account, 1)
-    second = account_history(utility.account, 2)
-    assert first.rows[0].balance_after == D("300.00") and first.has_next
-    assert second.rows[0].balance_after == D("50.00") and second.rows[-1].balance_after == D("10.00")
-    assert not second.has_next
-    html = signed_in("assistant").get(account_url(utility), {"page": 2}, headers={
-        "HX-Request": "true", "HX-Target": "history"}).content.decode()
-    assert html.startswith('\n<div id="history">') and "$50.00" in html
-
-
-def test_pii_is_shown_only_to_roles_with_the_capability_and_audited(signed_in, utility, users):
-    url = account_url(utility, "console:account_pii")
-    response = signed_in("assistant").post(url, headers={"HX-Request": "true"})
-    assert response.status_code == 403 and "123-45-6789" not in response.content.decode()
-    assert not AuditEvent.objects.filter(action="customer.pii_viewed").exists()
-    assert signed_in("assistant").get(url).status_code == 405
-
-    senior = signed_in("senior")
-    assert 'id="show-pii"' in senior.get(account_url(utility)).content.decode()
-    response = senior.post(url, headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "123-45-6789" in html and "1980-04-02" in html and "<html" not in html
-    assert AuditEvent.objects.filter(action="customer.pii_viewed", user=users["senior"]).count() == 1
-
-
-def test_notes_are_added_and_empty_ones_refused(signed_in, utility, users):
-    client = signed_in("assistant")
-    url = account_url(utility, "console:account_note")
-    response = client.post(url, {"kind": "call", "text": "Asked for a payment extension"})
-    assert response.status_code == 302
-    note = AccountNote.objects.get()
-    assert note.kind == "call" and note.created_by == users["assistant"]
-    response = client.post(url, {"kind": "call", "text": "   "})
-    assert response.status_code == 400 and AccountNote.objects.count() == 1
-    auditor = signed_in("auditor")
-    assert auditor.post(url, {"kind": "note", "text": "hi"}).status_code == 403
-    assert AccountNote.objects.count() == 1
-
-
-def test_unknown_account_is_a_404(signed_in):
-    assert signed_in("assistant").get("/accounts/99999999/").status_code == 404
 
 
 # --- adjustments -------------------------------------------------------------
@@ -319,58 +225,6 @@ def test_assistant_is_refused_the_adjustment_form_and_endpoint(signed_in, utilit
     response = client.post(url, adjustment_form(utility))
     assert response.status_code == 403
     assert not Adjustment.objects.exists() and not JournalEntry.objects.exists()
-
-
-# --- service -----------------------------------------------------------------
-
-def test_stop_start_and_move_service(signed_in, utility, users):
-    from ratepayer.customers import actions
-
-    client = signed_in("assistant")
-    url = account_url(utility, "console:account_service")
-    new_home = actions.create_premise(user=users["specialist"], line1="88 Cedar Ave", city="Everett", zip="98203",
-                                      services=["electric", "water"])
-    response = client.get(url, {"premise": "cedar"})
-    assert "88 Cedar Ave" in response.content.decode()
-    response = client.post(url + "?premise=cedar", {"op": "transfer", "to_premise": new_home.pk,
-                                                    "move_date": "2025-03-01"})
-    assert response.status_code == 302
-    active = ServiceAgreement.objects.filter(account=utility.account, status="active")
-    assert {a.service_point.premise_id for a in active} == {new_home.pk}
-
-    water = active.get(service="water")
-    response = client.post(url, {"op": "stop", "agreement": water.pk, "end_date": "2025-02-01"})
-    assert response.status_code == 400
-    assert "cannot end before" in " ".join(response.context["stop_form"].errors["__all__"])
-    response = client.post(url, {"op": "stop", "agreement": water.pk, "end_date": "2025-04-30"})
-    assert response.status_code == 302
-    water.refresh_from_db()
-    assert water.status == "ended"
-
-    response = client.post(url, {"op": "start", "service_point": water.service_point_id,
-                                 "rate_schedule": water.rate_schedule_id, "customer_class": "residential",
-                                 "bill_cycle": water.bill_cycle_id, "start_date": "2025-05-01"})
-    assert response.status_code == 302
-    assert ServiceAgreement.objects.filter(account=utility.account, status="active").count() == 2
-
-
-def test_service_changes_are_refused_without_the_capability(signed_in, utility):
-    response = signed_in("auditor").post(account_url(utility, "console:account_service"),
-                                         {"op": "stop", "agreement": utility.water.pk, "end_date": "2025-04-30"})
-    assert response.status_code == 403
-    utility.water.refresh_from_db()
-    assert utility.water.status == "active"
-
-
-def test_start_service_at_an_occupied_point_names_the_problem(signed_in, utility):
-    url = account_url(utility, "console:account_service")
-    premise = Premise.objects.get()
-    response = signed_in("assistant").post(url + f"?premise={premise.line1}", {
-        "op": "start", "service_point": utility.water.service_point_id, "rate_schedule": utility.water.rate_schedule_id,
-        "customer_class": "residential", "bill_cycle": utility.water.bill_cycle_id, "start_date": "2025-05-01"})
-    assert response.status_code == 400
-    assert "service_point" in response.context["start_form"].errors  # not offered: it is not vacant
-    assert ServiceAgreement.objects.filter(account=utility.account).count() == 2
 
 
 # --- approval limits ---------------------------------------------------------

@@ -1,5 +1,6 @@
 """Billing actions: adjustments (request, approve, post); held bills (release,
-correct), cancel/rebill and the effective-dated billing policy. Bill runs themselves are in ``billing.billrun``."""
+correct), cancel/rebill, final bills and the effective-dated billing policy. Bill runs themselves are in
+``billing.billrun``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ratepayer.customers import actions as customer_actions
+from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import ServiceAgreement
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
@@ -248,6 +251,55 @@ def _on_cancel_rebill_approved(request, approver) -> None:
 
 def register_bill_handlers() -> None:
     approvals.register(CANCEL_REBILL_KIND, _on_cancel_rebill_approved)
+
+
+# --------------------------------------------------------------------------- final bills
+
+
+def issue_final_bill(*, user, account) -> Bill | None:
+    """Bill the account's ended services through their end dates now.
+
+    Without this, a stopped service is billed through its end date by its
+    cycle's next bill run (``billrun.draft_bills`` treats a segment whose
+    agreement ended by the period end as final). Closing an account issues
+    that final bill at once, with the same drafting, holds and posting as a
+    run: the bill's period ends on the last end date; agreements billed through
+    their end already are skipped, so a second call bills nothing (None).
+    A final bill that fails a check (no final read, a rating problem) is held
+    for review like any other."""
+    permissions.require(user, "billing.run", "issue final bills")
+    with transaction.atomic():
+        ended = ServiceAgreement.objects.filter(account_id=account.pk, status=ServiceAgreement.Status.ENDED)
+        last_end = max(ended.values_list("end_date", flat=True), default=None)
+        if last_end is None:
+            return None
+        context = billrun.RunContext.load(last_end)
+        agreements = [a for a in billrun.due_agreements([account.pk], None, last_end)
+                      if a["end_date"] is not None and a["end_date"] <= last_end]
+        drafts = billrun.draft_bills(agreements, last_end, context)
+        if not drafts:
+            return None
+        bill_date = max(timezone.localdate(), last_end)
+        _, due_date = billrun.scheduled_dates(bill_date, context.policy)
+        bill = billrun.write_bills(drafts, run=None, period_end=last_end, bill_date=bill_date, due_date=due_date,
+                                   context=context, created_by=user)[0]
+        audit.record("bill.final", user_id=user.pk, obj=bill, account_id=account.pk,
+                     summary=f"final bill {bill.pk} through {last_end}: {format_money(bill.amount_due)} due "
+                             f"{bill.due_date}" + (" (held for review)" if bill.status == Bill.Status.HELD else ""),
+                     after={"bill": bill.pk, "status": bill.status, "current_charges": bill.current_charges})
+    return bill
+
+
+def _final_bill_hook(*, user, account) -> Bill | None:
+    try:
+        return issue_final_bill(user=user, account=account)
+    except BillingError as exc:  # the customers action speaks its own errors
+        raise CustomerError(str(exc)) from exc
+
+
+def register_customer_hooks() -> None:
+    """Closing an account (customers.actions.close_account) issues its final bill here."""
+    customer_actions.register_final_biller(_final_bill_hook)
 
 
 # --------------------------------------------------------------------------- starting runs and documents

@@ -6,9 +6,10 @@ class BillingConfig(AppConfig):
     label = "billing"
 
     def ready(self) -> None:
-        from .actions import register_approval_handlers
+        from .actions import register_approval_handlers, register_customer_hooks
 
         register_approval_handlers()
+        register_customer_hooks()
         try:
             from ratepayer.console.nav import ENTRIES, NavEntry
         except ImportError:  # the console app is not installed

@@ -8,14 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, AdjustmentReason
-from ratepayer.customers.models import (
-    CUSTOMER_CLASSES,
-    AccountNote,
-    BillCycle,
-    ServiceAgreement,
-    ServicePoint,
-)
-from ratepayer.rates.models import RateSchedule
+from ratepayer.customers.models import ServiceAgreement
 from ratepayer.staff import actions as staff_actions
 from ratepayer.staff.errors import LoginThrottled
 from ratepayer.staff.middleware import client_address
@@ -90,11 +83,6 @@ class AdjustmentForm(forms.Form):
         self.fields["effective_date"].initial = timezone.localdate()
 
 
-class NoteForm(forms.Form):
-    kind = forms.ChoiceField(choices=AccountNote._meta.get_field("kind").choices, initial="call", label="Type")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Note", max_length=4000)
-
-
 class DecisionForm(forms.Form):
     note = forms.CharField(max_length=500, required=False, label="Reason")
 
@@ -127,48 +115,6 @@ class LimitForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["effective_from"].initial = timezone.localdate()
-
-
-class StartServiceForm(forms.Form):
-    service_point = forms.ModelChoiceField(queryset=ServicePoint.objects.none(), label="Service point",
-                                           empty_label="— choose a service point —")
-    rate_schedule = forms.ModelChoiceField(queryset=RateSchedule.objects.order_by("service", "code"), label="Rate",
-                                           empty_label="— choose a rate —")
-    customer_class = forms.ChoiceField(choices=CUSTOMER_CLASSES, label="Customer class")
-    bill_cycle = forms.ModelChoiceField(queryset=BillCycle.objects.all(), label="Bill cycle", empty_label=None)
-    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Start date")
-
-    def __init__(self, *args, service_points, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["service_point"].queryset = service_points
-        self.fields["service_point"].label_from_instance = lambda sp: (
-            f"{sp.get_service_display()}{' ' + sp.label if sp.label else ''} — {sp.premise.address}")
-        self.fields["rate_schedule"].label_from_instance = lambda r: f"{r.code} {r.name} ({r.get_service_display()})"
-        self.fields["start_date"].initial = timezone.localdate()
-
-
-class StopServiceForm(forms.Form):
-    agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label="Service", empty_label=None)
-    end_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Last day of service")
-    note = forms.CharField(max_length=200, required=False)
-
-    def __init__(self, *args, account, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agreement"].queryset = (ServiceAgreement.objects.filter(account=account, status="active")
-                                             .select_related("service_point__premise"))
-        self.fields["agreement"].label_from_instance = lambda a: (
-            f"{a.get_service_display()} — {a.service_point.premise.address} (since {a.start_date})")
-        self.fields["end_date"].initial = timezone.localdate()
-
-
-class TransferServiceForm(forms.Form):
-    to_premise = forms.IntegerField(widget=forms.HiddenInput)
-    move_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Move-in date",
-                                help_text="Service at the old address ends the day before.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["move_date"].initial = timezone.localdate()
 
 
 class StaffUserForm(forms.Form):

@@ -16,10 +16,9 @@ from django.views.decorators.http import require_POST
 
 from ratepayer.billing.actions import request_adjustment
 from ratepayer.billing.errors import BillingError
-from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.errors import CustomerError
-from ratepayer.customers.fields import mask
-from ratepayer.customers.models import Account, Premise, ServiceAgreement, ServicePoint
+from ratepayer.customers.models import Account
+from ratepayer.customers.queries import service_balances
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.staff import actions as staff_actions
@@ -87,62 +86,11 @@ def search(request):
     if _is_htmx(request):
         return render(request, "console/_search_results.html", {"hits": hits, "query": query})
     if len(hits) == 1 and request.GET.get("go") != "0":
-        return redirect("console:account", number=hits[0].account.number)
+        return redirect("customers:account", number=hits[0].account.number)
     return render(request, "console/search.html", {"hits": hits, "query": query})
 
 
-# --- account -----------------------------------------------------------------
-
-def _account_context(request, account: Account, **extra) -> dict:
-    page = queries.account_page(account, history_page=_page_number(request))
-    customer = account.customer
-    context = {
-        "page": page, "account": account, "customer": customer,
-        "tax_id_masked": mask(customer.tax_id), "dob_masked": "••••-••-••" if customer.date_of_birth else "",
-        "note_form": forms.NoteForm(),
-    }
-    context.update(extra)
-    return context
-
-
-@staff_page
-def account(request, number):
-    account = _account(number)
-    if _is_htmx(request) and request.headers.get("HX-Target") == "history":
-        permissions.require(request.user, "account.view", "look up accounts")
-        history = queries.account_history(account, _page_number(request))
-        return render(request, "console/_history.html", {"account": account, "history": history})
-    customer_actions.record_account_view(user=request.user, account=account)
-    return render(request, "console/account.html", _account_context(request, account))
-
-
-@staff_page
-@require_POST
-def account_pii(request, number):
-    account = _account(number)
-    revealed = customer_actions.reveal_pii(user=request.user, customer=account.customer)
-    if _is_htmx(request):
-        return render(request, "console/_pii.html", {"revealed": revealed, "customer": account.customer})
-    return render(request, "console/account.html", _account_context(request, account, revealed=revealed))
-
-
-@staff_page
-@require_POST
-def account_note(request, number):
-    account = _account(number)
-    permissions.require(request.user, "account.note", "add notes")
-    form = forms.NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            customer_actions.add_note(user=request.user, account=account, text=form.cleaned_data["text"],
-                                      kind=form.cleaned_data["kind"])
-        except CustomerError as exc:
-            forms.add_domain_error(form, exc)
-        else:
-            messages.success(request, "Note added.")
-            return redirect("console:account", number=account.number)
-    return render(request, "console/account.html", _account_context(request, account, note_form=form), status=400)
-
+# --- adjustments ---------------------------------------------------------------
 
 @staff_page
 def account_adjust(request, number):
@@ -167,7 +115,7 @@ def account_adjust(request, number):
                     messages.warning(request, f"{format_money(adjustment.amount)} is above your adjustment limit: "
                                               f"request #{adjustment.approval_request_id} waits for another "
                                               "person's approval. Nothing is posted until then.")
-                return redirect("console:account", number=account.number)
+                return redirect("customers:account", number=account.number)
     elif request.method == "GET":
         form = forms.AdjustmentForm(account=account, initial={"agreement": request.GET.get("agreement")})
     else:
@@ -175,70 +123,8 @@ def account_adjust(request, number):
     return render(request, "console/adjust.html", {
         "account": account, "form": form,
         "my_limit": limits.limit_for(request.user, "adjustment"),
-        "services": queries.service_balances(account),
+        "services": service_balances(account),
     }, status=400 if request.method == "POST" else 200)
-
-
-@staff_page
-def account_service(request, number):
-    account = _account(number)
-    permissions.require(request.user, "service.start_stop", "start, stop and transfer service")
-    premise_query = request.GET.get("premise", "").strip()[:60]
-    found = list(Premise.objects.filter(line1__icontains=premise_query).order_by("line1", "id")[:15]) \
-        if premise_query else []
-    own_premise_ids = set(ServiceAgreement.objects.filter(account=account)
-                          .values_list("service_point__premise_id", flat=True))
-    vacant = (ServicePoint.objects.filter(premise_id__in=own_premise_ids | {p.pk for p in found})
-              .exclude(agreements__status=ServiceAgreement.Status.ACTIVE).select_related("premise")
-              .order_by("premise__line1", "service"))
-    start_form = forms.StartServiceForm(service_points=vacant)
-    stop_form = forms.StopServiceForm(account=account)
-    transfer_form = forms.TransferServiceForm()
-    status = 200
-    if request.method == "POST":
-        op = request.POST.get("op")
-        try:
-            if op == "start":
-                start_form = forms.StartServiceForm(request.POST, service_points=vacant)
-                if start_form.is_valid():
-                    d = start_form.cleaned_data
-                    customer_actions.start_service(
-                        user=request.user, account=account, service_point=d["service_point"],
-                        rate_schedule=d["rate_schedule"], customer_class=d["customer_class"],
-                        bill_cycle=d["bill_cycle"], start_date=d["start_date"])
-                    messages.success(request, f"{d['service_point']}: service starts {d['start_date']}.")
-                    return redirect("console:account", number=account.number)
-            elif op == "stop":
-                stop_form = forms.StopServiceForm(request.POST, account=account)
-                if stop_form.is_valid():
-                    d = stop_form.cleaned_data
-                    customer_actions.stop_service(user=request.user, agreement=d["agreement"],
-                                                  end_date=d["end_date"], note=d["note"])
-                    messages.success(request, f"{d['agreement'].get_service_display()} service ends {d['end_date']}.")
-                    return redirect("console:account", number=account.number)
-            elif op == "transfer":
-                transfer_form = forms.TransferServiceForm(request.POST)
-                if transfer_form.is_valid():
-                    d = transfer_form.cleaned_data
-                    premise = Premise.objects.filter(pk=d["to_premise"]).first()
-                    if premise is None:
-                        transfer_form.add_error(None, "That premise no longer exists; search again.")
-                    else:
-                        customer_actions.transfer_service(user=request.user, account=account, to_premise=premise,
-                                                          move_date=d["move_date"])
-                        messages.success(request, f"Service moved to {premise.address} from {d['move_date']}.")
-                        return redirect("console:account", number=account.number)
-            else:
-                messages.error(request, "Choose start, stop or transfer.")
-        except CustomerError as exc:
-            target = {"start": start_form, "stop": stop_form, "transfer": transfer_form}[op]
-            forms.add_domain_error(target, exc)
-        status = 400
-    return render(request, "console/service.html", {
-        "account": account, "start_form": start_form, "stop_form": stop_form, "transfer_form": transfer_form,
-        "premise_query": premise_query, "found": found, "own_premise_ids": own_premise_ids,
-        "op": request.POST.get("op", ""),
-    }, status=status)
 
 
 # --- approvals ---------------------------------------------------------------

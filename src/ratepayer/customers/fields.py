@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -75,3 +76,36 @@ def mask(value: str | None, visible: int = 4, fill: str = "•") -> str:
         return ""
     clean = value.replace("-", "").replace(" ", "")
     return fill * max(0, len(clean) - visible) + clean[-visible:]
+
+
+def tax_id_digits(value: str | None) -> str:
+    return "".join(c for c in (value or "") if c.isdigit())
+
+
+def tax_id_digest(value: str | None) -> str:
+    """A keyed hash of a tax ID's digits, so the duplicate-customer check can
+    find an equal tax ID with an index while the ID itself stays encrypted
+    (Fernet ciphertexts differ for equal values). Empty for no tax ID."""
+    digits = tax_id_digits(value)
+    if not digits:
+        return ""
+    key = hashlib.sha256(("tax-id-digest:" + (settings.FIELD_ENCRYPTION_KEY.split(",")[0].strip()
+                                               or settings.SECRET_KEY)).encode()).digest()
+    return hmac.new(key, digits.encode(), hashlib.sha256).hexdigest()
+
+
+class TaxIdDigestField(models.CharField):
+    """``tax_id_digest`` of the row's ``tax_id``, computed on every save and
+    bulk insert (pre_save), never set by hand."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = tax_id_digest(getattr(model_instance, "tax_id", ""))
+        setattr(model_instance, self.attname, value)
+        return value

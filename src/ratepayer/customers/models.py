@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from ratepayer.rates.models import SERVICES, RateSchedule
 
-from .fields import EncryptedTextField
+from .fields import EncryptedTextField, TaxIdDigestField
 
 LANGUAGES = [("en", "English"), ("es", "Spanish"), ("ru", "Russian")]
 
@@ -36,6 +36,7 @@ class Customer(models.Model):
     last_name = models.CharField(max_length=80, blank=True)
     language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
     tax_id = EncryptedTextField(blank=True, help_text="SSN or EIN, encrypted at rest")
+    tax_id_digest = TaxIdDigestField(help_text="keyed hash of the tax ID's digits: finds duplicates, reveals nothing")
     date_of_birth = EncryptedTextField(blank=True, help_text="YYYY-MM-DD, encrypted at rest")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -47,6 +47,7 @@ from faker import Faker
 
 from ratepayer import bulk
 from ratepayer.customers.actions import account_number_for, reindex_accounts
+from ratepayer.customers.fields import tax_id_digest
 from ratepayer.customers.models import (
     Account,
     AccountNote,
@@ -560,10 +561,10 @@ def create_bill_cycles(build: DemoBuild) -> None:
 
 def create_customers(build: DemoBuild) -> None:
     plan, now = build.plan, timezone.now()
-    ids = insert_rows(Customer, ["kind", "name", "first_name", "last_name", "language", "tax_id", "date_of_birth",
-                                 "created_at"],
-                      [(c.kind, c.name, c.first_name, c.last_name, c.language, c.tax_id, c.date_of_birth, now)
-                       for c in plan.customers])
+    ids = insert_rows(Customer, ["kind", "name", "first_name", "last_name", "language", "tax_id", "tax_id_digest",
+                                 "date_of_birth", "created_at"],
+                      [(c.kind, c.name, c.first_name, c.last_name, c.language, c.tax_id, tax_id_digest(c.tax_id),
+                        c.date_of_birth, now) for c in plan.customers])
     for planned, pk in zip(plan.customers, ids, strict=True):
         planned.pk = pk
     contacts = insert_rows(Contact, ["customer", "name", "role", "phone", "email", "is_primary", "prefers"],

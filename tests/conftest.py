@@ -7,8 +7,14 @@ import os
 os.environ.setdefault("RATEPAYER_TESTING", "1")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 from tests import factories  # noqa: E402
+
+# Timing is no property of the code: a busy machine must not fail a property
+# (no deadline, no "too slow" health check; DESIGN §12 keeps timings in bench/).
+settings.register_profile("ratepayer", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ratepayer")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -55,7 +55,8 @@ def test_token_of_someone_removed_from_every_role_is_refused(api, utility, users
     users["assistant"].groups.clear()
     response = api.get(_account_url(utility), token=tokens["assistant"])
     assert response.status_code == 403
-    assert response.json() == {"detail": "assistant is not allowed to use the HTTP API."}
+    message = "assistant is not allowed to use the HTTP API."
+    assert response.json() == {"code": "permission_refused", "message": message, "detail": message}
     assert not AuditEvent.objects.filter(action="account.viewed").exists()
 
 

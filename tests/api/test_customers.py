@@ -90,7 +90,8 @@ def test_every_role_with_account_view_reads(api, utility, users, tokens, role):
 def test_unknown_account_is_404_with_a_clear_detail_and_no_view_recorded(api, utility, tokens):
     response = api.get("/api/v1/accounts/99999997", token=tokens["assistant"])
     assert response.status_code == 404
-    assert response.json() == {"detail": "There is no account number '99999997'."}
+    message = "There is no account number '99999997'."
+    assert response.json() == {"code": "not_found", "message": message, "detail": message}
     assert _views() == 0
 
 
@@ -135,7 +136,8 @@ def test_customer_shape_and_audit(api, utility, users, tokens):
 def test_unknown_customer_is_404(api, utility, tokens):
     response = api.get("/api/v1/customers/999999", token=tokens["specialist"])
     assert response.status_code == 404
-    assert response.json() == {"detail": "There is no customer 999999."}
+    message = "There is no customer 999999."
+    assert response.json() == {"code": "not_found", "message": message, "detail": message}
 
 
 # --- GET /accounts/{number}/agreements --------------------------------------

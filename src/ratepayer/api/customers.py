@@ -28,6 +28,9 @@ from ratepayer.customers.queries import accounts_for_search
 from ratepayer.ledger.models import JournalLine
 from ratepayer.staff import audit, permissions
 
+from .pagination import limit_param, offset_param
+from .schemas import Problem, examples
+
 router = Router()
 
 ZERO = Decimal("0.00")
@@ -37,10 +40,6 @@ MAX_SEARCH_RESULTS = 100
 
 
 # --- schemas -----------------------------------------------------------------
-
-class Problem(Schema):
-    detail: str
-
 
 class ContactOut(Schema):
     name: str
@@ -52,6 +51,11 @@ class ContactOut(Schema):
 
 
 class CustomerOut(Schema):
+    model_config = examples({
+        "id": 7, "kind": "residential", "name": "Jane Doe", "first_name": "Jane", "last_name": "Doe",
+        "language": "en", "tax_id": "•••-••-6789", "date_of_birth": "••••-••-••", "pii_masked": True,
+        "contacts": [{"name": "Jane Doe", "role": "", "phone": "(425) 555-0142", "email": "jane.doe@example.com",
+                      "is_primary": True, "prefers": "email"}], "accounts": ["10000016"]})
     id: int
     kind: str
     name: str
@@ -74,6 +78,11 @@ class MailingAddress(Schema):
 
 
 class AccountOut(Schema):
+    model_config = examples({
+        "number": "10000016", "status": "active", "opened_on": "2024-01-02", "closed_on": None,
+        "mailing_address": {"line1": "1204 Pine St", "line2": "", "city": "Everett", "state": "WA", "zip": "98201"},
+        "is_key_account": False, "key_account_manager": None, "paperless": True,
+        "customer": CustomerOut.model_config["json_schema_extra"]["examples"][0]})
     number: str
     status: str
     opened_on: date
@@ -92,6 +101,12 @@ class PremiseOut(Schema):
 
 
 class AgreementOut(Schema):
+    model_config = examples({
+        "id": 41, "service": "electric", "status": "active", "start_date": "2024-01-02", "end_date": None,
+        "customer_class": "residential", "rate_schedule": "E-7", "rate_schedule_name": "Residential",
+        "bill_cycle": "01", "service_point_id": 12, "service_point_label": "electric",
+        "premise": {"id": 9, "address": "1204 Pine St, Everett WA 98201", "parcel_number": "00437500001200"},
+        "meter": "E1000123", "previous_agreement_id": None})
     id: int
     service: str
     status: str
@@ -121,6 +136,10 @@ class ServiceBalance(Schema):
 
 
 class BalancesOut(Schema):
+    model_config = examples({
+        "account": "10000016", "total": "84.12", "services": [{"service": "electric", "balance": "84.12",
+                                                              "agreements": [{"agreement_id": 41, "status": "active",
+                                                                              "balance": "84.12"}]}]})
     account: str
     total: Decimal = Field(description="positive: the customer owes; negative: a credit balance")
     services: list[ServiceBalance]
@@ -146,6 +165,12 @@ class TransactionOut(BaseModel):
 
 
 class TransactionPage(BaseModel):
+    model_config = examples({
+        "account": "10000016", "offset": 0, "limit": 50, "next_offset": None, "items": [{
+            "id": 90211, "journal_entry_id": 40122, "effective_date": "2026-11-23",
+            "posted_at": "2026-11-23T08:14:03Z", "event": "bill", "description": "Bill 39161", "memo": "",
+            "service": "electric", "agreement_id": 41, "debit": "84.12", "credit": "0.00", "amount": "84.12",
+            "reverses_journal_entry_id": None}]})
     account: str
     offset: int
     limit: int
@@ -154,6 +179,9 @@ class TransactionPage(BaseModel):
 
 
 class SearchHit(Schema):
+    model_config = examples({
+        "number": "10000016", "status": "active", "customer_id": 7, "customer_name": "Jane Doe",
+        "mailing_address": "1204 Pine St, Everett WA 98201", "tax_id": "•••-••-6789"})
     number: str
     status: str
     customer_id: int
@@ -289,8 +317,8 @@ def get_balances(request, number: str):
 
 @router.get("/accounts/{number}/transactions", response={200: TransactionPage, 401: Problem, 403: Problem, 404: Problem},
             summary="Journal lines on the receivable account, newest first")
-def list_transactions(request, number: str, offset: int = Query(0, ge=0),
-                      limit: int = Query(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)):
+def list_transactions(request, number: str, offset: int = offset_param(),
+                      limit: int = limit_param(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)):
     account = _viewed_account(request, number)
     # One query: fetch one row beyond the page to know whether another page follows (no COUNT).
     rows = list(JournalLine.objects.filter(account=account, gl_account__is_receivable_control=True)

@@ -91,7 +91,7 @@ def test_malformed_xml_and_missing_meter_are_rejected_whole(ami_meter, users):
 
 
 def csv_intervals(rows: list[str]) -> bytes:
-    return ("meter,start,kwh\n" + "\n".join(rows) + "\n").encode()
+    return ("meter,start,kwh\n" + "\n".join(rows) + f"\nTRAILER,{len(rows)}\n").encode()
 
 
 def test_csv_intervals_merge_with_stored_days_and_find_gaps(ami_meter, users):

@@ -19,7 +19,6 @@ from ratepayer.formats.text import decode_text, read_csv_rows
 
 TRAILER = "TRAILER"
 HEADER = ("meter", "start", "kwh")
-TRAILER_REQUIRED = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +93,7 @@ def parse_interval_csv(content: bytes, *, name: str, zone: tzinfo) -> tuple[list
         if serial:
             out.append(IntervalRow(line_no, serial, int(start.timestamp()), int((kwh * 1000).to_integral_value()),
                                    seconds))
-    if TRAILER_REQUIRED and trailer_count is None:
+    if trailer_count is None:
         report.error(None, "trailer", f"the file has no {TRAILER} line: it is incomplete (cut off?), so none of it "
                                       "was imported")
     elif trailer_count is not None and trailer_count not in (-1, data_rows):

@@ -37,7 +37,6 @@ REQUIRED_COLUMNS = ("meter", "read_date", "reading")
 
 class MappingError(ValueError):
     """A route-file mapping that cannot be used (unknown key, unreadable JSON)."""
-TRAILER_REQUIRED = False
 
 
 @dataclass
@@ -182,7 +181,7 @@ def parse_route_file(content: bytes, *, name: str, mapping: dict | None = None
         if serial and read_date and value is not None and read_type:
             reads.append(RouteRead(serial, read_date, value, read_type, demand, cell("account"), cell("note"),
                                    line_no))
-    if TRAILER_REQUIRED and trailer and trailer_count is None:
+    if trailer and trailer_count is None:
         report.error(None, "trailer", f"the file has no {trailer} line: it is incomplete (cut off?), so none of it "
                                       "was imported")
     elif trailer_count is not None and trailer_count != data_rows and trailer_count != -1:

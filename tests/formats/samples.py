@@ -103,12 +103,12 @@ def phone_csv(accounts: list[str]) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def route_file(meters: list[tuple[str, int]], *, read_date: date = date(2025, 2, 5)) -> bytes:
-    """meters: (serial, reading). A note with a non-ASCII letter on the first read."""
+def route_file(reads: list[tuple[str, date, int]]) -> bytes:
+    """reads: (meter serial, read date, reading). A note with a non-ASCII letter on the first read."""
     rows = ["meter,read_date,reading,demand_kw,read_type,account,note"]
-    for n, (serial, reading) in enumerate(meters):
+    for n, (serial, read_date, reading) in enumerate(reads):
         rows.append(f"{serial},{read_date:%Y-%m-%d},{reading},,A,,{'gate at Peña house' if n == 0 else ''}")
-    rows.append(f"TRAILER,{len(meters)}")
+    rows.append(f"TRAILER,{len(reads)}")
     return ("\n".join(rows) + "\n").encode()
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -101,7 +102,8 @@ READERS = [
     Reader("BAI2 bank statement", samples.bai2, read_bai2),
     Reader("NACHA returns", samples.nacha_returns, read_nacha),
     Reader("pay-by-phone CSV", lambda: samples.phone_csv(ACCOUNTS), read_phone),
-    Reader("route file", lambda: samples.route_file([("E1000123", 21260), ("W2000789", 831)]), read_route),
+    Reader("route file", lambda: samples.route_file([("E1000123", date(2025, 2, 5), 21260),
+                                                                ("W2000789", date(2025, 2, 5), 831)]), read_route),
     Reader("interval CSV", lambda: samples.interval_csv("AMI-0001"), read_intervals),
     Reader("Green Button XML", samples.green_button, read_green_button),
 ]

@@ -110,7 +110,7 @@ def register_reads(n: int, user) -> dict:
         result, bulk_s = _timed(lambda: actions.load_reads_bulk(rows, user=user, name="bench year"))
     last = {r["meter"]: r["value"] for r in rows}
     lines = ["meter,read_date,reading"] + [f"{s},2025-01-05,{v + 31 * 25}" for s, v in last.items()]
-    content = ("\n".join(lines) + "\n").encode()
+    content = ("\n".join(lines) + f"\nTRAILER,{len(lines) - 1}\n").encode()
     with CaptureQueriesContext(connection) as route_q:
         imported, route_s = _timed(lambda: actions.import_route_file(user=user, content=content, name="bench.csv"))
     chunk = agreements[:2000]
@@ -118,7 +118,7 @@ def register_reads(n: int, user) -> dict:
     feb = [f"{m.serial_number},2025-02-05,{last[m.serial_number] + 62 * 25}" for m, a in zip(meters, agreements,
                                                                                               strict=True)
            if a.pk not in skip]
-    actions.import_route_file(user=user, content=("meter,read_date,reading\n" + "\n".join(feb) + "\n").encode(),
+    actions.import_route_file(user=user, content=("meter,read_date,reading\n" + "\n".join(feb) + f"\nTRAILER,{len(feb)}\n").encode(),
                               name="bench-feb.csv")
     requests = [UsageRequest(a.pk, a.service_point_id, date(2025, 1, 5), a.start_date, None, date(2025, 2, 5))
                 for a in chunk]

@@ -36,6 +36,7 @@ _spec.loader.exec_module(bench_payments)
 def _phone_csv(accounts) -> bytes:
     rows = ["settlement_date,transaction_id,account,amount,card_brand,last4"]
     rows += [f"2025-03-04,BENCH{i:08d},{a.number},40.00,VISA,{i % 10000:04d}" for i, a in enumerate(accounts)]
+    rows.append(f"TRAILER,{len(accounts)},{40 * len(accounts)}.00")
     return ("\n".join(rows) + "\n").encode()
 
 

@@ -124,7 +124,7 @@ def test_phone_file_page(page, live_server, payments_data, tmp_path):
     assert "transaction_id" in page.locator("#layout").inner_text()
     bad = tmp_path / "bad.csv"
     bad.write_text("settlement_date,transaction_id,account,amount,card_brand,last4\n"
-                   f"2025-03-04,T1,{u.account.number},80.00,VISA,4111111111111111\n")
+                   f"2025-03-04,T1,{u.account.number},80.00,VISA,4111111111111111\nTRAILER,1,80.00\n")
     page.set_input_files("#phone-file", str(bad))
     page.click("text=Import file")
     assert "line 2: last4" in page.locator(".messages").inner_text()
@@ -132,7 +132,7 @@ def test_phone_file_page(page, live_server, payments_data, tmp_path):
     good = tmp_path / "ivr-0304.csv"
     good.write_text("Date,Ref,Acct,Amt,Brand,Last4\n"
                     f"03/04/2025,T1,{u.account.number},80.00,VISA,4242\n"
-                    "03/04/2025,T2,424242,5.00,MC,5454\n")
+                    "03/04/2025,T2,424242,5.00,MC,5454\nTRAILER,2,85.00\n")
     page.set_input_files("#phone-file", str(good))
     page.fill("#phone-map", '{"settlement_date": "Date", "reference": "Ref", "account": "Acct", "amount": "Amt", '
                             '"card_brand": "Brand", "last4": "Last4", "date_format": "%m/%d/%Y"}')

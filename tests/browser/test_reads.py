@@ -77,9 +77,9 @@ def test_enter_reads_and_work_the_exception(page, live_server, browser_data):
 def test_route_file_upload_reports_line_and_field(page, live_server, browser_data, tmp_path):
     last = history(browser_data)
     bad = tmp_path / "route-bad.csv"
-    bad.write_text(f"meter,read_date,reading\nE1000123,2025-02-05,{last + 900}\nE1000123,2025-13-05,1\n")
+    bad.write_text(f"meter,read_date,reading\nE1000123,2025-02-05,{last + 900}\nE1000123,2025-13-05,1\nTRAILER,2\n")
     good = tmp_path / "route-good.csv"
-    good.write_text(f"meter,read_date,reading\nE1000123,2025-02-05,{last + 900}\n")
+    good.write_text(f"meter,read_date,reading\nE1000123,2025-02-05,{last + 900}\nTRAILER,1\n")
     login(page, live_server, "specialist")
     page.goto(live_server.url + "/reads/import/")
     page.set_input_files("#id_file", str(bad))

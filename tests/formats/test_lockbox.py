@@ -175,6 +175,7 @@ CSV = """Lockbox,Deposit Date,Batch,Item,Check Amount,Routing,Account,Check Numb
 4455,2025-02-11,1,2,"1,300.00",325070760,55555,2002,100987,1000.00
 4455,2025-02-11,1,2,"1,300.00",325070760,55555,2002,100988,300.00
 4455,2025-02-11,2,1,40.00,011000015,4444,77,,
+TRAILER,3,1463.45
 """
 
 
@@ -217,7 +218,7 @@ def test_csv_errors_name_line_and_column():
     )
     bad = CSV.replace("123.45,021000021", "12x.45,021000021").replace("2025-02-11,2,1", "2025-02-31,2,1")
     lines = lockbox.parse_csv(bad, layout=layout).report.lines()
-    assert "line 2: check amount: '12x.45' is not an amount" in lines
+    assert "line 2: check amount: '12x.45' is not an amount in dollars and cents" in lines
     assert "line 5: deposit date: '2025-02-31' is not a date (%Y-%m-%d)" in lines
     report = lockbox.parse_csv(CSV, layout=layout, expected_total=Decimal("1.00")).report
     assert report.lines() == ["total: expected 1.00, checks total 1463.45"]

@@ -61,7 +61,7 @@ def many_service_points(n: int, *, cycle, kind: str = "register") -> list[Servic
 
 
 def route(lines: list[str]) -> bytes:
-    return ("meter,read_date,reading\n" + "\n".join(lines) + "\n").encode()
+    return ("meter,read_date,reading\n" + "\n".join(lines) + f"\nTRAILER,{len(lines)}\n").encode()
 
 
 def request_for(agreement, *, billed_through=None, period_end) -> UsageRequest:

@@ -11,7 +11,7 @@ from ratepayer.metering.models import ReadImportFile, RegisterRead
 def test_reads_import_prints_counts_and_is_idempotent(meter_with_history, tmp_path, capsys):
     last = RegisterRead.objects.filter(meter=meter_with_history).latest("read_date").value
     path = tmp_path / "route-0205.csv"
-    path.write_text(f"meter,read_date,reading\nE1000123,2025-02-05,{last + 930}\n")
+    path.write_text(f"meter,read_date,reading\nE1000123,2025-02-05,{last + 930}\nTRAILER,1\n")
     call_command("reads", "import", str(path), "--user", "specialist", "--format", "json")
     out = json.loads(capsys.readouterr().out)
     assert (out["status"], out["rows"], out["reads"], out["exceptions"]) == ("imported", 1, 1, 0)
@@ -22,7 +22,7 @@ def test_reads_import_prints_counts_and_is_idempotent(meter_with_history, tmp_pa
 
 def test_reads_import_rejects_a_bad_file_with_exit_2_naming_line_and_field(meter_with_history, tmp_path, capsys):
     path = tmp_path / "bad.csv"
-    path.write_text("meter,read_date,reading\nE1000123,2025-02-05,12x\n")
+    path.write_text("meter,read_date,reading\nE1000123,2025-02-05,12x\nTRAILER,1\n")
     with pytest.raises(SystemExit) as exit_info:
         call_command("reads", "import", str(path), "--user", "specialist")
     assert exit_info.value.code == 2
@@ -36,14 +36,14 @@ def test_reads_import_with_a_mapping_file(meter_with_history, tmp_path, capsys):
     mapping.write_text(json.dumps({"columns": {"meter": "MTR", "read_date": "DT", "reading": "RDG"},
                                    "date_format": "%m/%d/%Y"}))
     path = tmp_path / "hh.csv"
-    path.write_text(f"MTR,DT,RDG\nE1000123,02/05/2025,{last + 930}\n")
+    path.write_text(f"MTR,DT,RDG\nE1000123,02/05/2025,{last + 930}\nTRAILER,1\n")
     call_command("reads", "import", str(path), "--mapping", str(mapping), "--user", "specialist")
     assert "1 reads stored, 0 held" in capsys.readouterr().out
 
 
 def test_a_user_without_reads_manage_is_refused(meter_with_history, tmp_path, capsys):
     path = tmp_path / "r.csv"
-    path.write_text("meter,read_date,reading\nE1000123,2025-02-05,99999\n")
+    path.write_text("meter,read_date,reading\nE1000123,2025-02-05,99999\nTRAILER,1\n")
     with pytest.raises(SystemExit):
         call_command("reads", "import", str(path), "--user", "auditor")
     assert "not allowed" in capsys.readouterr().err

@@ -15,7 +15,7 @@ from ratepayer.metering.errors import AlreadyImported, ImportRejected
 from ratepayer.metering.models import IntervalDay, PeriodUsage, ReadImportFile
 from ratepayer.metering.queries import interval_ranges
 from ratepayer.staff.errors import PermissionRefused
-from tests.formats.conftest import reference_dir
+from tests.formats.conftest import needs_samples, reference_dir
 
 GB = reference_dir("greenbutton")
 READING = re.compile(r"^\s+(?P<start>\S+ \S+), (?P<duration>.+?): (?P<value>[\d.]+) (?P<unit>\w+)(\(\$(?P<cost>[\d.]+)\))?$")
@@ -91,7 +91,7 @@ def test_malformed_xml_and_missing_meter_are_rejected_whole(ami_meter, users):
 
 
 def csv_intervals(rows: list[str]) -> bytes:
-    return ("meter,start,kwh\n" + "\n".join(rows) + "\n").encode()
+    return ("meter,start,kwh\n" + "\n".join(rows) + f"\nTRAILER,{len(rows)}\n").encode()
 
 
 def test_csv_intervals_merge_with_stored_days_and_find_gaps(ami_meter, users):
@@ -142,6 +142,7 @@ def test_packed_storage_round_trips_a_year_for_many_meters(db, users, django_ass
         assert np.array_equal(got, np.asarray(wh[31 * 24:59 * 24]) / 1000)
 
 
+@needs_samples
 def test_intervals_command_reads_green_button_and_csv(ami_meter, users, capsys):
     from django.core.management import call_command
 

@@ -16,7 +16,7 @@ from .conftest import many_service_points
 D = Decimal
 
 
-def route(lines: list[str], trailer: bool = False) -> bytes:
+def route(lines: list[str], trailer: bool = True) -> bytes:
     body = ["meter,read_date,reading,demand_kw,read_type,account,note", *lines]
     if trailer:
         body.append(f"TRAILER,{len(lines)}")
@@ -118,7 +118,7 @@ def test_mapping_for_another_layout(meter_with_history, specialist):
     last = RegisterRead.objects.filter(meter=meter_with_history).latest("read_date").value
     mapping = actions.load_mapping({"columns": {"meter": "Meter No", "read_date": "Date", "reading": "Read"},
                                     "date_format": "%m/%d/%Y", "delimiter": ";"})
-    content = f"Route;Meter No;Date;Read\n4;E1000123;02/05/2025;{last + 900}\n".encode()
+    content = f"Route;Meter No;Date;Read\n4;E1000123;02/05/2025;{last + 900}\nTRAILER;1\n".encode()
     result = actions.import_route_file(user=specialist, content=content, name="handheld.txt", mapping=mapping)
     assert result.reads_created == 1
     with pytest.raises(MeteringError, match="unknown key 'colums'"):

@@ -65,10 +65,10 @@ def test_find_meter_by_account_redirects_to_its_only_meter(client, utility):
 def test_route_file_upload_shows_counts_or_every_problem(client, meter_with_history):
     last = RegisterRead.objects.filter(meter=meter_with_history).latest("read_date").value
     c = client_for(client, "specialist")
-    good = SimpleUploadedFile("r1.csv", f"meter,read_date,reading\nE1000123,2025-02-05,{last + 930}\n".encode())
+    good = SimpleUploadedFile("r1.csv", f"meter,read_date,reading\nE1000123,2025-02-05,{last + 930}\nTRAILER,1\n".encode())
     html = c.post("/reads/import/", {"file": good}).content.decode()
     assert 'id="count-reads">1<' in html and 'id="count-exceptions">0<' in html
-    bad = SimpleUploadedFile("r2.csv", b"meter,read_date,reading\nE1000123,2025-03-05,x\nNOPE,2025-03-05,1\n")
+    bad = SimpleUploadedFile("r2.csv", b"meter,read_date,reading\nE1000123,2025-03-05,x\nNOPE,2025-03-05,1\nTRAILER,2\n")
     response = c.post("/reads/import/", {"file": bad})
     html = response.content.decode()
     assert response.status_code == 400 and "nothing was imported" in html

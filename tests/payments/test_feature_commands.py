@@ -23,14 +23,14 @@ def test_phone_import_command_is_atomic_and_idempotent(users, utility, tmp_path)
     charge(utility.electric, "80.00", date(2025, 2, 1))
     path = tmp_path / "ivr-0304.csv"
     path.write_text("settlement_date,transaction_id,account,amount,card_brand,last4\n"
-                    f"2025-03-04,T1,{utility.account.number},80.00,VISA,4242\n")
+                    f"2025-03-04,T1,{utility.account.number},80.00,VISA,4242\nTRAILER,1,80.00\n")
     code, out, err = run("payments", "phone", "import", str(path), "--user", "specialist", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["payments"] == 1
     code, out, err = run("payments", "phone", "import", str(path))
     assert code == 1 and "ivr-0304.csv: this file was already imported" in err
     bad = tmp_path / "bad.csv"
-    bad.write_text("settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T9,1,5,VISA,42\n")
+    bad.write_text("settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T9,1,5,VISA,42\nTRAILER,1,5.00\n")
     code, out, err = run("payments", "phone", "import", str(bad))
     assert code == 1 and "bad.csv: line 2: last4:" in err
     with pytest.raises(CommandError, match="not allowed"):

@@ -94,7 +94,8 @@ def test_csv_lockbox_with_a_column_map(users, two_accounts):
     text = ("Box,Date,Batch,Seq,Amt,ABA,DDA,CheckNo,Acct,Paid\n"
             f"777,03/04/2025,1,1,100.00,021000021,5551212,201,{account2.number},75.00\n"
             f"777,03/04/2025,1,1,100.00,021000021,5551212,201,{u.account.number},25.00\n"
-            f"777,03/04/2025,1,2,12.00,021000021,5551213,202,{u.account.number},12.00\n")
+            f"777,03/04/2025,1,2,12.00,021000021,5551213,202,{u.account.number},12.00\n"
+            "TRAILER,2,112.00\n")
     layout = lockbox.CsvLayout(lockbox="Box", deposit_date="Date", batch="Batch", item="Seq", amount="Amt",
                                routing="ABA", account="DDA", check_number="CheckNo", stub_account="Acct",
                                stub_amount="Paid", date_format="%m/%d/%Y")

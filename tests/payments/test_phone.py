@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 
+from ratepayer.formats.text import parse_amount
 from ratepayer.ledger.models import JournalEntry
 from ratepayer.payments import actions
 from ratepayer.payments.errors import ImportRefused, PaymentError
@@ -30,7 +31,9 @@ HEADER = "settlement_date,transaction_id,account,amount,card_brand,last4,payer_n
 
 
 def phone_file(*rows: str) -> bytes:
-    return (HEADER + "".join(r + "\n" for r in rows)).encode()
+    """The file with its trailer: the number of rows and their total (amounts in the 4th column)."""
+    total = sum((parse_amount(r.split(",")[3]) or D(0) for r in rows), D("0.00"))
+    return (HEADER + "".join(r + "\n" for r in rows) + f"TRAILER,{len(rows)},{total}\n").encode()
 
 
 def test_a_file_posts_card_payments_suspense_and_a_settlement_deposit(users, utility):
@@ -87,7 +90,7 @@ def test_column_map_and_a_deposit_row(users, utility):
                                                   "payer_name": None, "purpose": "Type",
                                                   "date_format": "%m/%d/%Y"})
     content = (f"Date,Ref,Acct,Amt,Brand,Last4,Type\n03/04/2025,A1,{utility.account.number},100.00,Discover,"
-               "1117,deposit\n").encode()
+               "1117,deposit\nTRAILER,1,100.00\n").encode()
     actions.import_phone_payments(user=users["specialist"], content=content, name="mapped.csv", layout=layout)
     deposit.refresh_from_db()
     assert deposit.status == "held" and SecurityDepositEntry.objects.get().batch.kind == "phone"

@@ -165,11 +165,11 @@ def test_phone_page_imports_and_names_bad_rows(client, users, utility):
 
     c = client_for(client, users, "specialist")
     good = (f"settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T1,"
-            f"{utility.account.number},20.00,VISA,4242\n").encode()
+            f"{utility.account.number},20.00,VISA,4242\nTRAILER,1,20.00\n").encode()
     response = c.post(reverse("payments:phone"), {"file": SimpleUploadedFile("ivr.csv", good)}, follow=True)
     assert b"ivr.csv imported" in response.content and b"Visa \xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa24242" \
         in response.content
-    bad = b"settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T2,1,x,VISA,4242\n"
+    bad = b"settlement_date,transaction_id,account,amount,card_brand,last4\n2025-03-04,T2,1,x,VISA,4242\nTRAILER,1,0.00\n"
     response = c.post(reverse("payments:phone"), {"file": SimpleUploadedFile("bad.csv", bad)}, follow=True)
     assert b"line 2: amount" in response.content and ImportedFile.objects.count() == 1
 

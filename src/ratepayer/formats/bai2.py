@@ -51,6 +51,7 @@ from typing import Any
 
 from ratepayer.formats.bai2_type_codes import TYPE_CODES
 from ratepayer.formats.errors import ValidationReport
+from ratepayer.formats.text import decode_text
 
 __all__ = ["TYPE_CODES", "classify", "parse", "read", "to_dict", "type_code", "validate"]
 
@@ -291,12 +292,20 @@ class _Record:
         return 1 + len(self.continuations)
 
 
+MAX_RECORD_CHARS = 10_000  # a BAI2 record is a few hundred characters; text over 88s is continued
+
+
 def _logical_records(text: str, report: ValidationReport) -> list[_Record]:
     records: list[_Record] = []
     physical = text.splitlines()
     splitter = _RECORD_SPLIT_STREAM if len([p for p in physical if p.strip()]) == 1 else _RECORD_SPLIT
+    open_record = False  # the last physical line ended inside a record (no closing "/")
     for number, raw in enumerate(physical, start=1):
         if not raw.strip():
+            continue
+        if len(raw) > MAX_RECORD_CHARS and splitter is _RECORD_SPLIT:
+            report.error(number, "record", f"the line is {len(raw):,} characters long (at most "
+                                           f"{MAX_RECORD_CHARS:,}): the file is damaged")
             continue
         match = _RECORD_START.match(raw)
         if match is None or match.group(1) not in RECORD_CODES:
@@ -306,6 +315,12 @@ def _logical_records(text: str, report: ValidationReport) -> list[_Record]:
             if not records:
                 report.error(number, "record code", f"line does not begin with a record code: {raw[:20]!r}")
                 continue
+            if not open_record:
+                # a record that ended with "/" has no tail: this line is not part of the statement
+                report.error(number, "record code", f"line does not begin with a record code and the record "
+                                                    f"before it is complete: {raw[:20]!r}")
+                continue
+            open_record = not raw.rstrip().endswith("/")
             # the wrapped tail of the record before (a physical line break inside a record)
             last = records[-1]
             if last.continuations:
@@ -314,7 +329,12 @@ def _logical_records(text: str, report: ValidationReport) -> list[_Record]:
             else:
                 last.body += raw
             continue
+        open_record = not raw.rstrip().endswith("/")
         for piece in splitter.split(raw.strip()):
+            if len(piece) > MAX_RECORD_CHARS:
+                report.error(number, "record", f"a record of {len(piece):,} characters (at most "
+                                               f"{MAX_RECORD_CHARS:,}): the file is damaged")
+                break
             code, _, body = piece.partition(",")
             code = code.strip()
             if code == "88":
@@ -521,14 +541,6 @@ def _parse_16(rec: _Record, places: int, report: ValidationReport) -> tuple[Tran
     )
 
 
-def _load(source: str | bytes | Path) -> tuple[str, str | None]:
-    if isinstance(source, Path):
-        return source.read_bytes().decode("latin-1"), str(source)
-    if isinstance(source, bytes):
-        return source.decode("latin-1"), None
-    return source, None
-
-
 def parse(source: str | bytes | Path, *, check_totals: bool = True, file_name: str | None = None) -> Bai2File:
     """Parse and check a BAI2 file; problems are in ``result.report`` (never raises for content).
 
@@ -536,8 +548,16 @@ def parse(source: str | bytes | Path, *, check_totals: bool = True, file_name: s
     group-count disagreements as warnings instead of errors — for looking at a bank's
     malformed file, never for posting from it.
     """
-    text, name = _load(source)
-    report = ValidationReport(file=file_name or name)
+    if isinstance(source, str):
+        text, name = source, None
+        report = ValidationReport(file=file_name)
+    else:
+        name = str(source) if isinstance(source, Path) else None
+        report = ValidationReport(file=file_name or name)
+        decoded = decode_text(source.read_bytes() if isinstance(source, Path) else source, report, max_line=0)
+        if decoded is None:
+            return Bai2File("", "", "", "", "", "", "", "", [], None, None, None, report)
+        text = decoded
     mismatch = report.error if check_totals else report.warning
     records = _logical_records(text, report)
     result = Bai2File("", "", "", "", "", "", "", "", [], None, None, None, report)

@@ -34,7 +34,8 @@ from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeET
 
-from ratepayer.formats.errors import FormatError
+from ratepayer.formats.errors import FormatError, ValidationReport
+from ratepayer.formats.text import decode_text
 
 if TYPE_CHECKING:
     import numpy as np
@@ -361,6 +362,20 @@ def _load(source: str | bytes | Path) -> bytes:
     return Path(source).read_bytes()
 
 
+def _refuse_stray_text(root, data: bytes) -> None:
+    """Atom and ESPI have no mixed content: text beside elements (a line pasted into
+    the feed, a fragment of another file) is damage the XML parser would ignore."""
+    for element in root.iter():
+        if len(element) == 0:
+            continue
+        for stray in [element.text, *(child.tail for child in element)]:
+            if stray and stray.strip():
+                snippet = stray.strip()[:40]
+                at = data.find(snippet.encode("utf-8", errors="replace"))
+                line = data.count(b"\n", 0, at) + 1 if at >= 0 else None
+                raise FormatError(f"text outside any element: {snippet!r}", line=line, field="xml")
+
+
 def parse(source: str | bytes | Path) -> GreenButtonData:
     """Read a Green Button ESPI XML feed (path, bytes, or XML text).
 
@@ -368,6 +383,12 @@ def parse(source: str | bytes | Path) -> GreenButtonData:
     time period or value.
     """
     data = _load(source)
+    # the checks every text file passes (encoding, NUL, damaged over-long lines); a
+    # minified feed on one line is allowed any length
+    report = ValidationReport()
+    if decode_text(data, report, max_line=0 if data.count(b"\n") <= 1 else None) is None:
+        first = report.errors[0]
+        raise FormatError(first.message, line=first.line, field=first.field)
     try:
         root = SafeET.fromstring(data)
     except SafeET.ParseError as exc:
@@ -375,6 +396,7 @@ def parse(source: str | bytes | Path) -> GreenButtonData:
         raise FormatError(f"not well-formed XML: {exc}", line=line, field="xml") from None
     except Exception as exc:  # defusedxml refuses entities / DTDs
         raise FormatError(f"refused: {exc.__class__.__name__}: {exc}", field="xml") from None
+    _refuse_stray_text(root, data)
     entries = _entries(root)
     by_kind: dict[str, list[_Entry]] = {}
     for e in entries:

@@ -19,7 +19,6 @@ from ratepayer.formats.text import decode_text, read_csv_rows
 
 TRAILER = "TRAILER"
 HEADER = ("meter", "start", "kwh")
-TRAILER_REQUIRED = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +46,7 @@ def parse_interval_csv(content: bytes, *, name: str, zone: tzinfo) -> tuple[list
         return [], report
     out: list[IntervalRow] = []
     trailer_count: int | None = None
+    trailer_line = len(rows)
     data_rows = 0
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
@@ -55,6 +55,7 @@ def parse_interval_csv(content: bytes, *, name: str, zone: tzinfo) -> tuple[list
             report.error(line_no, "file", "data after the trailer line")
             continue
         if row[0].strip() == TRAILER:
+            trailer_line = line_no
             try:
                 trailer_count = int(row[1])
             except (IndexError, ValueError):
@@ -94,11 +95,11 @@ def parse_interval_csv(content: bytes, *, name: str, zone: tzinfo) -> tuple[list
         if serial:
             out.append(IntervalRow(line_no, serial, int(start.timestamp()), int((kwh * 1000).to_integral_value()),
                                    seconds))
-    if TRAILER_REQUIRED and trailer_count is None:
-        report.error(None, "trailer", f"the file has no {TRAILER} line: it is incomplete (cut off?), so none of it "
+    if trailer_count is None:
+        report.error(len(rows), "trailer", f"the file has no {TRAILER} line: it is incomplete (cut off?), so none of it "
                                       "was imported")
     elif trailer_count is not None and trailer_count not in (-1, data_rows):
-        report.error(None, "trailer", f"the trailer says {trailer_count} intervals but the file has {data_rows}: the "
+        report.error(trailer_line, "trailer", f"the trailer says {trailer_count} intervals but the file has {data_rows}: the "
                                       "file is incomplete")
     return out, report
 

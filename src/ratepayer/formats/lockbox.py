@@ -32,17 +32,17 @@ totals are checked the same way.
 
 from __future__ import annotations
 
-import csv
-import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ratepayer.formats import scanline as scanline_module
 from ratepayer.formats.errors import FormatError, ValidationReport
+from ratepayer.formats.text import decode_text, parse_amount, read_csv_rows
 from ratepayer.kernel.money import from_cents, to_cents
 
 
@@ -263,14 +263,16 @@ def parse_fixed(
     source: str | bytes | Path, *, layout: FixedLayout = DEFAULT_LAYOUT, file_name: str | None = None
 ) -> LockboxFile:
     """Parse and check a fixed-width lockbox file; problems are in ``result.report``."""
-    if isinstance(source, Path):
-        text, name = source.read_bytes().decode("latin-1"), str(source)
-    elif isinstance(source, bytes):
-        text, name = source.decode("latin-1"), None
-    else:
-        text, name = source, None
+    name = str(source) if isinstance(source, Path) else None
     report = ValidationReport(file=file_name or name)
     result = LockboxFile("", "", None, [], 0, report)
+    if isinstance(source, str):
+        text = source
+    else:
+        decoded = decode_text(source.read_bytes() if isinstance(source, Path) else source, report)
+        if decoded is None:
+            return result
+        text = decoded
     batch: LockboxBatch | None = None
     item: LockboxItem | None = None
     overflow_seq = 0
@@ -647,6 +649,7 @@ class CsvLayout:
     stub_account: str | int = "stub_account"
     stub_amount: str | int | None = "stub_amount"
     scan_line: str | int | None = None  # when the export carries the raw scan line
+    trailer: str | None = "TRAILER"  # first cell of the control row; None: the bank's export has none
     date_format: str = "%Y-%m-%d"
     has_header: bool = True
     delimiter: str = ","
@@ -659,17 +662,30 @@ def parse_csv(
     scan_template: scanline_module.ScanLineTemplate = scanline_module.DEFAULT,
     expected_count: int | None = None,
     expected_total: Decimal | None = None,
+    file_name: str | None = None,
 ) -> LockboxFile:
-    """Parse a lockbox CSV export; a row that cannot be read is an error with line and column."""
-    if isinstance(source, Path):
-        text, name = source.read_text(encoding="utf-8-sig"), str(source)
-    elif isinstance(source, bytes):
-        text, name = source.decode("utf-8-sig"), None
-    else:
-        text, name = source, None
+    """Parse a lockbox CSV export; a row that cannot be read is an error with line and column.
+
+    The file must prove itself complete: its last row is the trailer
+    ``TRAILER,<number of checks>,<total of the checks>`` (``layout.trailer``). A bank
+    whose export has no trailer (``layout.trailer=None``) is read only with the
+    ``expected_count`` and ``expected_total`` of its transmittal; without either, a
+    file cut off at a line boundary would look whole, so it is refused."""
+    name = str(source) if isinstance(source, Path) else file_name
     layout = layout or CsvLayout()
     report = ValidationReport(file=name)
-    rows = list(csv.reader(io.StringIO(text), delimiter=layout.delimiter))
+    empty = LockboxFile("", "", None, [], 0, report)
+    if isinstance(source, str):
+        text: str | None = source
+    else:
+        text = decode_text(source.read_bytes() if isinstance(source, Path) else source, report)
+    rows = read_csv_rows(text, report, delimiter=layout.delimiter) if text is not None else None
+    if rows is None:
+        return empty
+    if layout.trailer is None and (expected_count is None or expected_total is None):
+        report.error(None, "trailer", "this layout has no trailer row: give the item count and total of the bank's "
+                                      "transmittal, so a file cut short can be told from a whole one")
+        return empty
     start = 0
     index: dict[str, int] = {}
     if layout.has_header:
@@ -716,8 +732,15 @@ def parse_csv(
             return ""
         return row[i].strip()
 
+    trailer: tuple[int, int | None, Decimal | None] | None = None  # line, count, total
     for number, row in enumerate(rows[start:], start=start + 1):
         if not any(c.strip() for c in row):
+            continue
+        if trailer is not None:
+            report.error(number, "record", f"a row after the {layout.trailer} row")
+            continue
+        if layout.trailer and row[0].strip().upper() == layout.trailer.upper():
+            trailer = _csv_trailer(row, number, layout.trailer, report)
             continue
         try:
             deposit = datetime.strptime(cell(row, "deposit_date"), layout.date_format).date()
@@ -731,6 +754,9 @@ def parse_csv(
         for value, what in ((lockbox, "lockbox"), (batch_no, "batch"), (item_no, "item")):
             if not value:
                 report.error(number, what, "is blank")
+            elif not _CSV_ID.fullmatch(value):
+                report.error(number, what, f"{value[:30]!r} is not an identifier (letters, digits and - only, "
+                                           "at most 20)")
         bkey = (lockbox, deposit, batch_no)
         batch = batches.get(bkey)
         if batch is None:
@@ -766,6 +792,17 @@ def parse_csv(
         if stub.account or stub.scan_line:
             item.stubs.append(stub)
     result = LockboxFile("", "", None, list(batches.values()), len(rows), report)
+    if layout.trailer and trailer is None:
+        report.error(len(rows), "trailer", f"the file has no {layout.trailer},<checks>,<total> row: it is incomplete "
+                                           "(cut off?), so none of it was imported")
+    elif trailer is not None:
+        line, count, total = trailer
+        if count is not None and count != len(result.items):
+            report.error(line, "trailer count", f"says {count} checks, the file has {len(result.items)}: the file is "
+                                                "incomplete")
+        if total is not None and total != result.total:
+            report.error(line, "trailer total", f"says {total}, the checks total {result.total}: the file is "
+                                                "incomplete or damaged")
     if expected_count is not None and expected_count != len(result.items):
         report.error(None, "item count", f"expected {expected_count}, file has {len(result.items)} checks")
     if expected_total is not None and expected_total != result.total:
@@ -773,17 +810,26 @@ def parse_csv(
     return result
 
 
+_CSV_ID = re.compile(r"[A-Za-z0-9-]{1,20}")
+
+
 def _csv_amount(text: str, line: int, what: str, report: ValidationReport) -> Decimal | None:
-    cleaned = text.replace("$", "").replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        report.error(line, what, f"{text!r} is not an amount")
-        return None
-    if not value.is_finite() or value != value.quantize(Decimal("0.01")):
-        report.error(line, what, f"{text!r} is not an amount in dollars and cents")
-        return None
-    return value.quantize(Decimal("0.01"))
+    value = parse_amount(text)
+    if value is None:
+        report.error(line, what, f"{text[:40]!r} is not an amount in dollars and cents")
+    return value
+
+
+def _csv_trailer(row: list[str], line: int, word: str, report: ValidationReport
+                 ) -> tuple[int, int | None, Decimal | None]:
+    count_text = row[1].strip() if len(row) > 1 else ""
+    count = int(count_text) if count_text.isdigit() else None
+    if count is None:
+        report.error(line, "trailer count", f"{count_text[:20]!r} is not a number of checks")
+    total = _csv_amount(row[2] if len(row) > 2 else "", line, "trailer total", report)
+    if any(c.strip() for c in row[3:]):
+        report.error(line, "trailer", f"the trailer is {word},<number of checks>,<total of the checks>")
+    return line, count, total
 
 
 def read_csv(source: str | bytes | Path, **kwargs: Any) -> LockboxFile:

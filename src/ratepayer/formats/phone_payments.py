@@ -20,7 +20,6 @@ from ratepayer.formats.text import decode_text, parse_amount, read_csv_rows
 
 CARD_BRANDS = ("Visa", "Mastercard", "American Express", "Discover")
 TRAILER = "TRAILER"
-TRAILER_REQUIRED = False
 _CARD_NUMBER = re.compile(r"\d[\d -]{10,}\d")
 BRAND_ALIASES = {"visa": "Visa", "vi": "Visa", "mastercard": "Mastercard", "mc": "Mastercard",
                  "master card": "Mastercard", "american express": "American Express", "amex": "American Express",
@@ -180,7 +179,7 @@ def parse(content: bytes, layout: PhoneCsvLayout, *, name: str | None = None) ->
             continue
         rows.append(PhoneRow(number, day, reference, account, amount, brand, last4, cell("payer_name")[:120],
                              purpose))
-    if trailer is None and TRAILER_REQUIRED:
+    if trailer is None:
         problems.append(f"line {len(reader)}: {TRAILER.lower()}: the file has no {TRAILER},<transactions>,<total> "
                         "line: it is incomplete (cut off?), so none of it was imported")
     elif trailer is not None:

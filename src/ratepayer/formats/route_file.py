@@ -37,7 +37,6 @@ REQUIRED_COLUMNS = ("meter", "read_date", "reading")
 
 class MappingError(ValueError):
     """A route-file mapping that cannot be used (unknown key, unreadable JSON)."""
-TRAILER_REQUIRED = False
 
 
 @dataclass
@@ -120,7 +119,7 @@ def parse_route_file(content: bytes, *, name: str, mapping: dict | None = None
     if text is None:
         return [], report
     if not text.strip():
-        report.error(None, "file", "the file is empty")
+        report.error(1, "file", "the file is empty")
         return [], report
     rows = read_csv_rows(text, report, delimiter=mapping["delimiter"])
     if rows is None:
@@ -138,6 +137,7 @@ def parse_route_file(content: bytes, *, name: str, mapping: dict | None = None
     trailer = mapping.get("trailer") or None
     reads: list[RouteRead] = []
     trailer_count: int | None = None
+    trailer_line = len(rows)
     data_rows = 0
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -146,6 +146,7 @@ def parse_route_file(content: bytes, *, name: str, mapping: dict | None = None
             report.error(line_no, "file", "data after the trailer line")
             continue
         if trailer and row[0].strip() == trailer:
+            trailer_line = line_no
             try:
                 trailer_count = int(row[1])
             except (IndexError, ValueError):
@@ -182,11 +183,11 @@ def parse_route_file(content: bytes, *, name: str, mapping: dict | None = None
         if serial and read_date and value is not None and read_type:
             reads.append(RouteRead(serial, read_date, value, read_type, demand, cell("account"), cell("note"),
                                    line_no))
-    if TRAILER_REQUIRED and trailer and trailer_count is None:
-        report.error(None, "trailer", f"the file has no {trailer} line: it is incomplete (cut off?), so none of it "
+    if trailer and trailer_count is None:
+        report.error(len(rows), "trailer", f"the file has no {trailer} line: it is incomplete (cut off?), so none of it "
                                       "was imported")
     elif trailer_count is not None and trailer_count != data_rows and trailer_count != -1:
-        report.error(None, "trailer", f"the trailer says {trailer_count} reads but the file has {data_rows}: the file "
+        report.error(trailer_line, "trailer", f"the trailer says {trailer_count} reads but the file has {data_rows}: the file "
                                       "is incomplete")
     return reads, report
 

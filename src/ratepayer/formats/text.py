@@ -37,12 +37,16 @@ def _line_and_column(data: bytes, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
-def decode_text(content: bytes, report: ValidationReport, *, encoding: str = "utf-8") -> str | None:
+def decode_text(content: bytes, report: ValidationReport, *, encoding: str = "utf-8",
+                max_line: int | None = None) -> str | None:
     """The file's text with line ends as LF, or None (problems in ``report``).
 
-    ``encoding`` is ``utf-8`` for every format but those defined as ASCII/Latin-1
-    fixed-width records, which pass ``latin-1`` (every byte decodes; the format's own
-    field checks refuse what does not belong)."""
+    ``encoding`` is ``utf-8`` for every format but those defined as Latin-1, which
+    pass ``latin-1`` (every byte decodes; the format's own field checks refuse what does
+    not belong). ``max_line`` defaults to :data:`MAX_LINE_CHARS`; a format whose file may
+    come as one stream without line breaks (BAI2, NACHA) checks its records instead and
+    passes 0."""
+    max_line = MAX_LINE_CHARS if max_line is None else max_line
     if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
             len(content) >= 4 and content[1:4:2] == b"\x00\x00" and content[0] != 0):
         report.error(1, "file", "the file is UTF-16 text; save or export it as UTF-8 (or plain ASCII) and import "
@@ -70,9 +74,9 @@ def decode_text(content: bytes, report: ValidationReport, *, encoding: str = "ut
             report.error(number, "file", f"a NUL character at column {line.index(chr(0)) + 1}: the file is "
                                          "damaged or not a text file")
             ok = False
-        if len(line) > MAX_LINE_CHARS and long_found < MAX_PROBLEMS_PER_KIND:
+        if max_line and len(line) > max_line and long_found < MAX_PROBLEMS_PER_KIND:
             long_found += 1
-            report.error(number, "file", f"the line is {len(line):,} characters long (at most {MAX_LINE_CHARS:,}): "
+            report.error(number, "file", f"the line is {len(line):,} characters long (at most {max_line:,}): "
                                          "the file is damaged")
             ok = False
     return text if ok else None

@@ -165,7 +165,8 @@ def post_entries(specs: Sequence[EntrySpec], *, created_by=None, ids_only: bool 
             with transaction.atomic():
                 entry_ids = insert_rows(JournalEntry, ENTRY_COLUMNS, entry_rows)
         except IntegrityError as exc:
-            raise LedgerError(f"posting refused (already posted or already reversed): {exc}") from exc
+            raise LedgerError("posting refused: the same entry was already posted (or the entry it reverses was "
+                              "already reversed) by another session; nothing was posted again") from exc
         line_rows: list[tuple] = []
         deltas: dict[int, Decimal] = defaultdict(Decimal)
         agreement_accounts: dict[int, int] = {}

@@ -9,6 +9,7 @@ stored are merged slot by slot: newer values win, slots a file does not mention 
 
 from __future__ import annotations
 
+import codecs
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def import_intervals(*, user, content: bytes, name: str, meter_serial: str = "")
     problems: list[RowProblem] = []
     rows: list[tuple[str, int, int, int | None]] = []
     periods: list[tuple[str, int, int, Decimal, str, Decimal | None]] = []
-    is_xml = content.lstrip()[:1] == b"<"
+    is_xml = content.removeprefix(codecs.BOM_UTF8).lstrip()[:1] == b"<"  # a byte-order mark is harmless
     if is_xml:
         if not meter_serial:
             raise ImportRejected([RowProblem(name, None, "meter", "a Green Button file does not name the meter: "

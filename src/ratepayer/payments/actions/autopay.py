@@ -52,7 +52,7 @@ from ..models import (
 )
 from . import represent  # re-presentment hook
 from .core import CHUNK, PaymentSpec, _require, post_payment_rows, return_payment, self_deposit
-from .files import _refuse_repeat
+from .files import _refuse_repeat, record_imported_file
 
 ZERO = Decimal("0.00")
 PRENOTE_WAIT_BUSINESS_DAYS = 3  # live entries start 3 banking days after the prenote settles
@@ -397,9 +397,9 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
         raise ImportRefused(name, problems)
     counts: dict[str, int] = defaultdict(int)
     with transaction.atomic():
-        imported = ImportedFile.objects.create(kind=ImportedFile.Kind.ACH_RETURNS, name=name[:200], sha256=sha,
-                                               imported_by=user, item_count=len(returns) + len(nocs),
-                                               total=sum((e.amount for e, _ in returns), ZERO))
+        imported = record_imported_file(kind=ImportedFile.Kind.ACH_RETURNS, name=name, sha256=sha,
+                                        imported_by=user, item_count=len(returns) + len(nocs),
+                                        total=sum((e.amount for e, _ in returns), ZERO))
         for entry, a in returns:
             code = a.return_reason_code
             reference = f"ach-return:{a.original_trace}"

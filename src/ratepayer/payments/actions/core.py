@@ -189,7 +189,12 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
                 with transaction.atomic():
                     ids = insert_rows(Payment, columns, rows)
             except IntegrityError as exc:
-                raise PaymentError(f"A payment with the same reference was already recorded: {exc}") from exc
+                # a clerk's words, not the constraint's: which payment it was, and that nothing posted
+                references = [spec.external_reference for spec in chunk if spec.external_reference]
+                taken = sorted(Payment.objects.filter(external_reference__in=references)
+                               .values_list("external_reference", flat=True))
+                raise PaymentError(f"This payment was already recorded (reference {', '.join(taken) or 'in use'}); "
+                                   "nothing was posted again.") from exc
             insert_rows(PaymentApplication, ["payment_id", "agreement_id", "amount", "oldest_charge_on"],
                         [(payment_id, a.agreement_id, a.amount, a.oldest_charge_on)
                          for payment_id, applications in zip(ids, applied, strict=True) for a in applications],

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
 from ratepayer.bulk import gc_paused
@@ -54,6 +54,20 @@ def _refuse_repeat(content: bytes, name: str) -> str:
         raise ImportRefused(name, [f"this file was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} as "
                                    f"{earlier.name!r} (#{earlier.pk}); nothing was imported again"])
     return sha
+
+
+def record_imported_file(*, name: str, sha256: str, **fields) -> ImportedFile:
+    """Record a file as imported — the first write of every import's transaction, so
+    that of two imports of the same file running at once, the second waits on the
+    unique sha256 until the first commits and is then refused as already imported
+    (not an IntegrityError). Only a file that posted is recorded: a refused file
+    leaves no row, and importing it again once it is complete is never blocked."""
+    try:
+        with transaction.atomic():
+            return ImportedFile.objects.create(name=name[:200], sha256=sha256, **fields)
+    except IntegrityError:
+        raise ImportRefused(name, ["this file was imported at the same time by another session; it was posted once "
+                                   "and nothing was imported again"]) from None
 
 
 def _existing(model, references: list[str]) -> set[str]:
@@ -116,7 +130,8 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
     _require(user, "payment.manage", "import lockbox files")
     sha = _refuse_repeat(content, name)
     is_csv = csv_layout is not None or name.lower().endswith(".csv")
-    parsed = (lockbox.parse_csv(content, layout=csv_layout) if is_csv else lockbox.parse_fixed(content))
+    parsed = (lockbox.parse_csv(content, layout=csv_layout, file_name=name) if is_csv
+              else lockbox.parse_fixed(content, file_name=name))
     if not parsed.report.ok:
         raise ImportRefused(name, parsed.report.lines())
     problems: list[str] = []
@@ -167,8 +182,8 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
                                     fields))
     totals = parsed.lockbox_totals()
     with transaction.atomic():
-        imported = ImportedFile.objects.create(
-            kind=ImportedFile.Kind.LOCKBOX, name=name[:200], sha256=sha, imported_by=user,
+        imported = record_imported_file(
+            kind=ImportedFile.Kind.LOCKBOX, name=name, sha256=sha, imported_by=user,
             item_count=len(parsed.items), total=parsed.total,
             summary={"batches": len(parsed.batches), "checks": len(parsed.items),
                      "payments": sum(len(v[0]) for v in by_batch.values()),
@@ -246,9 +261,9 @@ def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
     if problems:
         raise ImportRefused(name, problems)
     with transaction.atomic():
-        imported = ImportedFile.objects.create(kind=ImportedFile.Kind.BANK_STATEMENT, name=name[:200], sha256=sha,
-                                               imported_by=user, item_count=len(rows),
-                                               total=sum((r["amount"] for r in rows if r["is_credit"]), ZERO))
+        imported = record_imported_file(kind=ImportedFile.Kind.BANK_STATEMENT, name=name, sha256=sha,
+                                        imported_by=user, item_count=len(rows),
+                                        total=sum((r["amount"] for r in rows if r["is_credit"]), ZERO))
         first = min((r["as_of"] for r in rows), default=None)
         candidates = list(Deposit.objects.filter(bank_line__isnull=True, business_date__gte=(
             first - timedelta(days=MATCH_WINDOW_DAYS)) if first else None).order_by("business_date", "pk")) \

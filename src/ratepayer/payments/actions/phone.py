@@ -43,7 +43,7 @@ from ..models import (
 )
 from .core import CHUNK, PaymentSpec, SuspenseSpec, _require, post_payments, post_suspense
 from .deposits import DepositReceiptSpec, post_deposit_receipts
-from .files import _existing, _refuse_repeat
+from .files import _existing, _refuse_repeat, record_imported_file
 
 ZERO = Decimal("0.00")
 
@@ -120,8 +120,8 @@ def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLa
                                     {"card_brand": r.card_brand, "card_last4": r.last4, "payer_name": r.payer_name}))
     total = sum((r.amount for r in rows), ZERO)
     with transaction.atomic():
-        imported = ImportedFile.objects.create(
-            kind=ImportedFile.Kind.PHONE, name=name[:200], sha256=sha, imported_by=user, item_count=len(rows),
+        imported = record_imported_file(
+            kind=ImportedFile.Kind.PHONE, name=name, sha256=sha, imported_by=user, item_count=len(rows),
             total=total, summary={"days": len(by_day), "payments": sum(len(v[0]) for v in by_day.values()),
                                   "suspense": sum(len(v[1]) for v in by_day.values()),
                                   "deposits": sum(len(v[2]) for v in by_day.values())})

@@ -99,12 +99,12 @@ def test_green_button_year_of_hourly_data(tmp_path):
 def test_errors_raise_command_error_with_status_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: bad\nname: Bad\nversions:\n  - effective: 2020-01-01\n    components:\n"
-                   "      - {type: energy, name: e, blocks: [{rate: 0.1234567}]}\n")
+                   "      - {type: energy, name: e, blocks: [{rate: 0.123456789}]}\n")
     with pytest.raises(CommandError) as info:
         call_command("rate", str(bad), "--kwh", "5", stdout=StringIO())
     assert info.value.returncode == 2
     assert "versions.0.components.0.blocks.0.rate" in str(info.value)
-    assert "6 decimal places" in str(info.value)
+    assert "8 decimal places" in str(info.value)
 
 
 def test_cli_exit_status_and_stderr(tmp_path):

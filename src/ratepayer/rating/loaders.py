@@ -24,9 +24,9 @@ import numpy as np
 import yaml
 
 from .calendar import TimestampError, local_to_epoch
-from .engine import IntervalUsage, RatingError
 from .model import Tariff, TariffError, parse_tariff
 from .urdb import is_urdb, pick_rate, urdb_to_tariff
+from .usage import IntervalUsage, RatingError
 
 EXAMPLES = Path(__file__).with_name("examples")
 

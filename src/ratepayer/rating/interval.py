@@ -5,8 +5,10 @@ see ``calendar.py``), TOU masks once per (tariff, axis) (``tou.py``). Each
 bill period is cut into runs of consecutive intervals that share (part, TOU
 bits, month); one ``np.add.reduceat`` and one ``np.maximum.reduceat`` over
 the meters x intervals array give every energy sum and demand maximum the
-tariff needs. Interval values are rounded to 4 places (0.1 Wh) once on
-input; after that, sums are exact (float64 sums of integers below 2**53).
+tariff needs. Interval values are kept to 6 places (1 mWh: a 15-minute
+value of 1.551 kW / 4 = 0.38775 kWh is kept exactly); sums are exact (float64
+sums of integers below 2**53) and each quantity the tariff bills is rounded
+once to the engine's 4 places.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from ratepayer.kernel.periods import Period
 
 from .calendar import LocalCalendar, day_number
 from .exact import QUANTITY_SCALE, div_round
+
+INTERVAL_SCALE = 1_000_000
+"""Interval kWh are held in units of 1e-6 kWh (1 mWh)."""
+_TO_QUANTITY = INTERVAL_SCALE // QUANTITY_SCALE
 from .model import Tariff
 from .proration import Part, Span
 from .usage import IntervalUsage, RatingError
@@ -60,7 +66,7 @@ class IntervalMeasures:
         self.run_starts = np.concatenate([[0], change]).astype(np.int64)
         self.run_part = part_idx[self.run_starts]
         self.run_bits = bits[self.run_starts]
-        block = np.multiply(values[:, i0:i1], QUANTITY_SCALE, dtype=np.float64)
+        block = np.multiply(values[:, i0:i1], INTERVAL_SCALE, dtype=np.float64)
         np.rint(block, out=block)
         sums = np.add.reduceat(block, self.run_starts, axis=1)
         if np.isnan(sums).any():
@@ -103,13 +109,13 @@ class IntervalMeasures:
         in_span = set(span.indices)
         if tou is None:
             selected = self._run_select(in_span, None)
-            out[None] = self.run_sums[:, selected].sum(axis=1).astype(np.int64)
+            out[None] = div_round(self.run_sums[:, selected].sum(axis=1).astype(np.int64), _TO_QUANTITY)
             return out
         covered = np.zeros(len(self.run_starts), dtype=np.int64)
         for t in tou:
             selected = self._run_select(in_span, t)
             covered += selected
-            out[t] = self.run_sums[:, selected].sum(axis=1).astype(np.int64)
+            out[t] = div_round(self.run_sums[:, selected].sum(axis=1).astype(np.int64), _TO_QUANTITY)
         runs_in_span = np.isin(self.run_part, sorted(in_span))
         if np.any(covered[runs_in_span] != 1):
             bad = int(np.flatnonzero(runs_in_span & (covered != 1))[0])
@@ -141,10 +147,8 @@ class IntervalMeasures:
             peak = self._max_cache[key][:, sel].max(axis=1)
             if self.demand_kw is not None:
                 return peak.astype(np.int64)
-            factor = 60 // minutes if 60 % minutes == 0 else None
-            if factor is not None:
-                return peak.astype(np.int64) * factor
-            return div_round(peak.astype(np.int64) * 60, minutes)
+            # kW = kWh x 60 / minutes, from 1e-6 kWh to the engine's 1e-4 kW, rounded once
+            return div_round(peak.astype(np.int64) * 60, minutes * _TO_QUANTITY)
         # coarser demand interval: sum k consecutive intervals (clock-aligned blocks)
         k = minutes // self.usage.interval_minutes
         key2 = ("agg", minutes)
@@ -166,4 +170,4 @@ class IntervalMeasures:
         if not sel.any():
             return np.zeros(self.meters, dtype=np.int64)
         peak = agg[:, sel].max(axis=1).astype(np.int64)
-        return div_round(peak * 60, minutes)
+        return div_round(peak * 60, minutes * _TO_QUANTITY)

@@ -21,13 +21,13 @@ from ratepayer.kernel.periods import Period
 
 from .calendar import LocalCalendar, day_number
 from .exact import QUANTITY_SCALE, div_round
+from .model import Tariff
+from .proration import Part, Span
+from .usage import IntervalUsage, RatingError
 
 INTERVAL_SCALE = 1_000_000
 """Interval kWh are held in units of 1e-6 kWh (1 mWh)."""
 _TO_QUANTITY = INTERVAL_SCALE // QUANTITY_SCALE
-from .model import Tariff
-from .proration import Part, Span
-from .usage import IntervalUsage, RatingError
 
 
 class IntervalMeasures:

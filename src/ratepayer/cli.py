@@ -7,6 +7,11 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["rate"]:
+        # The tariff calculator needs no database, no secret key, no Django settings.
+        from ratepayer.rating.cli import main as rate
+
+        sys.exit(rate(sys.argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ratepayer.settings")
     from django.core.management import execute_from_command_line
 

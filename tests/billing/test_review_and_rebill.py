@@ -59,7 +59,7 @@ def test_held_high_bill_is_not_posted_until_released(town, fake_usage, users):
         actions.release_bill(user=users["specialist"], bill=bill)
 
 
-@pytest.mark.parametrize("case", ["zero_usage", "too_many_estimates", "usage_problem", "negative_total"])
+@pytest.mark.parametrize("case", ["zero_usage", "too_many_estimates", "usage_problem", "rating_error"])
 def test_exceptions_are_held_with_their_reason(town, fake_usage, case):
     account = town.accounts[1]
     electric = town.agreements[account.pk]["electric"]
@@ -67,12 +67,15 @@ def test_exceptions_are_held_with_their_reason(town, fake_usage, case):
         "zero_usage": {"quantity": Decimal("0")},
         "too_many_estimates": {"read_type": "estimated", "consecutive_estimates": 4},
         "usage_problem": "no read within 10 days of the scheduled read date",
-        "negative_total": {"quantity": Decimal("-3000")},
+        # a meter that ran backwards is not billed as a credit: the engine refuses negative usage
+        "rating_error": {"quantity": Decimal("-3000")},
     }[case]
     run_cycle(town.cycle, date(2025, 2, 14))
     bill = bill_for(account, date(2025, 2, 14))
     assert bill.status == Bill.Status.HELD and case in reasons(bill)
     assert Bill.objects.filter(status="issued").count() == 2
+    if case == "rating_error":
+        assert "-3000 is negative" in bill.hold_reasons[0]["message"]
     if case == "usage_problem":
         assert "no read within 10 days" in bill.hold_reasons[0]["message"]
         with pytest.raises(BillingError, match="cannot be released"):

@@ -59,13 +59,13 @@ def test_versions_side_by_side_and_a_new_version_through_approval(page, new_page
     document = page.input_value("#id_document")
     assert "rate: 0.08935" in document
     page.fill("#id_effective_from", "2027-04-01")
-    page.fill("#id_document", document.replace("rate: 0.08935", "rate: 0.0910001"))
+    page.fill("#id_document", document.replace("rate: 0.08935", "rate: 0.091000001"))
     page.fill("#id_notes", "Resolution 2027-04: energy charge to 9.1 cents")
     page.click("text=Save and submit for approval")
     error = page.locator("#document-error").inner_text()
-    line = next(n for n, text in enumerate(page.input_value("#id_document").splitlines(), 1) if "0.0910001" in text)
-    assert error.startswith(f"line {line}: versions.0.components.1.blocks.0.rate") and "6 decimal places" in error
-    assert page.locator(".error-excerpt .bad").inner_text().endswith("- rate: 0.0910001")
+    line = next(n for n, text in enumerate(page.input_value("#id_document").splitlines(), 1) if "0.091000001" in text)
+    assert error.startswith(f"line {line}: versions.0.components.1.blocks.0.rate") and "8 decimal places" in error
+    assert page.locator(".error-excerpt .bad").inner_text().endswith("- rate: 0.091000001")
     screenshot(page, "rates-new-version-error")
     assert not RateVersion.objects.filter(effective_from=date(2027, 4, 1)).exists()
     page.fill("#id_document", document.replace("rate: 0.08935", "rate: 0.0910"))

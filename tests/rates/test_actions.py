@@ -59,11 +59,16 @@ def test_a_draft_is_validated_and_dated_by_the_version(users, examples):
 def test_bad_documents_are_refused_naming_the_field_and_nothing_is_written(users, examples):
     schedule = examples["E-7"]
     before = snapshot()
-    bad_rate = e7_document_with_energy_rate(examples, "0.0900001")
+    bad_rate = e7_document_with_energy_rate(examples, "0.090000001")
     with pytest.raises(DocumentError) as caught:
         actions.draft_version(user=users["supervisor"], schedule=schedule, effective_from=NEW_RATES, document=bad_rate)
     assert caught.value.field == "versions.0.components.1.blocks.0.rate"
-    assert "more than 6 decimal places" in str(caught.value)
+    assert "more than 8 decimal places" in str(caught.value)
+    negative = e7_document_with_energy_rate(examples, "-0.09")
+    with pytest.raises(DocumentError) as caught:
+        actions.draft_version(user=users["supervisor"], schedule=schedule, effective_from=NEW_RATES, document=negative)
+    assert caught.value.field == "versions.0.components.1.blocks.0.rate"
+    assert "-0.09 is negative" in str(caught.value)
     whole_example = documents.stored_document(rating.load_tariff("snopud_schedule_7.yaml"))
     with pytest.raises(DocumentError, match="holds one set of rates, this document has 6"):
         actions.draft_version(user=users["supervisor"], schedule=schedule, effective_from=NEW_RATES,

@@ -99,12 +99,12 @@ def test_green_button_year_of_hourly_data(tmp_path):
 def test_errors_raise_command_error_with_status_2(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: bad\nname: Bad\nversions:\n  - effective: 2020-01-01\n    components:\n"
-                   "      - {type: energy, name: e, blocks: [{rate: 0.1234567}]}\n")
+                   "      - {type: energy, name: e, blocks: [{rate: 0.123456789}]}\n")
     with pytest.raises(CommandError) as info:
         call_command("rate", str(bad), "--kwh", "5", stdout=StringIO())
     assert info.value.returncode == 2
     assert "versions.0.components.0.blocks.0.rate" in str(info.value)
-    assert "6 decimal places" in str(info.value)
+    assert "8 decimal places" in str(info.value)
 
 
 def test_cli_exit_status_and_stderr(tmp_path):
@@ -136,3 +136,24 @@ def test_csv_with_kw_column_and_utc_offsets(tmp_path):
                  "--timezone", "America/Los_Angeles", "--connected-load-kw", "10")
     demand = [line for line in result["periods"][0]["lines"] if line["kind"] == "demand"]
     assert [(line["quantity"], line["amount"]) for line in demand] == [("100", "0.00"), ("20", "169.40")]
+
+
+def test_the_calculator_needs_no_secret_key_and_finds_shipped_examples_by_name(tmp_path):
+    # before: a Django traceback (ImproperlyConfigured: RATEPAYER_SECRET_KEY is not set), and a bare
+    # example name was "no such tariff file". SnoPUD 7 medium, January 2025, 1,000 kWh:
+    #   base 0.29 x 31 = 8.99 ; energy 1,000 x 0.09527 = 95.27 ; total 104.26
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("RATEPAYER_") and k not in ("DJANGO_SETTINGS_MODULE", "PYTEST_CURRENT_TEST")}
+    for tariff_args in (["--tariff", "snopud_schedule_7"], ["snopud-schedule-7"], ["snopud_schedule_7.yaml"]):
+        proc = subprocess.run(
+            [sys.executable, "-m", "ratepayer.cli", "rate", *tariff_args, "--kwh", "1000", "--size-class", "medium",
+             "--start", "2025-01-01", "--end", "2025-01-31", "--format", "json"],
+            capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr == ""
+        assert json.loads(proc.stdout)["total"] == "104.26"
+    proc = subprocess.run([sys.executable, "-m", "ratepayer.cli", "rate", "--tariff", "no_such_tariff", "--kwh", "5"],
+                          capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "no shipped example of that name" in proc.stderr and "snopud_schedule_7" in proc.stderr

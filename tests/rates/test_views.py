@@ -73,15 +73,15 @@ def test_specialist_cannot_create_schedules_or_versions(signed_in, examples):
 def test_a_bad_document_names_the_field_and_line_and_saves_nothing(signed_in, examples):
     client = signed_in("supervisor")
     before = snapshot()
-    text = e7_yaml(examples, new="rate: 0.0910001")
+    text = e7_yaml(examples, new="rate: 0.091000001")
     response = client.post("/rates/E-7/versions/new/", {"effective_from": "2027-04-01", "document": text,
                                                          "submit": "approval"})
     assert response.status_code == 400
     error = response.context["form"].errors["document"][0]
-    line = next(n for n, t in enumerate(text.splitlines(), 1) if "0.0910001" in t)
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "0.091000001" in t)
     assert error.startswith(f"line {line}: versions.0.components.1.blocks.0.rate: ")
-    assert "more than 6 decimal places" in error
-    assert (line, "          - rate: 0.0910001", True) in response.context["excerpt"]
+    assert "more than 8 decimal places" in error
+    assert (line, "          - rate: 0.091000001", True) in response.context["excerpt"]
     response = client.post("/rates/E-7/versions/new/", {"effective_from": "2027-04-01",
                                                          "document": "format: [oops\n"})
     assert response.status_code == 400 and "not valid YAML" in response.context["form"].errors["document"][0]

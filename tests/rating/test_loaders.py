@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from ratepayer import rating
+from ratepayer.kernel.periods import Period
 from ratepayer.rating.loaders import _minimal_green_button
 
 TZ = "America/Los_Angeles"
@@ -35,12 +38,25 @@ def test_csv_across_the_fall_back_hour(tmp_path):
     assert usage.interval_minutes == 30 and np.all(np.diff(usage.epoch) == 1800)
 
 
+def test_csv_values_of_six_places_are_kept_and_billed_exactly(tmp_path):
+    # A meter reporting 1.551 kW every 15 minutes: kWh = 1.551 / 4 = 0.387750 (6 places, 5 significant).
+    # One day of it (96 intervals) = 96 x 0.38775 = 37.224 kWh exactly; at Clark's 0.0879 $/kWh:
+    #   37.224 x 0.0879 = 3.2719896 -> 3.27
+    # before: the file was refused ("0.387750 has more than 4 decimal places")
+    rows = ["start,kwh"] + [f"2024-04-01T{h:02d}:{m:02d},0.387750" for h in range(24) for m in (0, 15, 30, 45)]
+    usage = rating.load_interval_csv(write(tmp_path, "\n".join(rows) + "\n"), TZ)
+    tariff = rating.load_tariff("clark_public_utilities_residential_2024.yaml")
+    bill = rating.rate(tariff, usage, Period(date(2024, 4, 1), date(2024, 4, 1)))
+    energy = [line for line in bill.lines if line.kind == "energy"][0]
+    assert energy.quantity == Decimal("37.224")
+    assert energy.amount == Decimal("3.27")
+
+
 @pytest.mark.parametrize(
     "text,message",
     [
         ("time,kwh\n", "line 1: header must be"),
         ("start,kwh\n2025-01-01T00:00,1\n2025-01-01T00:15,x\n", "line 3: kwh 'x' is not a number"),
-        ("start,kwh\n2025-01-01T00:00,1.12345\n", "line 2: kwh 1.12345 has more than 4 decimal places"),
         ("start,kwh\nyesterday,1\n", "line 2: start 'yesterday' is not an ISO date-time"),
         ("start,kwh\n2025-01-01T00:00,1\n2025-01-01T00:15,1\n2025-01-01T00:45,1\n2025-01-01T01:00,1\n",
          "line 4: interval is 30 min"),

@@ -41,8 +41,14 @@ def test_every_example_loads_with_one_function():
 @pytest.mark.parametrize(
     "path,value,field,reason",
     [
-        (("versions", 0, "components", 1, "blocks", 0, "rate"), "0.1234567", "versions.0.components.1.blocks.0.rate",
-         "more than 6 decimal places"),
+        (("versions", 0, "components", 1, "blocks", 0, "rate"), "0.123456789",
+         "versions.0.components.1.blocks.0.rate", "more than 8 decimal places"),
+        # nothing in a tariff is negative: a credit is kind: credit with a positive amount
+        (("versions", 0, "components", 0, "amount"), "-0.29", "versions.0.components.0.amount", "-0.29 is negative"),
+        (("versions", 0, "components", 1, "blocks", 0, "rate"), "-0.09", "versions.0.components.1.blocks.0.rate",
+         "kind: credit"),
+        (("versions", 0, "components", 1, "blocks", 0, "upto"), "-600", "versions.0.components.1.blocks.0.upto",
+         "-600 is negative"),
         (("versions", 0, "components", 1, "blocks"), [{"upto": 600, "rate": 1}, {"upto": 500, "rate": 1},
                                                       {"rate": 1}], "versions.0.components.1", "greater than"),
         (("versions", 0, "components", 1, "blocks"), [{"rate": 1}, {"rate": 2}], "versions.0.components.1",

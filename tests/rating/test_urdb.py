@@ -73,8 +73,10 @@ def test_tier_basis_period_applies_each_periods_tiers_to_its_own_use():
     [
         ({"energyweekdayschedule": [[0] * 24] * 11}, "energyweekdayschedule", "12 rows"),
         ({"energyweekdayschedule": [[0] * 24] * 11 + [[0] * 23 + [5]]}, "energyweekdayschedule.11.23", "0..1"),
-        ({"energyratestructure": [[{"rate": 0.1234567}], [{"rate": 0.1}]]}, "energyratestructure.0.0.rate",
-         "more than 6"),
+        ({"energyratestructure": [[{"rate": 0.123456789}], [{"rate": 0.1}]]}, "energyratestructure.0.0.rate",
+         "more than 8"),
+        ({"energyratestructure": [[{"rate": 0.05, "adj": -0.06}], [{"rate": 0.1}]]},
+         "energyratestructure.0.0.rate", "is negative"),
         ({"energyratestructure": [[{"rate": 0.1}, {"rate": 0.2}], [{"rate": 0.1}]]}, "energyratestructure.0.0.max",
          "only the last tier"),
         ({"demandunits": "hp"}, "demandunits", "kW only"),

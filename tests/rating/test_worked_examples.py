@@ -165,21 +165,43 @@ def test_seattle_bimonthly_bill_prorates_seasonal_blocks_by_days():
     # 2024-09-01..2024-10-31 (61 days): 30 summer days (10 kWh/day first block), 31 winter (16 kWh/day).
     # 1,500 kWh shared by days (largest remainder at 0.0001 kWh):
     #   Sep 1500 x 30/61 = 737.70491.. -> 737.7049 ; Oct 762.29508.. -> 762.2951 (sum 1,500)
-    #   base Sep 0.2728 x 30 = 8.184 -> 8.18 ; Oct 0.2728 x 31 = 8.4568 -> 8.46
+    #   base: the same 0.2728 $/day in both seasons, so one line: 0.2728 x 61 = 16.6408 -> 16.64
     #   Sep first 300 kWh x 0.1291 = 38.73 ; rest 437.7049 x 0.1372 = 60.0531.. -> 60.05
     #   Oct first 496 kWh x 0.1291 = 64.0336 -> 64.03 ; rest 266.2951 x 0.1372 = 36.5357.. -> 36.54
-    #   total = 8.18 + 8.46 + 38.73 + 60.05 + 64.03 + 36.54 = 215.99
+    #   total = 16.64 + 38.73 + 60.05 + 64.03 + 36.54 = 215.99
     tariff = rating.load_tariff("seattle_city_light_residential_2024.yaml")
     bill = rating.rate(tariff, rating.RegisterUsage(D("1500")), Period(date(2024, 9, 1), date(2024, 10, 31)))
     assert lines(bill) == [
-        ("fixed", "30", "8.18"),
+        ("fixed", "61", "16.64"),
         ("energy", "300", "38.73"),
         ("energy", "437.7049", "60.05"),
-        ("fixed", "31", "8.46"),
         ("energy", "496", "64.03"),
         ("energy", "266.2951", "36.54"),
     ]
     assert bill.total == D("215.99")
+
+
+def test_seattle_base_charge_is_not_split_at_the_season_change():
+    # Sep 15 - Oct 15, 2024: 31 days, 16 summer (Sep 15-30) and 15 winter (Oct 1-15); 600 kWh.
+    # The base charge is 0.2728 $/day in both seasons: one line, rounded once,
+    #   0.2728 x 31 = 8.4568 -> 8.46   (not 0.2728 x 16 = 4.36 plus 0.2728 x 15 = 4.09 = 8.45)
+    # The energy blocks do change with the season, so energy is split by days:
+    #   Sep 600 x 16/31 = 309.67741.. ; Oct 290.32258.. -> largest remainder: 309.6774 + 290.3226 = 600
+    #   summer first 10 x 16 = 160 kWh x 0.1291 = 20.656 -> 20.66 ; rest 149.6774 x 0.1372 = 20.5357.. -> 20.54
+    #   winter first 16 x 15 = 240 kWh x 0.1291 = 30.984 -> 30.98 ; rest 50.3226 x 0.1372 = 6.9042.. -> 6.90
+    #   total = 8.46 + 20.66 + 20.54 + 30.98 + 6.90 = 87.54
+    tariff = rating.load_tariff("seattle_city_light_residential_2024.yaml")
+    bill = rating.rate(tariff, rating.RegisterUsage(D("600")), Period(date(2024, 9, 15), date(2024, 10, 15)))
+    assert lines(bill) == [
+        ("fixed", "31", "8.46"),
+        ("energy", "160", "20.66"),
+        ("energy", "149.6774", "20.54"),
+        ("energy", "240", "30.98"),
+        ("energy", "50.3226", "6.90"),
+    ]
+    assert bill.lines[0].description == "Base service charge"  # the whole period: no dates
+    assert "2024-09-15 to 2024-09-30" in bill.lines[1].description
+    assert bill.total == D("87.54")
 
 
 # ---------------------------------------------------------------- water and sewer
@@ -216,14 +238,15 @@ def test_unknown_meter_size_is_a_precise_error():
 
 
 def test_union_gap_ready_to_serve_by_meter_size_and_partial_month():
-    # 1" meter, 2024: 55.51/month. Final bill Jan 1-10: 10/31 month = 0.3226 x 55.51 = 17.907.. -> 17.91
+    # 1" meter, 2024: 55.51/month. Final bill Jan 1-10: 10/31 month = 0.3226 x 55.51 = 17.907.. -> 17.91,
+    # plus the volume charge on its 3 CCF of water: 3 x 3.38 = 10.14
     tariff = rating.load_tariff("union_gap_sewer.yaml")
     full = rating.rate(tariff, rating.RegisterUsage(D("0"), unit="CCF"), Period(date(2024, 1, 1), date(2024, 1, 31)),
                        service=rating.ServiceInfo(meter_size="1"))
     assert full.total == D("55.51")
-    part = rating.rate(tariff, rating.RegisterUsage(D("0"), unit="CCF"), Period(date(2024, 1, 1), date(2024, 1, 10)),
+    part = rating.rate(tariff, rating.RegisterUsage(D("3"), unit="CCF"), Period(date(2024, 1, 1), date(2024, 1, 10)),
                        service=rating.ServiceInfo(meter_size="1"))
-    assert lines(part) == [("fixed", "0.3226", "17.91")]
+    assert lines(part) == [("fixed", "0.3226", "17.91"), ("energy", "3", "10.14")]
 
 
 def test_lake_stevens_sewer_per_dwelling_unit():

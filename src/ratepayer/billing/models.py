@@ -12,6 +12,7 @@ from django.db.models import Q
 from ratepayer.customers.models import Account, BillCycle, ServiceAgreement
 from ratepayer.ledger.models import JournalEntry
 from ratepayer.rates.models import SERVICES, RateVersion
+from ratepayer.rating.bills import rate_text
 
 
 class AdjustmentReason(models.Model):
@@ -303,12 +304,17 @@ class BillLine(models.Model):
     description = models.CharField(max_length=200)
     quantity = models.DecimalField(max_digits=14, decimal_places=4)
     unit = models.CharField(max_length=12, blank=True)
-    rate = models.DecimalField(max_digits=14, decimal_places=6)
+    rate = models.DecimalField(max_digits=16, decimal_places=8, help_text="up to 8 places, as tariffs quote them")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     gl_account = models.CharField(max_length=20, help_text="GL account credited (from the posting rules)")
 
     class Meta:
         ordering = ["segment", "sequence"]
+
+    @property
+    def rate_text(self) -> str:
+        """The rate with the places the tariff quotes (0.09527, 0.11466666), at least cents."""
+        return rate_text(self.rate)
 
 
 class BillDelivery(models.Model):

@@ -22,9 +22,9 @@ from decimal import Decimal
 
 import numpy as np
 
+from ratepayer import rating
 from ratepayer.kernel.periods import Period
-from ratepayer.rating import RatingError, RegisterUsage, ServiceInfo, Tariff, TariffError, parse_tariff
-from ratepayer.rating import engine as _engine
+from ratepayer.rating import Bill, RegisterUsage, ServiceInfo, Tariff, TariffError, parse_tariff
 
 
 @dataclass(frozen=True)
@@ -65,43 +65,17 @@ def combine_versions(schedule_id: int, rows: Sequence[tuple[int, date, dict]]) -
     return ScheduleTariff(schedule_id, combined, tuple((r[1], r[0]) for r in rows))
 
 
-class _BatchRegisterMeasures(_engine._RegisterMeasures):
-    """Register usage of M meters over one period (the engine's one-meter
-    register measures, vectorized; same allocation of usage to parts)."""
-
-    def __init__(self, quantities: np.ndarray, demand: np.ndarray | None, unit: str, parts, period: Period):
-        self.meters = len(quantities)
-        self.unit = unit
-        self.parts = parts
-        self.period = period
-        days = [np.full(self.meters, p.period.days, dtype=np.int64) for p in parts]
-        self._total = _engine._allocate_int(quantities, days)
-        self._tou = {}
-        self._demand = demand
-        self.usage = RegisterUsage(Decimal(0), unit=unit)
-
-    def demand(self, parts, window, interval_minutes):
-        if self._demand is None:
-            where = f"in TOU period {window!r} " if window else ""
-            raise RatingError(f"the tariff has a demand charge {where}but the usage has no demand reading")
-        return self._demand
-
-
 def rate_registers(tariff: Tariff, period: Period, quantities: Sequence[Decimal], unit: str,
                    services: Sequence[ServiceInfo], demand_kw: Sequence[Decimal | None] | None = None,
-                   regular_days: int | None = None) -> list[_engine.Bill]:
+                   regular_days: int | None = None) -> list[Bill]:
     """Rate M register usages over one period in one engine call."""
-    parts = _engine.plan_parts(tariff, period)
-    q = np.array([int((Decimal(x) * _engine.SCALE_Q).to_integral_value()) for x in quantities], dtype=np.int64)
-    demand = None
-    if demand_kw is not None and all(d is not None for d in demand_kw):
-        demand = np.array([int((Decimal(d) * _engine.SCALE_Q).to_integral_value()) for d in demand_kw], dtype=np.int64)
-    measures = _BatchRegisterMeasures(q, demand, unit, parts, period)
-    return _engine._Builder(tariff, period, parts, measures, list(services), regular_days).build().bills()
+    demands: Sequence[Decimal | None] = demand_kw if demand_kw is not None else [None] * len(quantities)
+    usages = [RegisterUsage(Decimal(q), unit=unit, demand_kw=d) for q, d in zip(quantities, demands, strict=True)]
+    return rating.rate_registers(tariff, usages, period, services=list(services), regular_days=regular_days).bills()
 
 
 def rate_interval_group(tariff: Tariff, period: Period, intervals: Sequence, services: Sequence[ServiceInfo],
-                        tz: str, regular_days: int | None = None) -> list[_engine.Bill]:
+                        tz: str, regular_days: int | None = None) -> list[Bill]:
     """Rate M AMI meters that share a tariff, a bill period and a time axis in
     one vectorized engine call (TOU periods, demand windows, daily blocks).
     ``intervals``: metering's IntervalUsage objects (``starts`` UTC
@@ -109,5 +83,6 @@ def rate_interval_group(tariff: Tariff, period: Period, intervals: Sequence, ser
     first = intervals[0]
     epoch = np.asarray(first.starts, dtype="datetime64[s]").astype(np.int64)
     values = np.vstack([np.asarray(iv.kwh, dtype=np.float64) for iv in intervals])
-    usage = _engine.IntervalUsage(epoch=epoch, values=values, interval_minutes=first.interval_seconds // 60, tz=tz)
-    return _engine.rate_intervals(tariff, usage, [period], services=list(services), regular_days=regular_days)[0].bills()
+    usage = rating.IntervalUsage(epoch=epoch, values=values, interval_minutes=first.interval_seconds // 60, tz=tz)
+    return rating.rate_intervals(tariff, usage, [period], services=list(services),
+                                 regular_days=regular_days)[0].bills()

@@ -251,8 +251,9 @@ EXAMPLE_SCHEDULES: dict[str, tuple[str, str]] = {
     "clinton_water_district.yaml": ("W-RES", "Residential water, tiered"),
     "general_service_water.yaml": ("W-GEN", "General service water, meter-size base"),
     "lake_stevens_sewer.yaml": ("S-RES", "Residential sewer, per dwelling unit"),
+    "lake_stevens_sewer_commercial.yaml": ("S-COM", "Commercial sewer, volume over 750 cf"),
     "example_winter_average_sewer.yaml": ("S-WAV", "Residential sewer, winter average"),
-    "union_gap_sewer.yaml": ("S-GEN", "General service sewer, ready-to-serve by meter size"),
+    "union_gap_sewer.yaml": ("S-GEN", "General service sewer, ready-to-serve and volume by meter size"),
 }
 
 

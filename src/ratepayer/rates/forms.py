@@ -33,7 +33,7 @@ class VersionForm(forms.Form):
         label="Tariff document (YAML)", strip=False,
         widget=forms.Textarea(attrs={"rows": 32, "spellcheck": "false", "class": "code-editor",
                                      "autocomplete": "off", "autocapitalize": "off"}),
-        help_text="Field by field in docs/tariffs.md. Rates keep at most 6 decimal places.")
+        help_text="Field by field in docs/tariffs.md. Rates keep at most 8 decimal places.")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}),
                             help_text="Why: board resolution, rate study, what changed.")
 

@@ -3,6 +3,12 @@
     from ratepayer import rating
     tariff = rating.load_tariff("snopud_schedule_7.yaml")   # or any path
     bill = rating.rate(tariff, rating.RegisterUsage(Decimal("900")), Period(...))
+
+Modules, by concern: ``model`` (the tariff document), ``usage`` (what is rated),
+``proration`` (where a period splits), ``register`` and ``interval`` (usage
+measured for a tariff), ``tou`` (time-of-use masks), ``demand`` (billing
+demand), ``lines`` (charges to lines), ``exact`` (fixed-point arithmetic),
+``bills`` (results), ``engine`` (the entry points), ``urdb``, ``loaders``.
 """
 
 from .engine import (
@@ -17,6 +23,7 @@ from .engine import (
     rate,
     rate_intervals,
     rate_many,
+    rate_registers,
     winter_average_daily,
 )
 from .loaders import EXAMPLES, LoadError, example_paths, load_green_button, load_interval_csv, load_tariff
@@ -46,6 +53,7 @@ __all__ = [
     "rate",
     "rate_intervals",
     "rate_many",
+    "rate_registers",
     "to_document",
     "urdb_to_document",
     "urdb_to_tariff",

@@ -24,9 +24,9 @@ import numpy as np
 import yaml
 
 from .calendar import TimestampError, local_to_epoch
-from .engine import IntervalUsage, RatingError
 from .model import Tariff, TariffError, parse_tariff
 from .urdb import is_urdb, pick_rate, urdb_to_tariff
+from .usage import IntervalUsage, RatingError
 
 EXAMPLES = Path(__file__).with_name("examples")
 
@@ -54,11 +54,30 @@ def _read_document(path: Path) -> Any:
         raise TariffError(f"invalid YAML{where}: {getattr(exc, 'problem', exc)}", source=str(path)) from exc
 
 
+def find_example(name: str) -> Path | None:
+    """A shipped example by file name (with or without extension) or tariff id."""
+    for path in example_paths():
+        if name in (path.name, path.stem):
+            return path
+    for path in example_paths():
+        data = _read_document(path)
+        if isinstance(data, dict) and data.get("id") == name:
+            return path
+    return None
+
+
 def load_tariff(path: str | Path, *, urdb_label: str | None = None, tier_basis: str = "total") -> Tariff:
-    """A tariff from a file: ratepayer YAML/JSON, or URDB JSON (detected)."""
+    """A tariff from a file: ratepayer YAML/JSON, or URDB JSON (detected); a
+    path that is not a file is looked up among the shipped examples by name
+    (``snopud_schedule_7``, ``snopud_schedule_7.yaml``) or id (``snopud-schedule-7``)."""
     p = Path(path)
-    if not p.exists() and not p.is_absolute() and (EXAMPLES / p).exists():
-        p = EXAMPLES / p
+    if not p.exists():
+        example = find_example(str(path)) if not p.is_absolute() and len(p.parts) == 1 else None
+        if example is None:
+            names = ", ".join(e.stem for e in example_paths())
+            raise TariffError(f"no such tariff file, and no shipped example of that name (examples: {names})",
+                              source=str(path))
+        p = example
     data = _read_document(p)
     if is_urdb(data):
         return urdb_to_tariff(pick_rate(data, urdb_label), tier_basis=tier_basis, source=str(p))
@@ -127,9 +146,8 @@ def load_interval_csv(path: str | Path | bytes, tz: str) -> IntervalUsage:
                 raise LoadError(f"{source}: line {n}: {header[col]} {row[col]!r} is not a number") from exc
             if not d.is_finite():
                 raise LoadError(f"{source}: line {n}: {header[col]} {row[col]!r} is not finite")
-            exp = d.as_tuple().exponent
-            if isinstance(exp, int) and exp < -4:
-                raise LoadError(f"{source}: line {n}: {header[col]} {row[col]} has more than 4 decimal places")
+            # any number of places: a meter's kW / 4 (0.387750) is exact to 6 places, and the
+            # engine keeps interval values to 6 places (1 mWh)
             target.append(float(d))
     if not times:
         raise LoadError(f"{source}: no intervals")

@@ -5,9 +5,13 @@ checked on load; an invalid document raises :class:`TariffError` naming the
 field (a dotted path such as ``versions.0.components.2.blocks.1.rate``) and the
 reason. ``docs/tariffs.md`` documents every field with examples.
 
-Numbers: rates are exact decimals with at most 6 places, amounts and block
-limits at most 4 places for quantities; YAML floats are read through their
-shortest decimal representation (``0.10414`` is ``Decimal("0.10414")``).
+Numbers: rates and amounts are exact decimals with at most 8 places (Lake
+Stevens sewer quotes $0.11466666 per cubic foot), quantities and block limits
+at most 4; YAML floats are read through their shortest decimal representation
+(``0.10414`` is ``Decimal("0.10414")``). No number in a tariff is negative:
+a credit is a component of kind ``credit`` with a positive amount, which the
+engine subtracts; a negative amount is refused with its field named (a minus
+sign typed by mistake must not silently become a charge, or a credit).
 """
 
 from __future__ import annotations
@@ -56,10 +60,19 @@ def _decimal(value: Any) -> Any:
     return value
 
 
+RATE_PLACES = 8
+QUANTITY_PLACES = 4
+
+
 def _places(limit: int):
     def check(value: Decimal) -> Decimal:
+        if not isinstance(value, Decimal):
+            return value  # not a number: pydantic reports the type
         if not value.is_finite():
             raise ValueError("must be a finite number")
+        if value < 0:
+            raise ValueError(f"{value} is negative; amounts, rates and quantities in a tariff are never negative "
+                             "(a credit is a component with kind: credit and a positive amount)")
         exponent = value.normalize().as_tuple().exponent
         if isinstance(exponent, int) and -exponent > limit:
             raise ValueError(f"{value} has more than {limit} decimal places")
@@ -69,17 +82,17 @@ def _places(limit: int):
 
 
 def _rate_value(value: Any) -> Decimal:
-    return _places(6)(_decimal(value))
+    return _places(RATE_PLACES)(_decimal(value))
 
 
 def _quantity_value(value: Any) -> Decimal:
-    return _places(4)(_decimal(value))
+    return _places(QUANTITY_PLACES)(_decimal(value))
 
 
 Rate = Annotated[Decimal, BeforeValidator(_rate_value)]
-"""A unit rate or amount: exact decimal, at most 6 places."""
+"""A unit rate or amount: exact, not negative, at most 8 places."""
 Quantity = Annotated[Decimal, BeforeValidator(_quantity_value)]
-"""A quantity (kWh, kW, CCF, block limit): exact decimal, at most 4 places."""
+"""A quantity (kWh, kW, CCF, block limit): exact, not negative, at most 4 places."""
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DayName = Literal[
@@ -286,19 +299,38 @@ class EnergyCharge(_Applies):
     blocks: list[Block] | None = None
     tou: dict[str, list[Block]] | None = None
     """TOU period name -> blocks; the periods must cover every interval once."""
+    blocks_by: Literal["meter_size", "size_class"] | None = None
+    blocks_for: dict[str, list[Block]] | None = None
+    """Blocks by the service's meter size or size class (as fixed charges'
+    ``amounts``), all with the same block limits; a key whose rates are all
+    zero is not charged (Union Gap sewer: no volume rate on 3/4" meters)."""
     block_limit_per: Literal["period", "day", "month", "kw"] = "period"
     tier_basis: Literal["period", "total"] = "period"
     """With TOU blocks: 'period' applies each period's blocks to that period's
     use; 'total' applies the limits to the total use and shares each block
     among the periods in proportion to their use (SAM/URDB semantics)."""
     quantity: Literal["usage", "winter_average", "lesser_of_usage_and_winter_average"] = "usage"
+    without_winter_average: Literal["refuse", "usage"] = "refuse"
+    """A service with no winter history yet (a new customer): 'refuse' holds
+    the bill for review; 'usage' bills this period's use until there is one."""
 
     @model_validator(mode="after")
     def _check(self) -> EnergyCharge:
-        if (self.blocks is None) == (self.tou is None):
-            raise ValueError("give exactly one of blocks or tou")
+        given = [name for name in ("blocks", "tou", "blocks_for") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of blocks, tou or blocks_for (with blocks_by)")
+        if (self.blocks_for is None) != (self.blocks_by is None):
+            raise ValueError("blocks_for and blocks_by go together (blocks_by: meter_size or size_class)")
         if self.blocks is not None:
             _check_blocks(self.blocks, "blocks")
+        if self.blocks_for is not None:
+            if not self.blocks_for:
+                raise ValueError("blocks_for must not be empty")
+            for key, blocks in self.blocks_for.items():
+                _check_blocks(blocks, f"blocks_for.{key}")
+            shapes = {tuple(b.upto for b in blocks) for blocks in self.blocks_for.values()}
+            if len(shapes) > 1:
+                raise ValueError("blocks_for: every meter size (or class) needs the same block limits")
         if self.tou is not None:
             if not self.tou:
                 raise ValueError("tou must name at least one period")

@@ -13,7 +13,7 @@ Decisions where URDB is ambiguous (docs/tariffs.md, "URDB import"):
 * ``$/day`` fixed and minimum charges are multiplied by the actual days of
   the bill period (never by 365/12 or 30). ``$/year`` fixed charges become
   1/12 per month.
-* Effective rate = ``rate + adj``; it must have at most 6 decimal places
+* Effective rate = ``rate + adj``; it must have at most 8 decimal places
   (the import refuses more rather than round silently).
 * Weekday schedules apply Monday-Friday and weekend schedules Saturday and
   Sunday; URDB has no holidays, so the imported tariff has none.
@@ -118,8 +118,11 @@ def _tiers(structure: Any, field: str, *, energy: bool) -> list[tuple[list[dict[
             rate = _num(tier.get("rate", 0), f"{where}.rate", 10) + _num(tier.get("adj", 0), f"{where}.adj", 10)
             rate = rate.normalize()
             exp = rate.as_tuple().exponent
-            if isinstance(exp, int) and -exp > 6:
-                raise UrdbError(f"rate + adj = {rate} has more than 6 decimal places", field=f"{where}.rate")
+            if isinstance(exp, int) and -exp > 8:
+                raise UrdbError(f"rate + adj = {rate} has more than 8 decimal places", field=f"{where}.rate")
+            if rate < 0:
+                raise UrdbError(f"rate + adj = {rate} is negative; negative (credit) tiers are not supported",
+                                field=f"{where}.rate")
             block: dict[str, Any] = {"rate": str(rate)}
             last = t == len(tiers) - 1
             if "max" in tier and tier["max"] is not None and not (last and float(tier["max"]) >= 1e30):
@@ -159,7 +162,9 @@ def _windows(wd: list[list[int]], we: list[list[int]], period: int) -> list[dict
 
 
 def _charge_units(value: Any, units: Any, field: str) -> tuple[Decimal, str]:
-    amount = _num(value, field, 6)
+    amount = _num(value, field, 8)
+    if amount < 0:
+        raise UrdbError(f"{value} is negative; a charge cannot be negative", field=field)
     unit = units or "$/month"
     if unit == "$/month":
         return amount, "month"

@@ -15,7 +15,8 @@ from ratepayer.staff.models import AuditEvent
 
 TOMORROW = timezone.localdate() + timedelta(days=1)
 VALUES = dict(days_to_bill=3, days_until_due=21, high_bill_percent="80", high_bill_minimum_history=4,
-              max_consecutive_estimates=2, regular_period_days=30, bill_message="Conserve water this summer.")
+              max_consecutive_estimates=2, regular_period_days=30, bill_message="Conserve water this summer.",
+              interval_register_tolerance_percent="1.5")
 
 
 @pytest.fixture(autouse=True)
@@ -34,6 +35,7 @@ def test_a_supervisor_adds_a_policy_in_force_from_its_date(users):
     old = billrun.policy_on(timezone.localdate())
     policy = actions.set_billing_policy(user=users["supervisor"], effective_from=TOMORROW, **VALUES)
     assert policy.high_bill_percent == Decimal("80.00") and policy.days_to_bill == 3
+    assert policy.interval_register_tolerance_percent == Decimal("1.50")
     assert billrun.policy_on(timezone.localdate()) == old  # today's bills keep today's policy
     assert billrun.policy_on(TOMORROW) == policy
     event = AuditEvent.objects.get(action="billing_policy.set", object_id=str(policy.pk))
@@ -59,6 +61,9 @@ def test_other_roles_are_refused_and_nothing_changes(users, name):
     ({"max_consecutive_estimates": 13}, "Consecutive estimates"),
     ({"regular_period_days": 400}, "Regular period"),
     ({"bill_message": "x" * 301}, "at most 300"),
+    ({"interval_register_tolerance_percent": "-1"}, "Interval/register tolerance"),
+    ({"interval_register_tolerance_percent": "21"}, "Interval/register tolerance"),
+    ({"interval_register_tolerance_percent": "some"}, "Interval/register tolerance"),
 ])
 def test_bad_input_is_refused_by_name_and_changes_nothing(users, change, message):
     before = _snapshot()

@@ -77,7 +77,9 @@ def test_every_class_service_and_role_and_a_clean_ledger(demo):
 
     report = run_all()
     assert report["ok"], report
-    assert JournalEntry.objects.filter(event="opening_balance").count() == demo.counts["opening_balance_entries"] > 0
+    # about half the accounts carry a balance over (owed or in credit), one entry per account
+    openings = JournalEntry.objects.filter(event="opening_balance")
+    assert 0.35 * SMALL < openings.count() == openings.values("source_id").distinct().count() < 0.7 * SMALL
     assert ARBalance.objects.filter(balance__lt=0).exists(), "some customers carry a credit"
     assert ARBalance.objects.filter(balance__gt=0).exists()
     assert not ARBalance.objects.filter(agreement__status="ended").exists()
@@ -133,7 +135,8 @@ def test_service_invariants_hold(demo):
 
 def test_movers_have_ended_and_new_agreements(demo):
     continued = ServiceAgreement.objects.filter(previous__isnull=False).select_related("previous")
-    assert continued.count() >= demo.counts["movers"] >= 1
+    movers = continued.values("account_id").distinct().count()
+    assert 1 <= movers <= 0.08 * SMALL  # about 3% of the accounts moved
     for agreement in continued:
         old = agreement.previous
         assert old.account_id == agreement.account_id
@@ -149,7 +152,7 @@ def test_movers_have_ended_and_new_agreements(demo):
 
 def test_key_accounts_have_the_key_account_manager(demo):
     key_accounts = Account.objects.filter(is_key_account=True)
-    assert key_accounts.count() == demo.counts["key_accounts"] >= 1
+    assert 1 <= key_accounts.count() <= 20
     kam = demo.users["kam"]
     assert kam.groups.filter(name=roles.KEY_ACCOUNT_MANAGER).exists()
     assert set(key_accounts.values_list("key_account_manager", flat=True)) == {kam.pk}

@@ -347,7 +347,7 @@ POLICY_RANGES: dict[str, tuple[int, int, str]] = {
     "regular_period_days": (7, 92, "Regular period: 7 to 92 days"),
 }
 POLICY_FIELDS = ("days_to_bill", "days_until_due", "high_bill_percent", "high_bill_minimum_history",
-                 "max_consecutive_estimates", "regular_period_days", "bill_message", "bill_message_es",
+                 "max_consecutive_estimates", "regular_period_days", "interval_register_tolerance_percent", "bill_message", "bill_message_es",
                  "bill_message_ru")
 
 
@@ -358,7 +358,7 @@ def _policy_values(policy: BillingPolicy | None) -> dict:
 def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_until_due: int, high_bill_percent,
                        high_bill_minimum_history: int, max_consecutive_estimates: int, regular_period_days: int,
                        bill_message: str = "", bill_message_es: str = "", bill_message_ru: str = "",
-                       today: date | None = None) -> BillingPolicy:
+                       interval_register_tolerance_percent="1.00", today: date | None = None) -> BillingPolicy:
     """Put a new billing policy in force from ``effective_from``: a new row, never
     an edit, and never from a day already begun (bills of that day were made
     under the policy then in force). Supervisors only; audited; all or nothing."""
@@ -379,6 +379,13 @@ def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_un
         raise BillingError("High-bill percent: enter a number, e.g. 100 holds a bill twice the average.") from None
     if not 0 < percent <= 1000:
         raise BillingError("High-bill percent: more than 0 and at most 1000.")
+    try:
+        tolerance = round_money(to_decimal(interval_register_tolerance_percent))
+    except (ValueError, ArithmeticError):
+        raise BillingError("Interval/register tolerance: enter a percent, e.g. 1 holds a bill whose intervals and "
+                           "register differ by more than 1%.") from None
+    if not 0 <= tolerance <= 20:
+        raise BillingError("Interval/register tolerance: 0 to 20 percent of the register's advance.")
     messages = {"bill_message": bill_message.strip(), "bill_message_es": bill_message_es.strip(),
                 "bill_message_ru": bill_message_ru.strip()}
     for name, text in messages.items():
@@ -390,7 +397,7 @@ def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_un
                                "edited, choose another date.")
         before = BillingPolicy.objects.filter(effective_from__lt=effective_from).order_by("-effective_from").first()
         policy = BillingPolicy.objects.create(effective_from=effective_from, high_bill_percent=percent,
-                                              **values, **messages)
+                                              interval_register_tolerance_percent=tolerance, **values, **messages)
         audit.record("billing_policy.set", user_id=user.pk, obj=policy,
                      summary=f"billing policy in force from {effective_from}",
                      before=_policy_values(before), after=_policy_values(policy))

@@ -26,8 +26,13 @@ Design (DESIGN §7)
   somehow bills the same chunk fails on the constraint and rolls back.
 * Exceptions are held (status ``held``, not posted) with their reasons: usage
   problems, missing rate, rating errors, too many consecutive estimates,
-  zero usage on an active metered service, a negative total, and a bill more
-  than the policy's percent above the account's 12-month average.
+  zero usage on an active metered service, a negative total, a bill more
+  than the policy's percent above the account's 12-month average, and an
+  interval meter whose intervals over the period disagree with its
+  register's advance by more than the policy's tolerance.
+* A segment states the quantity it billed and where it came from: the
+  register's advance, or the intervals' total for a meter rated from its
+  interval data (``billed_quantity``).
 * The bill run does not render documents; PDFs are rendered on demand and by
   background tasks (``billing.tasks``).
 """
@@ -437,6 +442,39 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
                 m.lines, m.total = list(bill.lines), bill.total
 
 
+def rated_from_intervals(usage) -> bool:
+    """Whether the engine rates this usage from its intervals (``rate_drafts``)."""
+    intervals = getattr(usage, "intervals", None)
+    return intervals is not None and len(intervals.kwh) > 0
+
+
+def interval_total(intervals) -> Decimal:
+    """The kWh of an interval series, to the 4 places a quantity keeps."""
+    return Decimal(repr(float(np.nansum(intervals.kwh)))).quantize(Decimal("0.0001"))
+
+
+def billed_quantity(usage) -> tuple[Decimal, str]:
+    """(quantity billed, where it came from) for a segment's usage."""
+    if rated_from_intervals(usage):
+        return interval_total(usage.intervals), BillSegment.QuantitySource.INTERVAL
+    return usage.quantity, BillSegment.QuantitySource.REGISTER
+
+
+def interval_register_mismatch(usage, tolerance_percent: Decimal) -> tuple[Decimal, Decimal] | None:
+    """(intervals' total, register's advance) when a meter rated from its
+    intervals also has register reads for the period and the two differ by
+    more than ``tolerance_percent`` of the advance; None when they agree (or
+    there is no register read to compare with). A meter's register and its
+    interval channel measure the same energy: a difference beyond the
+    tolerance is a meter, multiplier or data problem, and the bill waits."""
+    if not rated_from_intervals(usage) or usage.closing_read_id is None:
+        return None
+    intervals, register = interval_total(usage.intervals), usage.quantity
+    if abs(intervals - register) > abs(register) * tolerance_percent / 100:
+        return intervals, register
+    return None
+
+
 def assemble(drafts, agreements: list[dict], period_end: date, context: RunContext) -> list[BillDraft]:
     by_account: dict[int, BillDraft] = {}
     language = {a["account_id"]: a["account__customer__language"] for a in agreements}
@@ -467,6 +505,15 @@ def assemble(drafts, agreements: list[dict], period_end: date, context: RunConte
                                             f"(policy allows {policy.max_consecutive_estimates})"})
                 if s.usage.quantity == 0 and not final:
                     hold.append({"code": "zero_usage", "message": f"{label}: zero usage on an active service"})
+                mismatch = interval_register_mismatch(s.usage, policy.interval_register_tolerance_percent)
+                if mismatch is not None:
+                    intervals, register = mismatch
+                    unit = s.usage.unit
+                    hold.append({"code": "interval_register_mismatch",
+                                 "message": f"{label}: intervals total {intervals:,.2f} {unit}, register advance "
+                                            f"{register:,.2f} {unit} (policy allows "
+                                            f"{policy.interval_register_tolerance_percent}%)",
+                                 "intervals": str(intervals), "register": str(register)})
         if bill.total < 0:
             hold.append({"code": "negative_total", "message": f"Bill total {bill.total} is negative"})
         h = history.get(bill.account_id)
@@ -491,7 +538,7 @@ BILL_COLUMNS = ("account_id", "run_id", "period_start", "period_end", "bill_date
                 "current_charges", "previous_balance", "amount_due", "language", "corrects_id", "created_at",
                 "issued_at", "released_by_id", "cancelled_at", "cancelled_by_id", "cancel_reason")
 SEGMENT_COLUMNS = ("bill_id", "agreement_id", "service", "customer_class", "period_start", "period_end", "read_date",
-                   "quantity", "unit", "demand_kw", "read_type", "consecutive_estimates", "opening_read_id",
+                   "quantity", "quantity_source", "unit", "demand_kw", "read_type", "consecutive_estimates", "opening_read_id",
                    "closing_read_id", "meter_serials", "rate_version_id", "total", "problem", "cancelled")
 LINE_COLUMNS = ("segment_id", "sequence", "kind", "description", "quantity", "unit", "rate", "amount", "gl_account")
 
@@ -528,11 +575,12 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             a = s.agreement
             if u is None:
                 segment_rows.append((bill.pk, a["pk"], a["service"], a["customer_class"],
-                                     s.period.start if s.period else period_end, period_end, s.read_date, ZERO, "",
+                                     s.period.start if s.period else period_end, period_end, s.read_date, ZERO, "", "",
                                      None, "", 0, None, None, "", s.rate_version_id, s.total, s.problem[:300], False))
             else:
+                billed, source = billed_quantity(u)
                 segment_rows.append((bill.pk, a["pk"], a["service"], a["customer_class"], s.period.start, period_end,
-                                     s.read_date, u.quantity, u.unit, u.demand_kw, u.read_type,
+                                     s.read_date, billed, source, u.unit, u.demand_kw, u.read_type,
                                      u.consecutive_estimates, u.opening_read_id, u.closing_read_id,
                                      ", ".join(u.meter_serials)[:200], s.rate_version_id, s.total, s.problem[:300],
                                      False))

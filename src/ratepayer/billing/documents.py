@@ -181,6 +181,8 @@ def _context(bill: Bill, segments: list[BillSegment], history: dict, policy: Bil
             "period": f"{format_date(s.period_start, language)} – {format_date(s.read_date or s.period_end, language)}",
             "read_type": t.get(s.read_type, s.read_type) if s.unit else t["flat"],
             "usage": f"{format_quantity(s.quantity, language)} {s.unit}",
+            # the quantity billed and where it came from (register reads or the meter's interval data)
+            "quantity_source": t.get(f"source_{s.quantity_source}", "") if s.quantity_source else "",
             "lines": [line_view(line, language) for line in s.lines.all()],
             "total": format_amount(s.total, language),
             "chart": usage_chart(points, language, t) if points else None,

@@ -5,6 +5,8 @@ The bill-run design is in ``billing.billrun``."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -96,6 +98,10 @@ class BillingPolicy(models.Model):
         default=3, help_text="hold when a service would be estimated more times in a row than this")
     regular_period_days = models.PositiveSmallIntegerField(
         default=30, help_text="length of a regular bill period; first and final bills prorate per-bill charges by it")
+    interval_register_tolerance_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("1.00"),
+        help_text="hold a bill when an interval meter's intervals over the period differ from its register's "
+                  "advance by more than this % of the advance")
     bill_message = models.CharField(max_length=300, blank=True, help_text="printed on every bill (English)")
     bill_message_es = models.CharField(max_length=300, blank=True)
     bill_message_ru = models.CharField(max_length=300, blank=True)
@@ -202,6 +208,7 @@ HOLD_REASONS = {
     "missing_rate": "No approved rate for the period",
     "rating_error": "The rate could not be applied",
     "usage_problem": "No usable read for the period",
+    "interval_register_mismatch": "Interval data and register reads disagree",
 }
 
 
@@ -274,7 +281,14 @@ class BillSegment(models.Model):
     period_start = models.DateField()
     period_end = models.DateField(help_text="the bill's period end (scheduled read date)")
     read_date = models.DateField(null=True, blank=True, help_text="date of the closing read actually billed")
-    quantity = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    class QuantitySource(models.TextChoices):
+        REGISTER = "register", "register reads"
+        INTERVAL = "interval", "interval data"
+
+    quantity = models.DecimalField(max_digits=14, decimal_places=4, default=0,
+                                   help_text="the quantity billed (for interval-rated meters, the intervals' total)")
+    quantity_source = models.CharField(max_length=8, choices=QuantitySource.choices, blank=True,
+                                       help_text="where the quantity billed came from (blank: unmetered)")
     unit = models.CharField(max_length=8, blank=True)
     demand_kw = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True)
     read_type = models.CharField(max_length=10, blank=True)

@@ -207,6 +207,10 @@ class PolicyForm(forms.Form):
                                                    help_text="hold a bill estimated more times in a row than this")
     regular_period_days = forms.IntegerField(label="Regular period (days)",
                                              help_text="first and final bills prorate per-bill charges by it")
+    interval_register_tolerance_percent = forms.DecimalField(
+        label="Interval/register tolerance %", max_digits=5, decimal_places=2,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+        help_text="hold a bill whose interval data and register reads differ by more than this %")
     bill_message = forms.CharField(label="Bill message (English)", required=False, max_length=300,
                                    widget=forms.Textarea(attrs={"rows": 2}))
     bill_message_es = forms.CharField(label="Bill message (Spanish)", required=False, max_length=300,

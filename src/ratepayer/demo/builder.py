@@ -69,13 +69,13 @@ from ratepayer.staff import audit, roles
 from ratepayer.staff.actions import create_staff_user, ensure_roles
 from ratepayer.staff.context import acting_as
 
-from . import places
+from . import history, places
 from .errors import DemoError
 
 DEFAULT_ACCOUNTS = 3000
-# A year of monthly bills (October 2025 through October 2026) up to this many
-# accounts; a bigger demo bills its first three months unless told otherwise
-# (a year at 100,000 accounts is 1.3 million bills).
+# Thirteen months of history up to yesterday for up to this many accounts; a
+# bigger demo lives its last three months unless told otherwise (a year at
+# 100,000 accounts is 1.3 million bills).
 FULL_YEAR_UP_TO_ACCOUNTS = 20000
 MAX_MONTHS = 13
 SHORT_HISTORY_MONTHS = 3
@@ -85,9 +85,14 @@ def default_months(accounts: int) -> int:
     return MAX_MONTHS if accounts <= FULL_YEAR_UP_TO_ACCOUNTS else SHORT_HISTORY_MONTHS
 
 DEFAULT_SEED = 2026
-# Balances are carried over from the previous system on this date; later
-# steps (reads, bill runs) continue from it.
-CONVERSION_DATE = date(2025, 10, 1)
+
+
+def conversion_date_for(today: date, months: int) -> date:
+    """The day balances were carried over from the previous system: the first
+    of the month ``months`` months before today's, so the history that
+    follows it (history.py) runs through yesterday."""
+    index = today.year * 12 + today.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 # Demo-only credentials, printed by `ratepayer serve` and documented in
 # docs/demo.md. Never use the demo on a database that holds real customers.
@@ -199,7 +204,8 @@ class DemoBuild:
     accounts: int
     seed: int
     months: int = 0  # months of reads, bills and payments after the conversion (history.py)
-    conversion_date: date = CONVERSION_DATE
+    today: date = field(default_factory=timezone.localdate)  # the history runs through the day before
+    conversion_date: date = field(init=False)
     rng: random.Random = field(init=False)
     fake: Faker = field(init=False)
     first_names: list[str] = field(init=False)
@@ -213,6 +219,7 @@ class DemoBuild:
     timings: dict[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.conversion_date = conversion_date_for(self.today, self.months)
         self.rng = random.Random(self.seed)
         self.fake = Faker("en_US")
         self.fake.seed_instance(self.seed)
@@ -808,6 +815,9 @@ STEPS: list[Step] = [
     Step("notes", create_notes, "account notes"),
     Step("search_index", build_search_index, "console search terms"),
     Step("opening_balances", post_opening_balances, "opening balances through the ledger"),
+    Step("conversion_bills", history.create_conversion_bills, "the previous system's last bill per account"),
+    Step("history", history.live_history,
+         "reads, bill runs, payments, deposits and bank statements, day by day through yesterday"),
     Step("summary", record_summary, "one audit event for the build"),
 ]
 
@@ -828,9 +838,10 @@ def add_step(step: Step, *, after: str | None = None) -> None:
 
 
 def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, months: int | None = None,
-          progress: Callable[[str, float], None] | None = None) -> DemoBuild:
+          today: date | None = None, progress: Callable[[str, float], None] | None = None) -> DemoBuild:
     """Build the demo utility into the configured (empty) database in one
-    transaction. ``progress(step_name, seconds)`` is called after each step."""
+    transaction, its history ending the day before ``today`` (default: the
+    clock's today). ``progress(step_name, seconds)`` is called after each step."""
     if accounts < 4:
         raise DemoError(f"--accounts {accounts} is too small: the demo needs at least 4 accounts (one per class)")
     existing = Account.objects.count()
@@ -841,7 +852,7 @@ def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, months:
         months = default_months(accounts)
     if not 0 <= months <= MAX_MONTHS:
         raise DemoError(f"--months {months}: give 0 (no history) to {MAX_MONTHS}")
-    state = DemoBuild(accounts=accounts, seed=seed, months=months)
+    state = DemoBuild(accounts=accounts, seed=seed, months=months, today=today or timezone.localdate())
     # notices to the demo's (fictional) customers are kept in memory, never sent
     with transaction.atomic(), acting_as(user_id=None, channel="command"), \
             override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
@@ -853,6 +864,3 @@ def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, months:
                 progress(step.name, state.timings[step.name])
     return state
 
-
-# the year of reads, bills and payments registers its steps (after the opening balances)
-from . import history  # noqa: E402, F401

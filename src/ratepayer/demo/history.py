@@ -1,28 +1,40 @@
-"""A year of history for the demo utility: reads, bill runs and payments.
+"""The demo utility's history, lived day by day in date order through yesterday.
 
 The steps here run after the opening balances (see ``builder.STEPS``):
 
 - ``conversion_bills``: the last bill of the previous system per account, so
   the first bill here starts the day after the last read billed there (a bill
   period must not reach back to the day service started, years ago);
-- ``reads``: a read per register meter per month from September 2025 (the
-  last read billed by the previous system) through October 2026, seasonal and
-  sized by customer class, through ``metering.actions.load_reads_bulk``; the
-  last month is validated, with a few implausible reads left in the read
-  exceptions queue; AMI meters of large customers also get a year of 15-minute
-  interval data (``load_intervals_bulk``) up to ``INTERVALS_UP_TO_ACCOUNTS``;
-- ``bill_runs``: every cycle billed monthly, October 2025 through October
-  2026, through the real pipeline (``plan_run`` + ``work_on_run``);
-- ``payments``: see ``payments.py`` in this package.
+- ``history``: from the conversion date to the day before ``build.today``,
+  each day in order, what a utility does that day and nothing it could not
+  know yet:
+
+  1. the morning's bank statement (BAI2, the previous business day's
+     deposits) through ``payments.actions.import_bank_statement``;
+  2. the bill runs of the cycles whose bill date it is (``plan_run`` +
+     ``work_on_run``), before any of the day's payments: a bill's previous
+     balance is then exactly what was owed at the end of the day before,
+     which the demo test checks against the journal;
+  3. held bills a week old are released after review (a few from the last
+     runs stay in the queue, as on any working morning);
+  4. the route reads of the cycles read that day (``load_reads_bulk``; the
+     last two weeks' through validation, so a few implausible reads wait in
+     the read exceptions queue) and the AMI meters' intervals for the period
+     that ends that day, generated to add up to the register's advance;
+  5. the day's payments (``payments.py``): lockbox file, counter drawer,
+     ACH debit file and settlement, returns; then the day's deposits go on
+     the bank statement the bank sends next morning.
 
 Every random draw comes from the build's seeded generator, so the same seed
-gives the same year.
+and the same today give the same utility.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -30,22 +42,26 @@ from django.db import connection
 from django.db.models import Sum
 
 from ratepayer.billing import billrun
+from ratepayer.billing.actions import release_bill
 from ratepayer.billing.models import Bill, BillSegment
 from ratepayer.bulk import insert_rows
 from ratepayer.customers.models import Account, Meter, MeterInstallation
+from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.metering.actions import ReadInput, load_intervals_bulk, load_reads_bulk
 
 from . import payments
-from .builder import DemoBuild, Step, add_step
 
-# The previous system billed the September 2025 reads; this one bills from October.
-OPENING_MONTH = (2025, 9)
+if TYPE_CHECKING:  # the builder runs these steps; importing it here would be a circle
+    from .builder import DemoBuild
 # AMI history is 35,040 values per meter-year: above this many accounts the
 # large customers are billed from their register (kWh and demand) reads only.
 INTERVALS_UP_TO_ACCOUNTS = 20000
-# a debit returned for insufficient funds, one for a closed bank account
-RETURN_MONTHS = {2: "R01", 9: "R02"}
+# Reads of the last days before today go through validation (a few implausible
+# ones wait in the read exceptions queue); earlier ones were dealt with long ago.
+VALIDATED_DAYS = 14
+# A held bill is reviewed and released this many days after its bill date.
+HELD_BILL_REVIEW_DAYS = 7
 ZONE = ZoneInfo("America/Los_Angeles")
 TWO = Decimal("0.01")
 
@@ -60,20 +76,23 @@ MONTHLY_CCF = {"residential": 7.0, "commercial": 30.0, "public_authority": 60.0,
 LOAD_FACTOR = {"commercial": 0.45, "public_authority": 0.4, "industrial": 0.65}
 
 
-def _months(billed: int) -> list[tuple[int, int]]:
-    year, month = OPENING_MONTH
-    out = []
-    for _ in range(billed + 1):
-        out.append((year, month))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
+def _months(build: DemoBuild) -> list[tuple[int, int]]:
+    """(year, month) from the month before the conversion (the previous
+    system billed its reads) through today's month."""
+    index = build.conversion_date.year * 12 + build.conversion_date.month - 2
+    last = build.today.year * 12 + build.today.month - 1
+    return [(i // 12, i % 12 + 1) for i in range(index, last + 1)]
 
 
 def read_dates(build: DemoBuild) -> dict[int, list[date]]:
-    """Cycle id -> its read dates, the opening (previous system's) one first."""
+    """Cycle id -> its read dates: the opening (previous system's) one first,
+    then every one before today."""
     if "read_dates" not in build.extra:
-        build.extra["read_dates"] = {c.pk: [billrun.read_date_for(c, y, m) for y, m in _months(build.months)]
-                                     for c in build.cycles}
+        out = {}
+        for c in build.cycles:
+            days = [billrun.read_date_for(c, y, m) for y, m in _months(build)]
+            out[c.pk] = days[:1] + [d for d in days[1:] if d < build.today]
+        build.extra["read_dates"] = out
     return build.extra["read_dates"]
 
 
@@ -131,7 +150,7 @@ def create_conversion_bills(build: DemoBuild) -> None:
     rows = []
     for bill_id, bill, services in zip(ids, bills, segments, strict=True):
         for s, customer_class in services:
-            rows.append((bill_id, s.pk, s.service, customer_class, bill[2], bill[3], bill[3], Decimal(0), "", None,
+            rows.append((bill_id, s.pk, s.service, customer_class, bill[2], bill[3], bill[3], Decimal(0), "", "", None,
                          "actual", 0, None, None, "", None, Decimal("0.00"),
                          "billed by the previous system (conversion)", False))
     insert_rows(BillSegment, billrun.SEGMENT_COLUMNS, rows, return_ids=False)
@@ -157,9 +176,6 @@ def _last_month_charge(service: str, info: dict, profile: tuple[float, float | N
     else:
         amount = 35.5 + 3.4 * max(0.0, use - 5)
     return Decimal(str(round(amount, 2)))
-
-
-# --------------------------------------------------------------------------- reads
 
 
 def _profiles(build: DemoBuild) -> dict[int, tuple[float, float | None]]:
@@ -204,11 +220,17 @@ def _season(service: str, info: dict, day: date) -> float:
     return 0.85 + 0.15 * ELECTRIC_SEASON[day.month - 1]
 
 
-def load_reads(build: DemoBuild) -> None:
-    """A read per register meter per month, opening month included; the last
-    month through validation with a few implausible reads for the queue."""
-    if not build.months:
-        return
+# --------------------------------------------------------------------------- reads and intervals
+
+
+def plan_reads(build: DemoBuild) -> tuple[dict[date, list[ReadInput]], dict[date, list], int]:
+    """Every register read of the history, by read date, and the AMI
+    meters' interval series, by the read date that closes their period.
+
+    An AMI meter's intervals over a bill period add up exactly to its
+    register's advance over that period (times the multiplier), as a real
+    meter's do: the bill run checks one against the other and holds the bill
+    when they disagree (``billrun.interval_register_mismatch``)."""
     rng = build.rng
     dates = read_dates(build)
     points = _points(build)
@@ -216,71 +238,72 @@ def load_reads(build: DemoBuild) -> None:
                   .order_by("service_point_id")
                   .values_list("service_point_id", "install_read", "meter_id", "meter__serial_number",
                                "meter__service", "meter__kind", "meter__multiplier", "meter__dial_count"))
-    history: list[ReadInput] = []
-    last_month: list[ReadInput] = []
-    profiles: list[tuple[int, dict, float, float | None]] = []
-    anomalies = 0
+    reads: dict[date, list[ReadInput]] = defaultdict(list)
+    advances: list[tuple[int, dict, list[date], list[int], int]] = []
     profiles_by_point = _profiles(build)
-    # a misread dial or a leak here and there, for the read exceptions queue
-    implausible = {meters[i][2] for i in rng.sample(range(len(meters)), min(len(meters), max(3, len(meters) // 150)))}
+    validated_from = build.today - timedelta(days=VALIDATED_DAYS)
+    # a misread dial or a leak here and there among the reads still being
+    # validated, for the read exceptions queue (AMI meters report, nobody misreads them)
+    implausible = {meters[i][2] for i in rng.sample(range(len(meters)), min(len(meters), max(3, len(meters) // 150)))
+                   if meters[i][5] != "interval"}
+    anomalies = 0
     for point_id, install_read, meter_id, serial, service, kind, multiplier, dials in meters:
         info = points[point_id]
         monthly, demand = profiles_by_point[point_id]
-        if kind == "interval":
-            profiles.append((meter_id, info, monthly, demand))
         value = Decimal(install_read)
         rollover = Decimal(10) ** dials
         days = dates[info["cycle"]]
         previous = days[0] - timedelta(days=30)
+        registers = []
         for i, day in enumerate(days):
             use = monthly * _season(service, info, day) * (day - previous).days / 30.4 * rng.uniform(0.9, 1.1)
-            last = i == len(days) - 1
-            if last and meter_id in implausible:
+            if day >= validated_from and meter_id in implausible and i:
                 use *= rng.choice((0.0, 5.0, 8.0))  # a misread dial, a leak: for the exceptions queue
                 anomalies += 1
-            register = Decimal(round(use / float(multiplier)))
+            register = round(use / float(multiplier))
+            registers.append(register)
             value = (value + register) % rollover
             kw = None if demand is None else Decimal(str(round(demand * rng.uniform(0.85, 1.2), 1)))
-            (last_month if last else history).append(ReadInput(serial, day, value, demand_kw=kw))
+            reads[day].append(ReadInput(serial, day, value, demand_kw=kw))
             previous = day
-    user = build.users["specialist"]
-    loaded = load_reads_bulk(history, user=user, name=f"demo: reads {dates[build.cycles[0].pk][0]:%Y-%m} to "
-                                                      f"{dates[build.cycles[0].pk][-2]:%Y-%m}", validate=False)
-    checked = load_reads_bulk(last_month, user=user, name=f"demo: route reads {dates[build.cycles[0].pk][-1]:%Y-%m}")
-    build.counts["reads"] = loaded.reads_created + checked.reads_created
-    build.counts["read_exceptions"] = checked.exceptions_created
-    build.counts["interval_meters"] = len(profiles)
-    build.counts["interval_days"] = _load_intervals(build, profiles, dates) if build.accounts <= INTERVALS_UP_TO_ACCOUNTS else 0
+        if kind == "interval" and build.accounts <= INTERVALS_UP_TO_ACCOUNTS:
+            advances.append((meter_id, info, days, registers, int(multiplier)))
+    build.counts["implausible_reads"] = anomalies
+    return reads, _interval_series(build, advances), len(advances)
 
 
-def _load_intervals(build: DemoBuild, profiles, dates: dict[int, list[date]]) -> int:
-    """15-minute kWh for the AMI meters of large customers: a working-day
-    shape (higher 07:00-18:00, lower at night and on Sundays) scaled to each
-    meter's monthly use, over the whole year of bills."""
-    if not profiles:
-        return 0
-    series = []
-    by_pk = Meter.objects.in_bulk([p[0] for p in profiles])
-    for meter_id, info, monthly, _demand in profiles:
-        days = dates[info["cycle"]]
-        start = datetime.combine(days[0], datetime.min.time(), tzinfo=ZONE)
-        end = datetime.combine(days[-1] + timedelta(days=1), datetime.min.time(), tzinfo=ZONE)
-        first, last = int(start.timestamp()), int(end.timestamp())
-        starts = np.arange(first, last, 900, dtype=np.int64)
-        local = starts.astype("datetime64[s]") - np.timedelta64(8, "h")  # shape only; DST does not matter
-        hour = (local.astype("datetime64[h]").astype(np.int64) % 24)
-        weekday = (local.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
-        month = local.astype("datetime64[M]").astype(np.int64) % 12
-        working = (hour >= 7) & (hour < 18) & (weekday < 6)
-        shape = np.where(working, 1.9, 0.55) * np.where(weekday == 6, 0.7, 1.0)
-        season = np.asarray([_season("electric", info, date(2026, m + 1, 1)) for m in range(12)])[month]
+def _interval_series(build: DemoBuild, advances) -> dict[date, list]:
+    """15-minute Wh for each AMI meter and bill period: a working-day shape
+    (higher 07:00-18:00, lower at night and on Sundays), scaled so the
+    period's intervals add up to the register's advance to the watt-hour."""
+    out: dict[date, list] = defaultdict(list)
+    by_pk = Meter.objects.in_bulk([a[0] for a in advances])
+    for meter_id, _info, days, registers, multiplier in advances:
         seed = build.rng.randrange(2**32)
-        noise = np.random.default_rng(seed).uniform(0.85, 1.15, len(starts))
-        kwh = shape * season * noise
-        kwh *= (monthly * len(starts) / (30.4 * 96)) / kwh.sum()
-        wh = np.round(kwh * 1000).astype(np.int64)
-        series.append((by_pk[meter_id], 900, starts.tolist(), wh.tolist()))
-    return load_intervals_bulk(series)
+        noise_rng = np.random.default_rng(seed)
+        for i in range(1, len(days)):
+            first = int(datetime.combine(days[i - 1] + timedelta(days=1), datetime.min.time(), tzinfo=ZONE).timestamp())
+            last = int(datetime.combine(days[i] + timedelta(days=1), datetime.min.time(), tzinfo=ZONE).timestamp())
+            starts = np.arange(first, last, 900, dtype=np.int64)
+            local = starts.astype("datetime64[s]") - np.timedelta64(8, "h")  # shape only; DST does not matter
+            hour = (local.astype("datetime64[h]").astype(np.int64) % 24)
+            weekday = (local.astype("datetime64[D]").astype(np.int64) + 3) % 7  # 0 = Monday
+            working = (hour >= 7) & (hour < 18) & (weekday < 6)
+            shape = np.where(working, 1.9, 0.55) * np.where(weekday == 6, 0.7, 1.0)
+            shape = shape * noise_rng.uniform(0.85, 1.15, len(starts))
+            out[days[i]].append((by_pk[meter_id], 900, starts.tolist(), spread(registers[i] * multiplier * 1000, shape)))
+    return out
+
+
+def spread(total: int, shape: np.ndarray) -> list[int]:
+    """Whole watt-hours in proportion to ``shape`` that add up to ``total``
+    exactly (largest remainder, as money is split)."""
+    exact = shape / shape.sum() * total
+    whole = np.floor(exact).astype(np.int64)
+    short = int(total - whole.sum())
+    if short:
+        whole[np.argsort(whole - exact, kind="stable")[:short]] += 1
+    return whole.tolist()
 
 
 # --------------------------------------------------------------------------- bill runs
@@ -303,46 +326,98 @@ def refresh_statistics() -> None:
         cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(t) for t in tables)}")
 
 
-def run_bills(build: DemoBuild) -> None:
-    """Each cycle billed every month through the bill-run pipeline, and the
-    month's bills paid (or not) before the next month is billed, so every
-    bill's previous balance is what the customer really owed."""
+def bill_dates(build: DemoBuild) -> dict[date, list[tuple[object, date]]]:
+    """Bill date -> (cycle, read date) of the runs made that day, for every
+    read date whose bill date is before today."""
+    dates = read_dates(build)
+    calendar = BusinessCalendar()
+    out: dict[date, list[tuple[object, date]]] = defaultdict(list)
+    for cycle in build.cycles:
+        for read in dates[cycle.pk][1:]:
+            bill_date, _ = billrun.scheduled_dates(read, billrun.policy_on(read), calendar)
+            if bill_date < build.today:
+                out[bill_date].append((cycle, read))
+    return out
+
+
+class Office:
+    """The utility's working days, one after another."""
+
+    def __init__(self, build: DemoBuild) -> None:
+        self.build = build
+        self.calendar = BusinessCalendar()
+        self.supervisor = build.users["supervisor"]
+        self.payer = payments.Payer(build)
+        self.runs = self.issued = self.held = self.released = 0
+        self.reads = self.read_exceptions = self.interval_days = 0
+
+    def bill(self, cycle, read: date, day: date) -> None:
+        run = billrun.plan_run(cycle=cycle, period_end=read, user=self.supervisor)
+        if run.bill_date != day:
+            raise AssertionError(f"cycle {cycle.code}: the run for {read} bills on {run.bill_date}, not {day}")
+        if not run.accounts_due:
+            return
+        billrun.work_on_run(run, worker="demo")
+        run.refresh_from_db()
+        self.runs += 1
+        self.issued += run.bills_issued
+        self.held += run.bills_held
+        self.payer.schedule(payments.issued_bills(run_ids=[run.pk]))
+
+    def review_held_bills(self, day: date) -> None:
+        """Held bills a week old were looked into (the use was real: a new
+        tenant, a cold week) and are released; bills that could not be rated
+        wait for a corrected read."""
+        reviewed = (Bill.objects.filter(status=Bill.Status.HELD, bill_date=day - timedelta(days=HELD_BILL_REVIEW_DAYS))
+                    .exclude(segments__problem__gt="").order_by("pk"))
+        released = []
+        for bill in reviewed:
+            release_bill(user=self.build.users["senior"], bill=bill, note="use confirmed with the customer")
+            released.append(bill.pk)
+        if released:
+            self.released += len(released)
+            self.payer.schedule(payments.bills_by_id(released))
+
+    def read_meters(self, day: date, reads: list[ReadInput], intervals: list) -> None:
+        user = self.build.users["specialist"]
+        if reads:
+            result = load_reads_bulk(reads, user=user, name=f"demo: route reads {day:%Y-%m-%d}",
+                                     validate=day >= self.build.today - timedelta(days=VALIDATED_DAYS))
+            self.reads += result.reads_created
+            self.read_exceptions += result.exceptions_created
+        if intervals:
+            self.interval_days += load_intervals_bulk(intervals)
+
+
+def live_history(build: DemoBuild) -> None:
+    """The days from the conversion to yesterday, in order (see the module docstring)."""
     if not build.months:
         return
-    dates = read_dates(build)
-    supervisor = build.users["supervisor"]
+    reads, intervals, interval_meters = plan_reads(build)
+    runs = bill_dates(build)
     payments.enroll_autopay(build)
     counter = [pk for pk, habit in payments.habits(build).items() if habit == "counter"]
     build.extra["accounts"] = Account.objects.select_related("customer").in_bulk(counter)
-    payer = payments.Payer(build)
+    office = Office(build)
+    payer = office.payer
     refresh_statistics()
-    runs = issued = held = 0
-    for month in range(1, build.months + 1):
-        run_ids = []
-        for cycle in build.cycles:
-            run = billrun.plan_run(cycle=cycle, period_end=dates[cycle.pk][month], user=supervisor)
-            if run.accounts_due:
-                billrun.work_on_run(run, worker="demo")
-                run.refresh_from_db()
-                run_ids.append(run.pk)
-                issued += run.bills_issued
-                held += run.bills_held
-        runs += len(run_ids)
-        if month <= 2 or month % 3 == 0:
+    first = min(reads)
+    day = first
+    while day < build.today:
+        payer.import_statement(before=day)
+        for cycle, read in runs.get(day, ()):
+            office.bill(cycle, read, day)
+        office.review_held_bills(day)
+        office.read_meters(day, reads.get(day, []), intervals.get(day, []))
+        payer.work_day(day)
+        if day.day == 1:
             refresh_statistics()
-        next_reads = min(dates[c.pk][month + 1] for c in build.cycles) if month < build.months else None
-        payer.pay_bills(payments.issued_bills(run_ids), complete_before=next_reads, first=month == 1)
-        if month in RETURN_MONTHS:
-            payer.return_some(RETURN_MONTHS[month], 1)
-    build.counts["bill_runs"] = runs
-    build.counts["bills_issued"] = issued
-    build.counts["bills_held"] = held
+        day += timedelta(days=1)
+    payer.import_statement(before=build.today)  # this morning's file, the last business day's deposits
+    payer.open_counter(build.today)
+    build.counts.update({"bill_runs": office.runs, "bills_issued": office.issued, "bills_held": office.held,
+                         "held_bills_released": office.released, "reads": office.reads,
+                         "read_exceptions": office.read_exceptions, "interval_meters": interval_meters,
+                         "interval_days": office.interval_days})
     build.counts.update(payer.counts)
-    build.counts["ach_returns"] = payer.returned
     build.counts["refunds"] = payments.refund_credits(build)
-
-
-add_step(Step("conversion_bills", create_conversion_bills, "the previous system's last bill per account"),
-         after="opening_balances")
-add_step(Step("reads", load_reads, "a year of monthly register reads and AMI intervals"), after="conversion_bills")
-add_step(Step("bill_runs", run_bills, "every cycle billed and paid monthly for a year"), after="reads")

@@ -1,4 +1,4 @@
-"""How the demo's customers pay, month by month, through the real payment paths.
+"""How the demo's customers pay, day by day, through the real payment paths.
 
 Each account gets a habit, drawn once in plan order:
 
@@ -15,7 +15,11 @@ Each account gets a habit, drawn once in plan order:
 - a few pay more than the bill (credit balances, one refunded) and a few do not
   pay at all (arrears for the aging and collections screens).
 
-Payments dated after today are not made (their bills are still open).
+Each payment is made on its own day (``Payer.work_day``), after the bill runs
+of that day and never before: nothing is back-dated. The deposits of a
+business day come back on the bank's BAI2 statement the next morning
+(``import_bank_statement``), so every deposit ties to a bank line.
+Payments due today or later are not made (their bills are still open).
 """
 
 from __future__ import annotations
@@ -23,8 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
-
-from django.utils import timezone
+from typing import TYPE_CHECKING
 
 from ratepayer.billing.models import Bill
 from ratepayer.formats import lockbox, scanline
@@ -33,9 +36,10 @@ from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.payments import actions as pay
 from ratepayer.payments.calculations import CASH_DENOMINATIONS
-from ratepayer.payments.models import AchEntry, AutopayEnrollment, Payment
+from ratepayer.payments.models import AchEntry, AutopayEnrollment, Deposit, Payment
 
-from .builder import DemoBuild
+if TYPE_CHECKING:  # the builder runs the history that uses this module; importing it would be a circle
+    from .builder import DemoBuild
 
 HABITS = (("autopay", 20), ("on_time", 44), ("late", 12), ("partial", 6), ("counter", 10), ("overpays", 3),
           ("never", 5))
@@ -43,6 +47,8 @@ HABITS = (("autopay", 20), ("on_time", 44), ("late", 12), ("partial", 6), ("coun
 COUNTER_CUSTOMERS = 20
 LOCKBOX_DAYS = (1, 4)  # the bank sends the lockbox file Tuesdays and Fridays
 COUNTER_DAYS = (0, 3)  # counter customers come in on Mondays and Thursdays
+# a debit returned for insufficient funds, one for a closed bank account: month after the conversion -> code
+RETURNS = {2: "R01", 3: "R02"}
 BANK_ROUTING = ("021000021", "026009593", "125000024", "325081403", "123000848")
 CENT = Decimal("0.01")
 
@@ -93,39 +99,52 @@ def enroll_autopay(build: DemoBuild) -> None:
 
 
 class Payer:
-    """The payments of one month's bills, by path."""
+    """The customers' payments and the bank's files, day by day.
+
+    ``schedule`` is called with the bills of a run on their bill date: each
+    customer decides then when (and how much) to pay, and the payment is put
+    on the agenda of the day it reaches the utility (a lockbox deposit day, a
+    counter day, the ACH file the business day before the due date).
+    ``work_day`` does one day's agenda; nothing is posted before its day."""
 
     def __init__(self, build: DemoBuild) -> None:
         self.build = build
         self.rng = build.rng
         self.calendar = BusinessCalendar()
-        self.today = timezone.localdate()
+        self.today = build.today
         self.habits = habits(build)
         self.numbers = {a.pk: a.number for a in build.plan.accounts}
         self.check_number = 1000
         self.counts: dict[str, int] = defaultdict(int)
-        self.returned = 0
         self.lockbox_items: dict[date, list[tuple[int, Decimal, Decimal, date]]] = defaultdict(list)
         self.counter: dict[date, list[tuple[int, Decimal]]] = defaultdict(list)
+        self.originate_on: set[date] = set()
+        self.settle_on: set[date] = set()
+        self.returns_on: dict[date, str] = {}
+        self.returns_left = dict(RETURNS)
+        self.paid_before: set[int] = set()
+        self.statement_days: list[date] = []
+        # the last lockbox file before today carries a check the bank could not match to an account
+        self.suspense_day = self._lockbox_day(self.today - timedelta(days=8))
 
-    def pay_bills(self, bills: list[tuple[int, int, Decimal, Decimal, date, date]], *,
-                  complete_before: date | None, first: bool = False) -> None:
-        """bills: (bill id, account id, amount due, current charges, bill date, due date)
-        issued this month. Customers pay the month's charges (the first month:
-        the whole amount due, which carries the converted balance): a check
-        mailed for the last bill may arrive after this one was printed, so
-        paying the amount due would pay the last bill twice. Lockbox files and
-        drawers are made for the days before ``complete_before`` (no later
-        bill can be paid on them; None: every day); the others wait."""
+    def schedule(self, bills: list[tuple[int, int, Decimal, Decimal, date, date]]) -> None:
+        """bills: (bill id, account id, amount due, current charges, bill date,
+        due date), issued today. Customers pay the bill's charges (the first
+        bill: the whole amount due, which carries the converted balance): a
+        check mailed for the last bill may arrive after this one was printed,
+        so paying the amount due would pay the last bill twice."""
         rng = self.rng
-        lockbox_items, counter = self.lockbox_items, self.counter
-        autopay_due: set[date] = set()
         for _bill_id, account_id, amount_due, charges, bill_date, due in bills:
             habit = self.habits.get(account_id, "on_time")
+            first = account_id not in self.paid_before
+            self.paid_before.add(account_id)
             if habit == "autopay":
-                autopay_due.add(due)
+                on = due - timedelta(days=1)
+                while not self.calendar.is_business_day(on):
+                    on -= timedelta(days=1)
+                self.originate_on.add(max(on, bill_date + timedelta(days=1)))
                 continue
-            owed = min(amount_due, charges) if not first else amount_due
+            owed = amount_due if first else min(amount_due, charges)
             if owed <= 0 or habit == "never" or (habit == "late" and rng.random() < 0.25):
                 continue
             amount = owed
@@ -138,19 +157,32 @@ class Payer:
                 amount = (owed / 50).to_integral_value(ROUND_UP) * 50 + (50 if first else 0)
             mailed = max(mailed, bill_date + timedelta(days=3))
             if habit == "counter":
-                day = self._business_day_among(mailed, COUNTER_DAYS)
-                if day < self.today:
-                    counter[day].append((account_id, amount))
-                continue
-            deposit = self._lockbox_day(mailed + timedelta(days=2))
-            if deposit < self.today and amount > 0:
-                lockbox_items[deposit].append((account_id, amount, amount_due, due))
-        for day in sorted(d for d in lockbox_items if complete_before is None or d < complete_before):
-            self._lockbox(day, lockbox_items.pop(day))
-        for day in sorted(d for d in counter if complete_before is None or d < complete_before):
-            self._counter(day, counter.pop(day))
-        for due in sorted(autopay_due):
-            self._autopay(due)
+                self.counter[self._business_day_among(mailed, COUNTER_DAYS)].append((account_id, amount))
+            elif amount > 0:
+                self.lockbox_items[self._lockbox_day(mailed + timedelta(days=2))].append(
+                    (account_id, amount, amount_due, due))
+
+    def work_day(self, day: date) -> None:
+        """The day's lockbox file, counter drawer, ACH file, settlement and
+        returns, in that order; its deposits go on the next bank statement."""
+        if day in self.lockbox_items or day == self.suspense_day:
+            self._lockbox(day, self.lockbox_items.pop(day, []))
+        if day in self.counter:
+            self._counter(day, self.counter.pop(day))
+        if day in self.settle_on:
+            self.settle_on.discard(day)
+            pay.settle(on=day, user=self.build.users["specialist"])
+            self._plan_return(day)
+        if day in self.returns_on:
+            self._return(day, self.returns_on.pop(day))
+        if day in self.originate_on:
+            self.originate_on.discard(day)
+            sent = pay.originate(on=day, user=self.build.users["specialist"])
+            if sent is not None:  # None: every debit due was in an earlier file
+                self.counts["ach_files"] += 1
+                self.settle_on.add(self.calendar.add_business_days(day, 1))
+        if self.calendar.is_business_day(day):
+            self.statement_days.append(day)
 
     def _lockbox_day(self, day: date) -> date:
         return self._business_day_among(day, LOCKBOX_DAYS)
@@ -170,6 +202,13 @@ class Payer:
                                 scan_line=scanline.build(number, amount_due, due))
             checks.append((amount, self.rng.choice(BANK_ROUTING), f"{self.rng.randint(10**6, 10**9)}",
                            str(self.check_number), [stub]))
+        if day == self.suspense_day:
+            # a check with a stub the bank keyed wrong: the clerk finds its account in the suspense queue
+            self.check_number += 1
+            stub = lockbox.Stub(line=0, account="9999999999", amount_due=Decimal("84.20"), amount_applied=None,
+                                scan_line="")
+            checks.append((Decimal("84.20"), BANK_ROUTING[0], "4410028", str(self.check_number), [stub]))
+            self.counts["lockbox_suspense"] += 1
         items_ = lockbox.items_from(checks)
         content = lockbox.write_fixed(destination="SNOPUDDEMO", origin="BANKLOCKBX",
                                       created=datetime(day.year, day.month, day.day, 6, 0), lockbox="0070421",
@@ -211,35 +250,73 @@ class Payer:
         self.counts["drawer_sessions"] += 1
         self.counts["counter_payments"] += len(items)
 
-    def _autopay(self, due: date) -> None:
-        """The debit file the business day before the due date, settled the next business day."""
-        on = due - timedelta(days=1)
-        while not self.calendar.is_business_day(on):
-            on -= timedelta(days=1)
-        if on >= self.today:
-            return
-        sent = pay.originate(on=on, user=self.build.users["specialist"])
-        if sent is None:
-            return  # already in an earlier file (two due dates in one window)
-        self.counts["ach_files"] += 1
-        settle_on = self.calendar.add_business_days(on, 1)
-        if settle_on < self.today:
-            pay.settle(on=settle_on, user=self.build.users["specialist"])
+    def open_counter(self, day: date) -> None:
+        """This morning: the assistant has opened a drawer for the day."""
+        if self.calendar.is_business_day(day):
+            pay.open_drawer(user=self.build.users["assistant"], business_date=day, opening_float="100.00")
+            self.counts["drawers_open"] += 1
 
-    def return_some(self, code: str, n: int) -> None:
-        """Returns (insufficient funds, no account) of the latest settled debits, in a NACHA return file."""
-        entries = list(AchEntry.objects.filter(status=AchEntry.Status.SETTLED, is_prenote=False)
+    def _plan_return(self, settled_on: date) -> None:
+        """A debit of the first settlement in the return's month comes back two business days later."""
+        month = (settled_on.year - self.build.conversion_date.year) * 12 + settled_on.month \
+            - self.build.conversion_date.month
+        code = self.returns_left.pop(month, None)
+        if code is not None:
+            received = self.calendar.add_business_days(settled_on, 2)
+            if received < self.today:
+                self.returns_on[received] = code
+
+    def _return(self, received: date, code: str) -> None:
+        """A NACHA return file from the customer's bank: the latest settled debit, returned with ``code``."""
+        entries = list(AchEntry.objects.filter(status=AchEntry.Status.SETTLED, is_prenote=False,
+                                               settlement_date__lt=received)
                        .order_by("-settlement_date", "pk").values_list("trace_number", "amount",
-                                                                      "enrollment__routing_number",
-                                                                      "settlement_date")[:n])
+                                                                      "enrollment__routing_number")[:1])
         if not entries:
             return
-        received = self.calendar.add_business_days(entries[0][3], 2)
-        content = return_file([(trace, code, routing, amount) for trace, amount, routing, _ in entries],
-                              created=received)
+        content = return_file([(trace, code, routing, amount) for trace, amount, routing in entries], created=received)
         pay.import_ach_returns(user=self.build.users["specialist"], content=content,
                                name=f"returns-{received:%Y%m%d}-{code}.ach")
-        self.returned += len(entries)
+        self.counts["ach_returns"] += len(entries)
+
+    def import_statement(self, *, before: date) -> None:
+        """The bank's prior-day statements (BAI2) for the business days before
+        ``before``, through the real import: every deposit ties to its bank line."""
+        days, self.statement_days = self.statement_days, []
+        for day in days:
+            if day >= before:
+                self.statement_days.append(day)
+                continue
+            deposits = list(Deposit.objects.filter(business_date=day, bank_line__isnull=True).order_by("pk")
+                            .values_list("kind", "amount", "slip_number"))
+            if not deposits:
+                continue
+            content = bai2_statement(day, deposits)
+            pay.import_bank_statement(user=self.build.users["specialist"], content=content,
+                                      name=f"bai2-{day:%Y%m%d}.txt")
+            self.counts["bank_statements"] += 1
+
+
+# How the bank reports each kind of deposit on its statement (BAI2 type codes).
+BAI2_TYPE = {Deposit.Kind.COUNTER: "301", Deposit.Kind.LOCKBOX: "115", Deposit.Kind.ACH: "165",
+             Deposit.Kind.CARD: "147"}
+
+
+def bai2_statement(day: date, deposits: list[tuple[str, Decimal, str]]) -> bytes:
+    """The bank's prior-day BAI2 statement of the utility's deposit account:
+    one credit per deposit (kind, amount, slip number), with its control totals."""
+    body = ["03,4471002035,USD,/"]
+    total = 0
+    for n, (kind, amount, slip) in enumerate(deposits, 1):
+        cents = to_cents(Decimal(amount))
+        total += cents
+        body.append(f"16,{BAI2_TYPE[kind]},{cents},Z,{day:%y%m%d}{n:05d},{slip},DEPOSIT {slip}/")
+    body.append(f"49,{total},{len(body) + 1}/")
+    group = [f"02,SNOPUDDEMO,121000248,1,{day:%y%m%d},2359,USD,2/", *body]
+    group.append(f"98,{total},1,{len(group) + 1}/")
+    records = [f"01,121000248,SNOPUDDEMO,{day:%y%m%d},0600,{day:%y%m%d}1,80,1,2/", *group]
+    records.append(f"99,{total},1,{len(records) + 1}/")
+    return ("\n".join(records) + "\n").encode()
 
 
 def _denominations(amount: Decimal) -> dict[str, int]:
@@ -277,9 +354,16 @@ def return_file(returns, *, created: date) -> bytes:
     return ("\n".join(records) + "\n").encode()
 
 
-def issued_bills(run_ids: list[int]) -> list[tuple[int, int, Decimal, Decimal, date, date]]:
+BILL_FIELDS = ("pk", "account_id", "amount_due", "current_charges", "bill_date", "due_date")
+
+
+def issued_bills(*, run_ids: list[int]) -> list[tuple[int, int, Decimal, Decimal, date, date]]:
     return list(Bill.objects.filter(run_id__in=run_ids, status=Bill.Status.ISSUED).order_by("pk")
-                .values_list("pk", "account_id", "amount_due", "current_charges", "bill_date", "due_date"))
+                .values_list(*BILL_FIELDS))
+
+
+def bills_by_id(ids: list[int]) -> list[tuple[int, int, Decimal, Decimal, date, date]]:
+    return list(Bill.objects.filter(pk__in=ids).order_by("pk").values_list(*BILL_FIELDS))
 
 
 def refund_credits(build: DemoBuild) -> int:

@@ -13,7 +13,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0005_statement_references'),
+        ('billing', '0006_bill_line_rate_eight_places'),
     ]
 
     operations = [

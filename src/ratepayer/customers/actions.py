@@ -32,6 +32,7 @@ from . import search
 from .errors import CustomerError, PossibleDuplicate
 from .fields import mask, tax_id_digits
 from .models import (
+    CUSTOMER_CLASSES,
     LANGUAGES,
     METER_SIZES,
     Account,
@@ -204,8 +205,10 @@ def create_customer(*, user, name: str, kind: str = Customer.Kind.PERSON, first_
                     language: str = "en", tax_id: str = "", date_of_birth: str = "",
                     contacts: Iterable[dict] = ()) -> Customer:
     permissions.require(user, "account.maintain", "create customers")
-    if not name.strip():
-        raise CustomerError("A customer needs a name.")
+    if kind not in Customer.Kind.values:
+        raise CustomerError("Customer is a: choose person or organization.")
+    name = _text(name, "Name", max_length=200)
+    language = _clean_language(language)
     with transaction.atomic():
         customer = Customer.objects.create(kind=kind, name=name.strip(), first_name=first_name, last_name=last_name,
                                            language=language, tax_id=tax_id, date_of_birth=date_of_birth)
@@ -220,12 +223,12 @@ def open_account(*, user, customer: Customer, mailing_line1: str, mailing_city: 
                  mailing_state: str = "WA", mailing_line2: str = "", opened_on: date,
                  paperless: bool = False) -> Account:
     permissions.require(user, "account.maintain", "open accounts")
+    address = clean_mailing_address(mailing_line1=mailing_line1, mailing_line2=mailing_line2,
+                                    mailing_city=mailing_city, mailing_state=mailing_state, mailing_zip=mailing_zip)
     with transaction.atomic():
         number = account_number_for(next_account_sequence())
-        account = Account.objects.create(number=number, customer=customer, mailing_line1=mailing_line1,
-                                         mailing_line2=mailing_line2, mailing_city=mailing_city,
-                                         mailing_state=mailing_state, mailing_zip=mailing_zip, opened_on=opened_on,
-                                         paperless=paperless)
+        account = Account.objects.create(number=number, customer=customer, opened_on=opened_on,
+                                         paperless=_bill_delivery(paperless), **address)
         audit.record("account.opened", user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"{number} for {customer.name}",
                      after={"mailing_address": account.mailing_address, "opened_on": opened_on,
@@ -530,6 +533,7 @@ def install_new_meter(*, user, service_point: ServicePoint, serial_number: str, 
 def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_on: date,
                   install_read=0) -> MeterInstallation:
     permissions.require(user, "account.maintain", "install meters")
+    install_read = _reading(install_read, "Install read") or Decimal(0)
     if meter.service != service_point.service:
         raise CustomerError(f"Meter {meter} measures {meter.service}, not {service_point.service}.")
     with transaction.atomic():
@@ -547,6 +551,7 @@ def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_
 
 def remove_meter(*, user, installation: MeterInstallation, removed_on: date, removal_read) -> MeterInstallation:
     permissions.require(user, "account.maintain", "remove meters")
+    removal_read = _reading(removal_read, "Removal read")
     if removed_on < installation.installed_on:
         raise CustomerError("A meter cannot be removed before it was installed.")
     with transaction.atomic():
@@ -573,6 +578,10 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         permissions.require(user, "reads.manage", "enter the move-in read")
     if account.status != Account.Status.ACTIVE:
         raise CustomerError(f"Account {account.number} is closed.")
+    if customer_class not in dict(CUSTOMER_CLASSES):
+        raise CustomerError(f"Customer class: choose one of {', '.join(code for code, _ in CUSTOMER_CLASSES)}.")
+    if not isinstance(dwelling_units, int) or not 1 <= dwelling_units <= 5000:
+        raise CustomerError("Dwelling units: a whole number from 1 to 5,000.")
     if rate_schedule.service != service_point.service:
         raise CustomerError(f"Rate {rate_schedule.code} is for {rate_schedule.service}, not {service_point.service}.")
     with transaction.atomic():

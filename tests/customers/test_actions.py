@@ -136,6 +136,7 @@ def test_a_possible_duplicate_is_refused_with_its_matches_then_confirmed_and_aud
                                            "reasons": list(reasons)}]
     row = next(c for c in changes(account) if c.what == "Possible duplicate confirmed as new")
     assert utility.account.number in row.summary
+    assert row.fields == [("matches", "—", f"account {utility.account.number} (same {', '.join(reasons)})")]
 
 
 def test_a_different_customer_is_no_duplicate(utility, users):
@@ -218,7 +219,7 @@ def test_bill_language_and_delivery(utility, users):
                                               bill_delivery="email")
     assert account.customer.language == "ru" and account.paperless
     row = changes(account)[0]
-    assert ("language", "en", "ru") in row.fields and ("bill delivery", "paper", "email") in row.fields
+    assert ("language", "English", "Russian") in row.fields and ("bill delivery", "paper", "email") in row.fields
     refused(lambda: actions.change_bill_preferences(user=user, account=account, language="fr"), "^Language: ")
     refused(lambda: actions.change_bill_preferences(user=user, account=account, bill_delivery="pigeon"),
             "^Bill delivery: ")
@@ -482,3 +483,47 @@ def test_a_closed_account_is_not_closed_twice(utility, users):
             "is already closed")
     assert next(r for r in changes(account) if r.what == "Account closed").fields == [
         ("status", "active", "closed"), ("closed on", "—", "2025-02-09")]
+
+
+# --- correcting the customer ---------------------------------------------------------
+
+def test_a_customer_is_corrected_with_history_and_the_tax_id_masked(utility, users):
+    from ratepayer.customers.queries import possible_duplicates
+
+    user = users["specialist"]
+    customer = actions.update_customer(user=user, customer=utility.customer, kind="person", first_name="Jane",
+                                       last_name="Doe-Smith", tax_id="111 22 3333", date_of_birth="1980-04-03")
+    customer.refresh_from_db()
+    assert (customer.name, customer.last_name, customer.tax_id, customer.date_of_birth) == (
+        "Jane Doe-Smith", "Doe-Smith", "111-22-3333", "1980-04-03")
+    assert search_account_ids("doe-smith") == [utility.account.pk]
+    assert [m.reasons for m in possible_duplicates(name="Ann Other", tax_id="111223333")] == [("tax ID",)]
+    assert possible_duplicates(name="Ann Other", tax_id="123-45-6789") == []
+    row = changes(utility.account)[0]
+    assert row.what == "Customer changed"
+    assert ("name", "Jane Doe", "Jane Doe-Smith") in row.fields and ("tax id", "•••••6789", "•••••3333") in row.fields
+    event = AuditEvent.objects.get(action="customer.updated")
+    assert "111-22-3333" not in str(event.after) and "1980-04-03" not in str(event.after)
+    # nothing typed for tax ID and date of birth keeps them; the same name again records nothing
+    before = counts()
+    actions.update_customer(user=user, customer=customer, kind="person", first_name="Jane", last_name="Doe-Smith")
+    assert counts() == before
+    customer.refresh_from_db()
+    assert customer.tax_id == "111-22-3333" and customer.date_of_birth == "1980-04-03"
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"kind": "robot"}, "^Customer is a: "),
+    ({"last_name": ""}, "^Last name: a person needs a last name"),
+    ({"kind": "organization", "first_name": "", "last_name": ""}, "^Organization name: this is required"),
+    ({"tax_id": "12345"}, "^Tax ID: nine digits"),
+    ({"date_of_birth": "1850-01-01"}, "^Date of birth: 1850-01-01 cannot be right"),
+])
+def test_a_bad_customer_correction_is_refused_naming_the_field(utility, users, change, match):
+    good = dict(kind="person", first_name="Jane", last_name="Roe")
+    refused(lambda: actions.update_customer(user=users["specialist"], customer=utility.customer,
+                                            **{**good, **change}), match)
+    refused(lambda: actions.update_customer(user=users["assistant"], customer=utility.customer, **good),
+            "not allowed to change customer details", PermissionRefused)
+    utility.customer.refresh_from_db()
+    assert utility.customer.name == "Jane Doe"

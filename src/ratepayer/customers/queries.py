@@ -23,6 +23,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, Bill
+from ratepayer.kernel.money import format_money
 from ratepayer.ledger.models import ARBalance, JournalLine
 from ratepayer.payments.models import AutopayEnrollment
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
@@ -30,6 +31,7 @@ from ratepayer.staff.models import ApprovalRequest, AuditEvent
 from . import search
 from .fields import tax_id_digest
 from .models import (
+    LANGUAGES,
     Account,
     AccountNote,
     Contact,
@@ -313,7 +315,9 @@ class BillRef:
 
 
 def _bill_words(bill: BillRef) -> str:
-    return f"bill {bill.number} of {bill.bill_date:%Y-%m-%d} ({bill.period_start:%b %-d} – {bill.period_end:%b %-d, %Y})"
+    """A bill as the customer knows it: by its date and period on their account
+    (the page is the account's), never by its internal row id."""
+    return f"bill of {bill.bill_date:%Y-%m-%d} ({bill.period_start:%b %-d} – {bill.period_end:%b %-d, %Y})"
 
 
 def _describe(line: JournalLine, adjustment: Adjustment | None, approver_name: str,
@@ -467,10 +471,10 @@ def autopay_status(account: Account, *, today: date) -> AutopayStatus:
     if not status.enrolled:
         return status
     due = (Bill.objects.filter(account=account, status=Bill.Status.ISSUED, due_date__gte=today)
-           .order_by("due_date", "id").values_list("pk", "due_date", "amount_due").first())
+           .order_by("due_date", "id").values_list("bill_date", "due_date", "amount_due").first())
     if due is not None:
         status.next_draft = due[1]
-        status.next_draft_note = f"bill {due[0]}, up to the amount due {due[2]}"
+        status.next_draft_note = f"the bill of {due[0]:%Y-%m-%d}, up to the amount due {format_money(due[2])}"
     elif account.bills.exists():
         status.next_draft_note = "on the due date of the next bill"
     else:
@@ -481,13 +485,23 @@ def autopay_status(account: Account, *, today: date) -> AutopayStatus:
     return status
 
 
-def _plain(value) -> str:
-    if value is None or value == "":
+def _plain(value, name: str = "") -> str:
+    """An audited value in a clerk's words: no Python reprs, codes named."""
+    if value is None or value == "" or value == []:
         return "—"
     if value is True:
         return "yes"
     if value is False:
         return "no"
+    if name == "language":
+        return dict(LANGUAGES).get(value, str(value))
+    if isinstance(value, dict):
+        if "account" in value and "reasons" in value:  # a possible duplicate confirmed as new
+            who = f"account {value['account']}" if value["account"] else f"customer {value.get('customer', '')}"
+            return f"{who} (same {', '.join(value['reasons'])})"
+        return ", ".join(f"{k.replace('_', ' ')} {_plain(v, k)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(_plain(v, name) for v in value)
     return str(value)
 
 
@@ -503,7 +517,7 @@ def account_changes(account: Account, contacts: list[Contact], limit: int = CHAN
     for event in events:
         before = event.before if isinstance(event.before, dict) else {}
         after = event.after if isinstance(event.after, dict) else {}
-        fields = [(name.replace("_", " "), _plain(before.get(name)), _plain(after.get(name)))
+        fields = [(name.replace("_", " "), _plain(before.get(name), name), _plain(after.get(name), name))
                   for name in dict.fromkeys([*before, *after]) if before.get(name) != after.get(name)]
         rows.append(ChangeRow(at=event.at, by=_display_name(event.user), what=CHANGE_WORDS[event.action],
                               summary=event.summary, fields=fields))

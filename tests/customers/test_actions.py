@@ -474,6 +474,12 @@ def test_closing_needs_every_final_read_and_changes_nothing_without_it(utility, 
     assert ServiceAgreement.objects.filter(account=utility.account, status="active").count() == 2
 
 
+def test_an_account_that_never_had_service_closes_with_no_bill(utility, users):
+    account = _new_account(users)
+    account, bill = actions.close_account(user=users["specialist"], account=account, closed_on=date(2025, 1, 31))
+    assert account.status == "closed" and bill is None and not Bill.objects.exists()
+
+
 def test_a_closed_account_is_not_closed_twice(utility, users):
     user = users["specialist"]
     account, _ = actions.close_account(user=user, account=utility.account, closed_on=date(2025, 2, 9),

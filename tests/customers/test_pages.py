@@ -124,3 +124,23 @@ def test_customer_details_are_corrected_on_the_edit_page(signed_in, utility):
     assert response.status_code == 302
     utility.customer.refresh_from_db()
     assert utility.customer.name == "Jane Roe" and utility.customer.tax_id == "123-45-6789"
+
+
+def test_service_starts_on_the_page_with_a_move_in_read(signed_in, utility, users):
+    from ratepayer.metering.models import RegisterRead
+
+    rates = install_sample_rates()
+    user = users["specialist"]
+    premise = actions.create_premise(user=user, line1="77 New Rd", city="Monroe", zip="98272", services=["electric"])
+    point = premise.service_points.get()
+    actions.install_new_meter(user=user, service_point=point, serial_number="E77001", installed_on=date(2025, 1, 2),
+                              first_read="10")
+    account = actions.open_customer_account(user=user, first_name="Ana", last_name="Reyes", mailing_line1="PO Box 9",
+                                            mailing_city="Monroe", mailing_zip="98272", opened_on=date(2025, 1, 10))
+    url = reverse("customers:account_service", args=[account.number]) + "?premise=77+new"
+    response = signed_in("specialist").post(url, {
+        "op": "start", "service_point": point.pk, "rate_schedule": rates["RES-E"].pk, "customer_class": "residential",
+        "bill_cycle": utility.cycle.pk, "start_date": "2025-01-10", "move_in_read": "150"})
+    assert response.status_code == 302, response.context["start_form"].errors
+    read = RegisterRead.objects.get(meter__serial_number="E77001", read_date=date(2025, 1, 10))
+    assert read.value == Decimal("150") and read.status == "valid"

@@ -196,7 +196,8 @@ class CloseAccountForm(forms.Form):
             name = f"read_{agreement.pk}"
             self.fields[name] = forms.CharField(
                 max_length=20, label=f"Final read — {agreement.get_service_display()}, meter {serial}",
-                widget=READING)
+                widget=READING, help_text="the register on the last day of service",
+                error_messages={"required": "Enter this meter's final read: final bills are not estimated."})
             self.read_fields.append((agreement, name))
 
     def final_reads(self) -> dict[int, str]:

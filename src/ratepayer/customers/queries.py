@@ -14,6 +14,7 @@ place in customers that reads them, never the models or actions.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -40,6 +41,7 @@ from .models import (
     Premise,
     SearchEntry,
     ServiceAgreement,
+    ServicePoint,
 )
 
 EXACT_KINDS = ("number", "meter", "phone", "email")
@@ -533,3 +535,25 @@ def service_balances(account: Account) -> list[ServiceRow]:
         ar = getattr(agreement, "ar_balance", None)
         rows.append(ServiceRow(agreement, ar.balance if ar is not None else ZERO))
     return rows
+
+
+# --- starting service: where -------------------------------------------------------
+
+def find_premises(street: str, limit: int = 15) -> list[Premise]:
+    """Premises whose street address contains ``street`` (a clerk's "77 new"), by address."""
+    street = " ".join(street.split())[:60]
+    if not street:
+        return []
+    return list(Premise.objects.filter(line1__icontains=street).order_by("line1", "id")[:limit])
+
+
+def served_premise_ids(account: Account) -> set[int]:
+    """Every premise the account has (or had) service at."""
+    return set(ServiceAgreement.objects.filter(account=account).values_list("service_point__premise_id", flat=True))
+
+
+def vacant_service_points(premise_ids: Iterable[int]):
+    """The service points of these premises that nobody is served at now: where service can start."""
+    return (ServicePoint.objects.filter(premise_id__in=set(premise_ids))
+            .exclude(agreements__status=ServiceAgreement.Status.ACTIVE).select_related("premise")
+            .order_by("premise__line1", "service"))

@@ -298,15 +298,11 @@ def account_service(request, number):
     account = _account(number)
     permissions.require(request.user, "service.start_stop", "start, stop and transfer service")
     premise_query = request.GET.get("premise", "").strip()[:60]
-    found = list(Premise.objects.filter(line1__icontains=premise_query).order_by("line1", "id")[:15]) \
-        if premise_query else []
-    own_premise_ids = set(ServiceAgreement.objects.filter(account=account)
-                          .values_list("service_point__premise_id", flat=True))
+    found = queries.find_premises(premise_query)
+    own_premise_ids = queries.served_premise_ids(account)
     wanted = request.GET.get("premise_id", "")
     chosen = {int(wanted)} if wanted.isdigit() else set()
-    vacant = (ServicePoint.objects.filter(premise_id__in=own_premise_ids | {p.pk for p in found} | chosen)
-              .exclude(agreements__status=ServiceAgreement.Status.ACTIVE).select_related("premise")
-              .order_by("premise__line1", "service"))
+    vacant = queries.vacant_service_points(own_premise_ids | {p.pk for p in found} | chosen)
     start_form = forms.StartServiceForm(service_points=vacant)
     stop_form = forms.StopServiceForm(account=account)
     transfer_form = forms.TransferServiceForm()

@@ -169,9 +169,12 @@ def test_new_construction_start_of_service_and_closing_with_the_final_bill(page,
     reading.fill("850")
     assert_fits_width(page)
     screenshot(page, "customers-close")
-    page.click("form.stacked button[type=submit]")
+    with page.expect_navigation():
+        page.click("form.stacked button[type=submit]")
+    screenshot(page, "customers-closed-final-bill")
+    page.locator(".msg-success", has_text="Final bill of").wait_for()
     bill = Bill.objects.get(account=account)
-    page.locator(".msg-success", has_text=f"Final bill of {bill.bill_date:%Y-%m-%d}").wait_for()
+    assert f"Final bill of {bill.bill_date:%Y-%m-%d}" in page.locator(".msg-success").inner_text()
     assert f"bill {bill.pk}" not in page.locator(".msg-success").inner_text()
     assert ServiceAgreement.objects.get(account=account).status == "ended"
 
@@ -188,7 +191,7 @@ def test_new_construction_start_of_service_and_closing_with_the_final_bill(page,
     assert_fits_width(page)
     screenshot(page, "customers-closed-final-bill")
     href = row.locator("a", has_text="PDF").get_attribute("href")
-    pdf = page.request.get(live_server.url + href)
+    pdf = page.request.get(live_server.url + href, timeout=90_000)  # WeasyPrint on a busy machine
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     row.locator("a").first.click()
     page.wait_for_url(f"**/billing/bills/{bill.pk}/")

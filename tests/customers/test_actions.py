@@ -248,6 +248,7 @@ def test_contacts_are_added_changed_and_removed_with_history(utility, users):
     assert ("email", "—", "sam@example.com") in rows[1].fields and ("prefers", "phone", "email") in rows[1].fields
     assert "jane.doe@example.com" in rows[0].summary
     assert ("phone", "(425) 555-0142", "—") in rows[0].fields
+    assert not [f for r in rows for f in r.fields if f[0] == "contact"]  # no internal row ids
     assert list(Contact.objects.filter(customer=utility.customer)) == [contact]
 
 

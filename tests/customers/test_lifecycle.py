@@ -58,6 +58,10 @@ def test_new_construction_move_in_and_close_with_the_final_bill(utility, users):
     result = checks.run_all()
     assert result["ok"], [c for c in result["checks"] if not c["ok"]]
     call_command("ledger", "check")
-    whats = [c.what for c in account_changes(account, [])]
+    rows = account_changes(account, [])
     assert {"Account opened", "Customer created", "Service started", "Service stopped", "Account closed",
-            "Final bill"} <= set(whats), whats
+            "Final bill"} <= {r.what for r in rows}
+    final = next(r for r in rows if r.what == "Final bill")
+    # the bill by its date, never its row id; money as money
+    assert final.fields == [("status", "—", "issued"), ("current charges", "—", f"${bill.current_charges}")]
+    assert str(bill.bill_date) in final.summary and f"bill {bill.pk} " not in final.summary

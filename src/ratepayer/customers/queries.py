@@ -487,10 +487,20 @@ def autopay_status(account: Account, *, today: date) -> AutopayStatus:
     return status
 
 
+# Audited fields a clerk does not read: internal row ids (the row says which bill or contact).
+HIDDEN_FIELDS = {"bill", "contact"}
+MONEY_FIELDS = {"current_charges", "amount", "amount_due"}
+
+
 def _plain(value, name: str = "") -> str:
-    """An audited value in a clerk's words: no Python reprs, codes named."""
+    """An audited value in a clerk's words: no Python reprs, codes named, money as money."""
     if value is None or value == "" or value == []:
         return "—"
+    if name in MONEY_FIELDS and not isinstance(value, bool):
+        try:
+            return format_money(Decimal(str(value)))
+        except (ArithmeticError, ValueError):
+            return str(value)
     if value is True:
         return "yes"
     if value is False:
@@ -520,7 +530,8 @@ def account_changes(account: Account, contacts: list[Contact], limit: int = CHAN
         before = event.before if isinstance(event.before, dict) else {}
         after = event.after if isinstance(event.after, dict) else {}
         fields = [(name.replace("_", " "), _plain(before.get(name), name), _plain(after.get(name), name))
-                  for name in dict.fromkeys([*before, *after]) if before.get(name) != after.get(name)]
+                  for name in dict.fromkeys([*before, *after])
+                  if name not in HIDDEN_FIELDS and before.get(name) != after.get(name)]
         rows.append(ChangeRow(at=event.at, by=_display_name(event.user), what=CHANGE_WORDS[event.action],
                               summary=event.summary, fields=fields))
     return rows

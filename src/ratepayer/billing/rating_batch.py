@@ -32,6 +32,7 @@ class ScheduleTariff:
     schedule_id: int
     tariff: Tariff
     version_dates: tuple[tuple[date, int], ...]  # (effective_from, RateVersion id), ascending
+    facts: frozenset[str] = frozenset()  # what the tariff bills on (rating.facts_needed)
 
     def version_id_on(self, day: date) -> int | None:
         found = None
@@ -62,7 +63,7 @@ def combine_versions(schedule_id: int, rows: Sequence[tuple[int, date, dict]]) -
                 versions.append(v)
     assert base is not None
     combined = base.model_copy(update={"versions": versions})
-    return ScheduleTariff(schedule_id, combined, tuple((r[1], r[0]) for r in rows))
+    return ScheduleTariff(schedule_id, combined, tuple((r[1], r[0]) for r in rows), rating.facts_needed(combined))
 
 
 def rate_registers(tariff: Tariff, period: Period, quantities: Sequence[Decimal], unit: str,

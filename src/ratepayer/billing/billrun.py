@@ -39,7 +39,8 @@ Design (DESIGN §7)
   premise — its meter's size (Union Gap), its use over the period (the
   sewer segment bills the water segment's reads) and its average use per day
   over the latest winter of the billing policy (winter-average sewer), from
-  metering's reads of the winter months in one query per chunk.
+  metering's reads of the winter months since the customer's start, in one
+  query per chunk.
 * The bill run does not render documents; PDFs are rendered on demand and by
   background tasks (``billing.tasks``).
 """
@@ -385,10 +386,11 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
         bill_on_water_use(drafts, on_water)
     if winter_points:
         first, last = context.policy.winter_before(period_end)
-        averages = winter_average_daily(set(winter_points.values()), first, last)
-        for agreement_id, point in winter_points.items():
+        spans = {pk: (point, max(first, drafts[pk].agreement["start_date"])) for pk, point in winter_points.items()}
+        averages = winter_average_daily(spans.values(), last)
+        for agreement_id, span in spans.items():
             draft = drafts[agreement_id]
-            draft.service_info = replace(draft.service_info, winter_average_daily=averages.get(point))
+            draft.service_info = replace(draft.service_info, winter_average_daily=averages.get(span))
     rate_drafts(list(drafts.values()), context)
     STAGE_SECONDS["rating"] += time.perf_counter() - started
     started = time.perf_counter()

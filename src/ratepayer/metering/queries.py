@@ -383,26 +383,33 @@ def meters_for_account(account) -> list[Meter]:
 # --------------------------------------------------------------------------- winter average
 
 
-def winter_average_daily(service_point_ids: Iterable[int], first_day: date, last_day: date) -> dict[int, Decimal]:
-    """Average use per day over a winter, per service point, from its valid
-    register reads dated ``first_day``..``last_day`` (one query per 5,000
-    points): the use between the first and the last of those reads (the sum
-    of the later reads' consumption, across a meter change) divided by the
-    days between them, to 6 places. A point with fewer than two read dates
-    in the winter has no average (a new customer): it is left out."""
+def winter_average_daily(spans: Iterable[tuple[int, date]], last_day: date) -> dict[tuple[int, date], Decimal]:
+    """Average use per day over a winter for each (service point, first day)
+    of ``spans``, from the point's valid register reads dated first day ..
+    ``last_day`` (one query per 5,000 points): the use between the first and
+    the last of those reads (the sum of the later reads' consumption, across
+    a meter change) divided by the days between them, to 6 places. The first
+    day is the winter's, or the customer's start if later: a new occupant is
+    not billed on the previous one's winter. A span with fewer than two read
+    dates has no average (a new customer) and is left out."""
+    spans = set(spans)
+    if not spans:
+        return {}
+    earliest = min(first for _, first in spans)
     reads: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
-    for chunk in in_chunks(sorted(set(service_point_ids))):
+    for chunk in in_chunks(sorted({point for point, _ in spans})):
         for point, day, consumption in (RegisterRead.objects
                                         .filter(service_point_id__in=chunk, status=RegisterRead.Status.VALID,
-                                                read_date__gte=first_day, read_date__lte=last_day)
+                                                read_date__gte=earliest, read_date__lte=last_day)
                                         .order_by("service_point_id", "read_date", "id")
                                         .values_list("service_point_id", "read_date", "consumption")):
             reads[point].append((day, consumption))
-    out: dict[int, Decimal] = {}
-    for point, rows in reads.items():
-        opening, closing = rows[0][0], rows[-1][0]
-        if closing <= opening:
+    out: dict[tuple[int, date], Decimal] = {}
+    for point, first in spans:
+        rows = [(day, c) for day, c in reads.get(point, ()) if day >= first]
+        if not rows or rows[-1][0] <= rows[0][0]:
             continue
+        opening, closing = rows[0][0], rows[-1][0]
         use = sum((c for day, c in rows if day > opening), Decimal(0))
-        out[point] = (use / (closing - opening).days).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+        out[(point, first)] = (use / (closing - opening).days).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
     return out

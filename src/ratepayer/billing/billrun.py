@@ -84,7 +84,7 @@ from .models import (
     BillSegment,
     CycleSchedule,
 )
-from .rating_batch import ScheduleTariff, combine_versions, rate_interval_group, rate_registers
+from .rating_batch import ScheduleTariff, combine_versions, rate_interval_group, rate_register_group
 
 ZERO = Decimal("0.00")
 # Seconds spent per stage in this process (bench/billrun.py reports where the time goes).
@@ -480,7 +480,7 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
         quantities = [m.usage.quantity if m.usage is not None else Decimal(0) for m in members]
         demand = [m.usage.demand_kw for m in members] if has_demand else None
         try:
-            bills = rate_registers(tariff, period, quantities, unit, [m.service_info for m in members],
+            bills = rate_register_group(tariff, period, quantities, unit, [m.service_info for m in members],
                                    demand, regular_days)
         except RatingError:
             bills = None
@@ -489,7 +489,7 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
             # not hold the others: rate the group one by one to find it
             for m, q in zip(members, quantities, strict=True):
                 try:
-                    bill = rate_registers(tariff, period, [q], unit, [m.service_info],
+                    bill = rate_register_group(tariff, period, [q], unit, [m.service_info],
                                           [m.usage.demand_kw] if has_demand else None, regular_days)[0]
                 except RatingError as exc:
                     m.problem_code, m.problem = "rating_error", str(exc)[:300]

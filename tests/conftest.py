@@ -76,6 +76,18 @@ def utility(db, users):
     return factories.small_utility(users["specialist"])
 
 
+@pytest.fixture
+def signed_in(client, users):
+    """signed_in("senior") -> the test client signed in as that role's user."""
+
+    def sign_in(name: str):
+        client.logout()
+        assert client.login(username=name, password=factories.PASSWORD)
+        return client
+
+    return sign_in
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_pyfunc_call(pyfuncitem):
     """A test that opens a third-party sample from ../shared/reference is skipped, with

@@ -15,6 +15,7 @@ from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import ServiceAgreement
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
+from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import JournalEntry
 from ratepayer.staff import approvals, audit, permissions
 
@@ -114,6 +115,7 @@ def _on_rejected(request, decider) -> None:
 
 def register_approval_handlers() -> None:
     approvals.register(ADJUSTMENT_KIND, _on_approved, _on_rejected)
+    approvals.register_refusals(BillingError, CustomerError, LedgerError)
     register_bill_handlers()
 
 

@@ -41,11 +41,11 @@ ADMINISTRATION = "Administration"
 ENTRIES: list[NavEntry] = [
     NavEntry("Home", "console:home", "account.view", order=0, shortcut="h"),
     NavEntry("Search", "console:search", "account.view", order=10, shortcut="s"),
-    NavEntry("Approvals", "console:approvals", "approval.decide", order=20, shortcut="a"),
-    NavEntry("My requests", "console:approvals", "adjustment.request", order=21),
-    NavEntry("Approval limits", "console:limits", "account.view", order=80, shortcut="l", menu=ADMINISTRATION),
-    NavEntry("Staff", "console:staff", "users.admin", order=85, shortcut="u", menu=ADMINISTRATION),
-    NavEntry("Audit trail", "console:audit", "audit.view", order=90, shortcut="t", menu=ADMINISTRATION),
+    NavEntry("Approvals", "staff:approvals", "approval.decide", order=20, shortcut="a"),
+    NavEntry("My requests", "staff:approvals", "adjustment.request", order=21),
+    NavEntry("Approval limits", "staff:limits", "account.view", order=80, shortcut="l", menu=ADMINISTRATION),
+    NavEntry("Staff", "staff:staff", "users.admin", order=85, shortcut="u", menu=ADMINISTRATION),
+    NavEntry("Audit trail", "staff:audit", "audit.view", order=90, shortcut="t", menu=ADMINISTRATION),
 ]
 
 # Menus of the apps' pages, by URL namespace; a page that is the first stop

@@ -21,11 +21,3 @@ class CustomersConfig(AppConfig):
         from ratepayer.staff import accounts
 
         accounts.provide(numbers_of=_numbers_of, id_of=_id_of)
-        try:
-            from ratepayer.console.nav import ENTRIES, NavEntry
-        except ImportError:  # the console app is not installed
-            return
-        ENTRIES.extend([
-            NavEntry("New customer", "customers:new", "account.maintain", order=12, shortcut="c", menu="Customers"),
-            NavEntry("New premise", "customers:new_premise", "account.maintain", order=13, menu="Customers"),
-        ])

@@ -36,10 +36,10 @@ def browser():
 
 
 def _maintenance_flag(allow_delete: bool) -> None:
-    """Set or clear the SQLite row the delete triggers yield to (staff.dbtriggers)."""
+    """Set or clear the SQLite row the delete triggers yield to (ratepayer.db.triggers)."""
     from django.db import connection
 
-    from ratepayer.staff.dbtriggers import MAINTENANCE_TABLE
+    from ratepayer.db.triggers import MAINTENANCE_TABLE
 
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

@@ -2,7 +2,7 @@
 (function-local ones too, which is where an upward import hides) points down.
 
 1. ``kernel``, ``rating``, ``formats`` — pure Python: no Django, nothing of
-   ratepayer's outside the three.
+   ratepayer's outside the three. ``db`` — database mechanisms, no domain.
 2. ``staff``; 3. ``rates``; 4. ``customers``; 5. ``ledger``; 6. ``metering``,
    then ``billing`` and ``payments``.
 8. ``console``, ``portal``, ``api``, ``demo`` — depend on everything; no domain
@@ -39,7 +39,7 @@ MAY_IMPORT = {
     "payments": {"staff", "rates", "customers", "ledger", "metering", "billing"},
 }
 for _app in MAY_IMPORT:
-    MAY_IMPORT[_app] |= {"db", "bulk", "references"}  # the database mechanisms (ratepayer/db/ to come)
+    MAY_IMPORT[_app] |= {"db"}  # the database mechanisms sit below every domain app
 
 # Known arrows upward, each with its reason; the list only shrinks.
 # customers/queries.py is the account page's read model: it reads the journal,
@@ -103,6 +103,13 @@ def test_domain_apps_import_only_downward(app):
              for path in modules_of(app) for line, module in imports_of(path)
              if app_of(module) not in allowed and (str(path.relative_to(SRC)), module) not in KNOWN_UPWARD]
     assert not wrong, f"{app} imports upward (DESIGN §3):\n" + "\n".join(wrong)
+
+
+def test_the_database_mechanisms_know_no_domain():
+    wrong = [f"{path.relative_to(SRC)}:{line}: imports {module}"
+             for path in modules_of("db") for line, module in imports_of(path)
+             if app_of(module) not in set(PURE) | {"db", None}]
+    assert not wrong, "ratepayer.db imports a domain app (DESIGN §3):\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("package", PURE)

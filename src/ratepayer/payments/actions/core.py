@@ -30,8 +30,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec

@@ -11,7 +11,6 @@ from decimal import Decimal
 import pytest
 
 from ratepayer.billing.models import Bill
-from ratepayer.billing.sample_rates import install_sample_rates
 from ratepayer.customers.models import (
     Account,
     Contact,
@@ -20,6 +19,7 @@ from ratepayer.customers.models import (
     Premise,
     ServiceAgreement,
 )
+from ratepayer.demo.sample_rates import install_sample_rates
 from ratepayer.metering.models import RegisterRead
 from tests.browser.conftest import assert_fits_width, login, nav_to, screenshot
 

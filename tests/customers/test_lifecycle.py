@@ -10,10 +10,10 @@ from decimal import Decimal
 from django.core.management import call_command
 
 from ratepayer.billing.models import Bill
-from ratepayer.billing.sample_rates import install_sample_rates
 from ratepayer.customers import actions
 from ratepayer.customers.models import Account, AgreementEvent
 from ratepayer.customers.queries import account_changes, search_account_ids
+from ratepayer.demo.sample_rates import install_sample_rates
 from ratepayer.ledger import checks
 from ratepayer.ledger.models import JournalLine
 from ratepayer.metering.models import RegisterRead

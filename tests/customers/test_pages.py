@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from ratepayer.billing.sample_rates import install_sample_rates
 from ratepayer.customers import actions
 from ratepayer.customers.models import Account, Customer, ServicePoint
+from ratepayer.demo.sample_rates import install_sample_rates
 from ratepayer.staff.models import AuditEvent
 
 NEW = {"kind": "person", "first_name": "Jane", "last_name": "Doe", "mailing_line1": "9 Elm St",
@@ -144,3 +144,23 @@ def test_service_starts_on_the_page_with_a_move_in_read(signed_in, utility, user
     assert response.status_code == 302, response.context["start_form"].errors
     read = RegisterRead.objects.get(meter__serial_number="E77001", read_date=date(2025, 1, 10))
     assert read.value == Decimal("150") and read.status == "valid"
+
+
+def test_service_stops_on_the_page_with_a_final_read(signed_in, utility):
+    from ratepayer.metering.models import RegisterRead
+
+    url = reverse("customers:account_service", args=[utility.account.number])
+    client = signed_in("specialist")
+    response = client.post(url, {"op": "stop", "agreement": utility.electric.pk, "end_date": "2025-01-09",
+                                  "final_read": "-5"})
+    assert response.status_code == 400 and not RegisterRead.objects.exists()
+    assert response.context["stop_form"].errors == {"final_read": ["a reading of 0 or more with at most 4 decimal "
+                                                                   "places."]}
+    utility.electric.refresh_from_db()
+    assert utility.electric.status == "active"
+    response = client.post(url, {"op": "stop", "agreement": utility.electric.pk, "end_date": "2025-01-09",
+                                 "final_read": "5000"}, follow=True)
+    assert "Electric service ends 2025-01-09 with a final read of 5000." in [str(m) for m in
+                                                                           response.context["messages"]]
+    read = RegisterRead.objects.get(meter=utility.meter)
+    assert (read.read_date, read.value, read.read_type) == (date(2025, 1, 9), Decimal("5000"), "final")

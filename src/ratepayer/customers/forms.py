@@ -163,6 +163,8 @@ class StartServiceForm(forms.Form):
 class StopServiceForm(forms.Form):
     agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label="Service", empty_label=None)
     end_date = forms.DateField(widget=DATE, label="Last day of service")
+    final_read = forms.CharField(max_length=20, required=False, label="Final read", widget=READING,
+                                 help_text="the meter's register on the last day; leave empty if not read")
     note = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, account, **kwargs):

@@ -327,9 +327,11 @@ def account_service(request, number):
                 stop_form = forms.StopServiceForm(request.POST, account=account)
                 if stop_form.is_valid():
                     d = stop_form.cleaned_data
-                    actions.stop_service(user=request.user, agreement=d["agreement"],
-                                         end_date=d["end_date"], note=d["note"])
-                    messages.success(request, f"{d['agreement'].get_service_display()} service ends {d['end_date']}.")
+                    actions.stop_service(user=request.user, agreement=d["agreement"], end_date=d["end_date"],
+                                         note=d["note"], final_read=d["final_read"] or None)
+                    messages.success(request, f"{d['agreement'].get_service_display()} service ends {d['end_date']}"
+                                              + (f" with a final read of {d['final_read']}." if d["final_read"]
+                                                 else "."))
                     return redirect("customers:account", number=account.number)
             elif op == "transfer":
                 transfer_form = forms.TransferServiceForm(request.POST)

@@ -1,7 +1,7 @@
 """The HTTP API root: /api/v1/.
 
 One router module per domain app (api/customers.py, api/billing.py,
-api/payments.py, api/metering.py, api/staff.py), each mounted below with its
+api/payments.py, api/metering.py, api/rates.py, api/staff.py), each mounted below with its
 own tag. Every endpoint authenticates with a personal bearer token
 (api/auth.py) and checks the same capabilities as the console by calling
 the same actions. What every endpoint shares — how to declare a write
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import billing, customers, errors
+from . import billing, customers, errors, metering, payments, rates, staff
 from .auth import ApiTokenAuth
 from .idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
@@ -64,3 +64,7 @@ errors.install(api)
 
 api.add_router("/", customers.router, tags=["customers and accounts"])
 api.add_router("/", billing.router, tags=["billing"])
+api.add_router("/", payments.router, tags=["payments"])
+api.add_router("/", metering.router, tags=["meter reads"])
+api.add_router("/", rates.router, tags=["rates"])
+api.add_router("/", staff.router, tags=["approvals and staff"])

@@ -53,6 +53,11 @@ def _account(number: str) -> Account:
                  number=number.strip())
 
 
+def _counter_token(request) -> str:
+    """The counter form's one-time token, for the API: the user's Idempotency-Key (keys are per user)."""
+    return f"api:{request.auth.pk}:{request.headers.get('Idempotency-Key', '')[:200]}"
+
+
 # --- the counter ---------------------------------------------------------------
 
 class DrawerOpenIn(Schema):
@@ -155,7 +160,7 @@ def take_payment(request, payload: PaymentIn):
         user=request.auth, session=session, account=account, tender=payload.tender, amount=payload.amount,
         tendered=payload.tendered, check_number=payload.check_number, check_routing=payload.check_routing,
         payer_name=payload.payer_name, card_brand=payload.card_brand, card_last4=payload.card_last4,
-        processor_reference=payload.processor_reference, token="api:" + request.headers["Idempotency-Key"][:200])
+        processor_reference=payload.processor_reference, token=_counter_token(request))
     return Status(201, _payment_out(payment))
 
 
@@ -615,7 +620,7 @@ def receive_security_deposit(request, deposit_id: int, payload: ReceiveDepositIn
     if session is None:
         raise ApiError(409, "drawer_not_open", "Open your cash drawer first (POST /drawers). Nothing was changed.")
     actions.receive_deposit(user=request.auth, session=session, deposit=deposit,
-                            token="api:" + request.headers["Idempotency-Key"][:200], **payload.model_dump())
+                            token=_counter_token(request), **payload.model_dump())
     return Status(201, _deposit_out(deposit))
 
 

@@ -256,3 +256,12 @@ def test_drawer_unknown_is_not_found(api, tokens, db, unchanged):
         response = api.post("/api/v1/drawers/999999/close", tokens["assistant"], {"cash_count": {}})
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     assert not DrawerSession.objects.exists() and not Deposit.objects.exists()
+
+
+def test_two_clerks_with_the_same_key_take_two_payments(api, utility, tokens):
+    """Keys belong to their user: the counter token made from one is the user's too."""
+    body = {"account": utility.account.number, "tender": "cash", "amount": "5.00"}
+    for clerk in ("assistant", "specialist"):
+        api.post("/api/v1/drawers", tokens[clerk], {})
+        assert api.post("/api/v1/payments", tokens[clerk], body, key="same-key").status_code == 201
+    assert Payment.objects.count() == 2

@@ -21,6 +21,31 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync"]
 
 
+POSTGRES_ONLY_SKIP = "needs PostgreSQL: "
+
+
+def _on_postgresql() -> bool:
+    from django.conf import settings as django_settings
+
+    return django_settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.postgres_only("why")` skips a test on SQLite with the reason
+    "needs PostgreSQL: why" (concurrency, triggers only PostgreSQL has); the one way
+    a test says it needs PostgreSQL, so a run on SQLite lists every such skip alike."""
+    if _on_postgresql():
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgres_only")
+        if marker is None:
+            continue
+        reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.postgres_only needs a reason: why PostgreSQL")
+        item.add_marker(pytest.mark.skip(reason=POSTGRES_ONLY_SKIP + reason))
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Debian's chromium through Playwright, one per test session: Playwright's

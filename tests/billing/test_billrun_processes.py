@@ -23,7 +23,7 @@ RATEPAYER = [sys.executable, "-m", "ratepayer.cli"]
 SEED = """
 import django; django.setup()
 from datetime import date
-from ratepayer.billing import synthetic
+from ratepayer.demo import synthetic
 for code in {codes!r}:
     synthetic.build(accounts={accounts}, cycle_code=code, seed=11, start=date(2025, 1, 14), period_end=date(2025, 2, 14))
 """

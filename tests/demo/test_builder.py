@@ -97,7 +97,9 @@ def test_rate_schedules_hold_the_real_tariff_documents(demo):
         assert tariff.service == version.schedule.service
         assert [v.effective for v in tariff.versions] == [version.effective_from]
     used = set(ServiceAgreement.objects.values_list("rate_schedule__code", flat=True))
-    assert {"E-CPU-RES", "E-24", "W-RES", "W-GEN", "S-RES"} <= used
+    assert {"E-7", "E-24", "W-RES", "W-GEN", "S-RES", "S-WAV", "S-GEN"} <= used
+    # Schedule 7 asks for a size class: every residential electric agreement has one
+    assert not ServiceAgreement.objects.filter(rate_schedule__code="E-7", size_class="").exists()
     # every agreement's schedule is for its own service
     assert not ServiceAgreement.objects.exclude(rate_schedule__service=models_f("service")).exists()
 

@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Max
+from django.db.models import Avg, Count, Max, Q
 
-from ratepayer.billing.models import Bill, BillRun, BillSegment
+from ratepayer.billing.models import Bill, BillLine, BillRun, BillSegment
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.demo import builder
 from ratepayer.ledger.checks import run_all
@@ -157,3 +157,27 @@ def test_a_history_of_bills_and_payments_through_every_path(inside):
     amounts = Bill.objects.filter(run__isnull=False, status="issued").aggregate(a=Avg("current_charges"))["a"]
     assert Decimal(40) < amounts < Decimal(2000)
     assert run_all()["ok"] is True
+
+
+def test_the_real_tariffs_that_ask_for_facts_bill_demo_customers(inside):
+    """Schedule 7 (size class), winter-average sewer (the water's winter use)
+    and Union Gap sewer (the water meter's size) each rated issued bills of
+    the demo; a sewer on water use bills the water meter's reads, and no bill
+    waits for a fact the bill run did not pass."""
+    issued = BillSegment.objects.filter(bill__run__isnull=False, bill__status="issued", cancelled=False)
+    for code in ("E-7", "S-WAV", "S-GEN"):
+        segments = issued.filter(rate_version__schedule__code=code)
+        assert segments.filter(total__gt=0).exists(), code
+        if code != "E-7":
+            # billed on the premise's water meter, with its reads
+            assert not segments.filter(Q(meter_serials="") | Q(closing_read_id__isnull=True)).exists(), code
+    base = BillLine.objects.filter(segment__in=issued.filter(rate_version__schedule__code="E-7"),
+                                   description__startswith="Daily base charge")
+    assert set(base.values_list("rate", flat=True)) <= {Decimal(r) for r in ("0.32", "0.38", "0.45", "0.40", "0.48",
+                                                                             "0.56")}
+    assert base.exists()
+    waiting = Bill.objects.filter(status="held").values_list("hold_reasons", flat=True)
+    for reasons in waiting:
+        for reason in reasons:
+            for fact in ("size_class", "meter_size", "winter average", "water service"):
+                assert fact not in reason["message"], reason

@@ -15,8 +15,9 @@ from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import ServiceAgreement
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
+from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import JournalEntry
-from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff import approvals, audit, permissions, transitions
 
 from . import billrun
 from .errors import BillingError
@@ -68,13 +69,9 @@ def request_adjustment(*, user, agreement: ServiceAgreement, direction: str, amo
     return adjustment
 
 
-def _transition(adjustment: Adjustment, new_status: str, **fields) -> None:
-    if new_status not in Adjustment.TRANSITIONS[adjustment.status]:
-        raise BillingError(f"An adjustment that is {adjustment.get_status_display().lower()} cannot become {new_status}.")
-    updated = Adjustment.objects.filter(pk=adjustment.pk, status=adjustment.status).update(status=new_status, **fields)
-    if not updated:
-        raise BillingError("The adjustment changed meanwhile; reload and try again.")
-    adjustment.status = new_status
+def _transition(adjustment: Adjustment, new_status: str, **options) -> None:
+    transitions.change_status(adjustment, new_status, refused=BillingError, account_id=adjustment.account_id,
+                              **options)
 
 
 def _post_adjustment(adjustment: Adjustment, *, posted_by) -> None:
@@ -92,11 +89,9 @@ def _post_adjustment(adjustment: Adjustment, *, posted_by) -> None:
                  agreement_id=agreement.pk, memo=memo),
         ],
         source=adjustment, idempotency_key=f"adjustment:{adjustment.pk}", created_by=posted_by)
-    _transition(adjustment, Adjustment.Status.POSTED, journal_entry=entry)
-    adjustment.journal_entry = entry
-    audit.record("adjustment.posted", user_id=posted_by.pk, obj=adjustment, account_id=adjustment.account_id,
-                 summary=f"{adjustment} posted as JE{entry.pk}",
-                 after={"status": "posted", "journal_entry": entry.pk, "amount": adjustment.amount})
+    _transition(adjustment, Adjustment.Status.POSTED, fields={"journal_entry": entry},
+                action="adjustment.posted", user_id=posted_by.pk, summary=f"{adjustment} posted as JE{entry.pk}",
+                after={"status": "posted", "journal_entry": entry.pk, "amount": adjustment.amount})
 
 
 def _on_approved(request, approver) -> None:
@@ -107,13 +102,14 @@ def _on_approved(request, approver) -> None:
 
 def _on_rejected(request, decider) -> None:
     adjustment = Adjustment.objects.select_for_update().get(pk=request.payload["adjustment_id"])
-    _transition(adjustment, Adjustment.Status.REJECTED if request.status == "rejected" else Adjustment.Status.CANCELLED)
-    audit.record(f"adjustment.{adjustment.status}", user_id=decider.pk, obj=adjustment, account_id=adjustment.account_id,
-                 summary=f"{adjustment} {adjustment.status}: {request.decision_note}")
+    new_status = Adjustment.Status.REJECTED if request.status == "rejected" else Adjustment.Status.CANCELLED
+    _transition(adjustment, new_status, action=f"adjustment.{new_status}", user_id=decider.pk,
+                summary=f"{adjustment} {new_status}: {request.decision_note}")
 
 
 def register_approval_handlers() -> None:
     approvals.register(ADJUSTMENT_KIND, _on_approved, _on_rejected)
+    approvals.register_refusals(BillingError, CustomerError, LedgerError)
     register_bill_handlers()
 
 
@@ -123,11 +119,7 @@ CANCEL_REBILL_KIND = "billing.cancel_rebill"
 
 
 def _set_bill_status(bill: Bill, new_status: str, **fields) -> None:
-    if new_status not in Bill.TRANSITIONS[bill.status]:
-        raise BillingError(f"A bill that is {bill.get_status_display().lower()} cannot become {new_status}.")
-    if not Bill.objects.filter(pk=bill.pk, status=bill.status).update(status=new_status, **fields):
-        raise BillingError("The bill changed meanwhile; reload and try again.")
-    bill.status = new_status
+    transitions.change_status(bill, new_status, refused=BillingError, what=f"Bill {bill.pk}", fields=fields)
 
 
 def release_bill(*, user, bill: Bill, note: str = "") -> Bill:
@@ -345,10 +337,12 @@ POLICY_RANGES: dict[str, tuple[int, int, str]] = {
     "high_bill_minimum_history": (0, 24, "Bills of history for the high-bill test: 0 to 24"),
     "max_consecutive_estimates": (0, 12, "Consecutive estimates: 0 to 12"),
     "regular_period_days": (7, 92, "Regular period: 7 to 92 days"),
+    "winter_first_month": (1, 12, "Winter from: a month, 1 to 12"),
+    "winter_last_month": (1, 12, "Winter through: a month, 1 to 12"),
 }
 POLICY_FIELDS = ("days_to_bill", "days_until_due", "high_bill_percent", "high_bill_minimum_history",
-                 "max_consecutive_estimates", "regular_period_days", "interval_register_tolerance_percent", "bill_message", "bill_message_es",
-                 "bill_message_ru")
+                 "max_consecutive_estimates", "regular_period_days", "interval_register_tolerance_percent", "winter_first_month",
+                 "winter_last_month", "bill_message", "bill_message_es", "bill_message_ru")
 
 
 def _policy_values(policy: BillingPolicy | None) -> dict:
@@ -358,7 +352,8 @@ def _policy_values(policy: BillingPolicy | None) -> dict:
 def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_until_due: int, high_bill_percent,
                        high_bill_minimum_history: int, max_consecutive_estimates: int, regular_period_days: int,
                        bill_message: str = "", bill_message_es: str = "", bill_message_ru: str = "",
-                       interval_register_tolerance_percent="1.00", today: date | None = None) -> BillingPolicy:
+                       interval_register_tolerance_percent="1.00", winter_first_month: int = 12,
+                       winter_last_month: int = 3, today: date | None = None) -> BillingPolicy:
     """Put a new billing policy in force from ``effective_from``: a new row, never
     an edit, and never from a day already begun (bills of that day were made
     under the policy then in force). Supervisors only; audited; all or nothing."""
@@ -369,7 +364,8 @@ def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_un
                            "earliest; bills already made keep the policy they were made under.")
     values = {"days_to_bill": days_to_bill, "days_until_due": days_until_due,
               "high_bill_minimum_history": high_bill_minimum_history,
-              "max_consecutive_estimates": max_consecutive_estimates, "regular_period_days": regular_period_days}
+              "max_consecutive_estimates": max_consecutive_estimates, "regular_period_days": regular_period_days,
+              "winter_first_month": winter_first_month, "winter_last_month": winter_last_month}
     for name, (low, high, message) in POLICY_RANGES.items():
         if not isinstance(values[name], int) or not low <= values[name] <= high:
             raise BillingError(f"{message}.")

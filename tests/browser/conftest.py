@@ -27,8 +27,7 @@ Fixtures
     ``BrowserData(users, utility)``: the staff users per role (password
     ``tests.factories.PASSWORD``) and the small utility of ``tests.factories``,
     written through the live database. It also re-seeds what migrations seed
-    (roles and limits, chart of accounts and posting rules, adjustment reasons,
-    the default billing and read policies),
+    (roles and limits, chart of accounts and posting rules, adjustment reasons),
     because ``live_server`` needs ``transactional_db``, which flushes the
     database after each test.
 ``new_page`` (function)
@@ -137,9 +136,6 @@ def seed_reference_data() -> None:
     ensure_roles()
     seed_chart()
     importlib.import_module("ratepayer.billing.migrations.0002_reasons").seed(apps, None)
-    # the billing and read policies: without them a final bill (closing an account) is refused
-    importlib.import_module("ratepayer.billing.migrations.0004_default_policy").seed(apps, None)
-    importlib.import_module("ratepayer.metering.migrations.0002_default_policy").seed(apps, None)
 
 
 @pytest.fixture

@@ -45,6 +45,24 @@ SELECT b.id,
 """
 
 
+# Each bill's lines, segments and totals in whole cents, summed by the database.
+BILL_SUMS = """
+SELECT b.id,
+       CAST(ROUND(b.current_charges * 100) AS BIGINT),
+       CAST(ROUND(b.amount_due * 100) AS BIGINT) - CAST(ROUND(b.previous_balance * 100) AS BIGINT),
+       (SELECT COALESCE(SUM(CAST(ROUND(s.total * 100) AS BIGINT)), 0)
+          FROM billing_billsegment s WHERE s.bill_id = b.id),
+       (SELECT COALESCE(SUM(CAST(ROUND(l.amount * 100) AS BIGINT)), 0)
+          FROM billing_billline l JOIN billing_billsegment s ON s.id = l.segment_id WHERE s.bill_id = b.id),
+       (SELECT COUNT(*) FROM billing_billsegment s WHERE s.bill_id = b.id
+           AND CAST(ROUND(s.total * 100) AS BIGINT) <>
+               (SELECT COALESCE(SUM(CAST(ROUND(l.amount * 100) AS BIGINT)), 0)
+                  FROM billing_billline l WHERE l.segment_id = s.id))
+  FROM billing_bill b
+ WHERE b.run_id IS NOT NULL
+"""
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One small demo for the module (a history takes a while to live)."""
@@ -69,6 +87,16 @@ def test_every_bill_states_the_receivable_owed_before_its_bill_date(inside):
     assert wrong == []
     # and the payments behind those balances were made: a bill run is not the last thing that happened
     assert Payment.objects.filter(received_on__lt=Bill.objects.aggregate(m=Max("bill_date"))["m"]).count() > 100
+
+
+def test_every_bills_lines_add_up_to_its_segments_and_its_total(inside):
+    with connection.cursor() as cursor:
+        cursor.execute(BILL_SUMS)
+        rows = cursor.fetchall()
+    assert len(rows) > 200
+    wrong = [row for row in rows if not (row[1] == row[2] == row[3] == row[4] and row[5] == 0)]
+    assert wrong == []  # (bill, current charges, due - previous, segments, lines, segments off their lines)
+    assert sum(row[1] for row in rows) > 0
 
 
 def test_history_runs_through_yesterday_and_nothing_is_dated_later(inside):

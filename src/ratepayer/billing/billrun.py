@@ -53,13 +53,14 @@ from importlib import import_module
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.db.models import Avg, Count, F, Max, Q
 from django.utils import timezone
 
 from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
+from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.rates.models import RateVersion
 from ratepayer.rating import RatingError, ServiceInfo, TariffError
@@ -551,7 +552,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
         return []
     started = time.perf_counter()
     balances = dict(ARBalance.objects.filter(account_id__among=[d.account_id for d in drafts]).values("account_id")
-                    .annotate(total=Sum("balance")).values_list("account_id", "total"))
+                    .annotate(total=MoneySum("balance")).values_list("account_id", "total"))
     now = timezone.now()
     bills = []
     for d in drafts:

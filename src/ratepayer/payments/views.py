@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.formats.lockbox import CsvLayout
 from ratepayer.kernel.money import format_money
+from ratepayer.ledger.expressions import MoneySum
 from ratepayer.staff import permissions
 from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.views import staff_page
@@ -445,7 +446,7 @@ def refunds(request):
         "register": queries.refund_register(start, end), "start": start, "end": end,
         "unclaimed_due": queries.unclaimed_candidates(today).count(),
         "credit_accounts": Account.objects.filter(ar_balances__balance__lt=0).annotate(
-            credit=Sum("ar_balances__balance", filter=Q(ar_balances__balance__lt=0))).order_by("credit")[:20]})
+            credit=MoneySum("ar_balances__balance", filter=Q(ar_balances__balance__lt=0))).order_by("credit")[:20]})
 
 
 @staff_page

@@ -24,7 +24,7 @@ from typing import NamedTuple
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum, TextField
+from django.db.models import Max, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -35,6 +35,7 @@ from ratepayer.formats import nacha
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money
 from ratepayer.kernel.periods import BusinessCalendar
+from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
 
@@ -237,7 +238,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
         live = [e for e in _entry_rows(candidates.select_for_update(of=("self",)))
                 if e.account_id in bills_due or (e.account_id not in billed_accounts and e.draft_day in by_day)]
         balances = dict(ARBalance.objects.filter(account_id__in=candidates.values("account_id"))
-                        .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
+                        .values("account_id").annotate(total=MoneySum("balance")).values_list("account_id", "total"))
         debits = []
         for enrollment in live:
             # SQLite sums decimals as floats (94.9999999999999): back to cents

@@ -22,13 +22,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ratepayer.customers.models import Account
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries
+from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
 
@@ -167,7 +168,7 @@ def _post_deposit_receipts(specs: Sequence[DepositReceiptSpec], batch: PaymentBa
             d.status, d.fully_paid_on = SecurityDeposit.Status.HELD, s.received_on
             newly_held[s.received_on].append(d.pk)
     received = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.RECEIPT)
-                .values("deposit").annotate(total=Sum("amount")).values("total"))
+                .values("deposit").annotate(total=MoneySum("amount")).values("total"))
     ids = sorted(deposits)
     for start in range(0, len(ids), CHUNK):
         SecurityDeposit.objects.filter(pk__in=ids[start:start + CHUNK]).update(
@@ -235,7 +236,7 @@ def _accrue(deposits: list[SecurityDeposit], on: date, user) -> list[tuple[Secur
         d.interest += amount
         d.interest_through = on
     accrued = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.INTEREST)
-               .values("deposit").annotate(total=Sum("amount")).values("total"))
+               .values("deposit").annotate(total=MoneySum("amount")).values("total"))
     ids = [d.pk for d, _ in due]
     for start in range(0, len(ids), CHUNK):
         # one set-based UPDATE per chunk: the cached sum is recomputed from the sub-ledger rows

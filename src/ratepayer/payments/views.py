@@ -75,7 +75,7 @@ def cashier(request):
     account = queries.find_account(q) if q else None
     context = {"session": session, "q": q, "account": account, "tenders": [
         ("cash", "Cash"), ("check", "Check"), ("card", "Card"), ("money_order", "Money order")],
-        "brands": actions.core.CARD_BRANDS, "token": get_random_string(24)}
+        "brands": actions.common.CARD_BRANDS, "token": get_random_string(24)}
     if q and account is None:
         context["not_found"] = True
     if account is not None:
@@ -565,7 +565,7 @@ def security_deposits(request):
         "due_back": queries.deposits_due_back(today) if can_manage else [], "can_manage": can_manage,
         "can_set_rate": permissions.has(request.user, "approval_limit.edit"),
         "session": actions.open_session_for(request.user), "token": _form_token(),
-        "card_brands": actions.core.CARD_BRANDS, "rates": DepositInterestRate.objects.all()[:10],
+        "card_brands": actions.common.CARD_BRANDS, "rates": DepositInterestRate.objects.all()[:10],
         "held_total": queries.deposits_held_total(), "today": today,
         "policy": queries.policy_on(today)})
 

@@ -52,8 +52,8 @@ from ..models import (
     ReturnedPayment,
 )
 from . import represent  # re-presentment hook
-from .core import CHUNK, PaymentSpec, _require, post_payment_rows, return_payment, self_deposit
-from .files import _refuse_repeat, record_imported_file
+from .common import record_imported_file, refuse_repeat, require
+from .core import CHUNK, PaymentSpec, post_payment_rows, return_payment, self_deposit
 
 ZERO = Decimal("0.00")
 PRENOTE_WAIT_BUSINESS_DAYS = 3  # live entries start 3 banking days after the prenote settles
@@ -309,7 +309,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
 
 def run_autopay(*, on: date, user=None) -> dict:
     """The daily autopay job: settle, then originate (see module docstring)."""
-    _require(user, "payment.manage", "run autopay")
+    require(user, "payment.manage", "run autopay")
     result = settle(on=on, user=user)
     imported = originate(on=on, user=user)
     result.update({"file": imported.name if imported else None, "file_id": imported.pk if imported else None,
@@ -356,8 +356,8 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
     entry trace number (never by amount or name): a settled debit's payment is
     reversed with the fee; a debit returned before settlement never posts;
     autopay stops for the codes that require it. NOCs correct the enrollment."""
-    _require(user, "payment.manage", "import ACH returns")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import ACH returns")
+    sha = refuse_repeat(content, name)
     parsed = nacha.parse(content, allow_custom_return_codes=True)
     if not parsed.report.ok:
         raise ImportRefused(name, parsed.report.lines())

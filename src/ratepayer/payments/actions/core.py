@@ -19,7 +19,6 @@ always pass the signed-in user and their capability is checked.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,8 +31,7 @@ from django.utils import timezone
 
 from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import Account, ServiceAgreement
-from ratepayer.kernel.checkdigits import is_valid_aba
-from ratepayer.kernel.money import format_money, round_money, to_decimal
+from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import approvals, audit, permissions
@@ -51,28 +49,12 @@ from ..models import (
     ReturnedPayment,
     SuspenseItem,
 )
+from .common import money, require, validate_tender
 
 ZERO = Decimal("0.00")
 CHUNK = 2000  # payments posted per statement batch
 READ_CHUNK = 10 * CHUNK  # payments whose accounts are locked and read per query
 DRAWER_VARIANCE_KIND = "payments.drawer_variance"
-CARD_BRANDS = ["Visa", "Mastercard", "American Express", "Discover"]
-_LONG_DIGIT_RUN = re.compile(r"\d[\d -]{10,}\d")
-
-
-def _require(user, capability: str, doing: str) -> None:
-    if user is not None:
-        permissions.require(user, capability, doing)
-
-
-def _money(value, what: str) -> Decimal:
-    try:
-        amount = to_decimal(value)
-    except (ValueError, ArithmeticError) as exc:
-        raise PaymentError(f"{what}: {value!r} is not an amount") from exc
-    if amount != round_money(amount):
-        raise PaymentError(f"{what}: {amount} has fractions of a cent")
-    return round_money(amount)
 
 
 # --------------------------------------------------------------------------- posting core
@@ -234,7 +216,7 @@ def post_suspense(specs: Sequence[SuspenseSpec], *, batch: PaymentBatch, user=No
 def open_drawer(*, user, business_date: date | None = None, opening_float="0.00") -> DrawerSession:
     """Open the clerk's cash drawer for the day (one open drawer per clerk)."""
     permissions.require(user, "payment.take", "take payments")
-    opening = _money(opening_float, "Opening float")
+    opening = money(opening_float, "Opening float")
     if opening < 0:
         raise PaymentError("Opening float: cannot be negative.")
     business_date = business_date or timezone.localdate()
@@ -254,42 +236,6 @@ def open_session_for(user) -> DrawerSession | None:
     return DrawerSession.objects.filter(clerk=user, status=DrawerSession.Status.OPEN).select_related("batch").first()
 
 
-def _validate_tender(tender: str, amount: Decimal, *, tendered, check_number: str, check_routing: str,
-                     payer_name: str, card_brand: str, card_last4: str, processor_reference: str) -> dict:
-    for what, value in (("Check number", check_number), ("Payer", payer_name), ("Card brand", card_brand),
-                        ("Processor reference", processor_reference)):
-        if _LONG_DIGIT_RUN.search(value or ""):
-            raise PaymentError(f"{what}: looks like a card or bank account number. Never enter one: "
-                               "record only the processor reference and the last four digits.")
-    if tender == Payment.Tender.CASH:
-        given = _money(tendered, "Cash tendered") if tendered not in (None, "") else amount
-        if given < amount:
-            raise PaymentError(f"Cash tendered: {format_money(given)} is less than the payment "
-                               f"{format_money(amount)}.")
-        return {"tendered": given, "change_given": given - amount}
-    if tender in (Payment.Tender.CHECK, Payment.Tender.MONEY_ORDER):
-        number = (check_number or "").strip()
-        if not number.isdigit():
-            raise PaymentError(f"{'Check' if tender == 'check' else 'Money order'} number: enter the number "
-                               "printed on it (digits only).")
-        routing = (check_routing or "").strip()
-        if tender == Payment.Tender.CHECK and not is_valid_aba(routing):
-            raise PaymentError(f"Routing number: {routing or '(blank)'} is not a valid 9-digit ABA routing number "
-                               "(check the digits left of ⑆ on the check).")
-        if tender == Payment.Tender.CHECK and not payer_name.strip():
-            raise PaymentError("Payer: enter the name printed on the check.")
-        return {"check_number": number, "check_routing": routing, "payer_name": payer_name.strip()[:120]}
-    if tender == Payment.Tender.CARD:
-        if card_brand not in CARD_BRANDS:
-            raise PaymentError(f"Card brand: choose one of {', '.join(CARD_BRANDS)}.")
-        if not re.fullmatch(r"\d{4}", card_last4 or ""):
-            raise PaymentError("Last four: enter exactly the last four digits of the card, never the whole number.")
-        if not (processor_reference or "").strip():
-            raise PaymentError("Processor reference: enter the approval reference from the card terminal.")
-        return {"card_brand": card_brand, "card_last4": card_last4, "payer_name": payer_name.strip()[:120]}
-    raise PaymentError(f"Tender: {tender!r} is not taken at the counter (cash, check, card or money order).")
-
-
 def take_payment(*, user, session: DrawerSession, account: Account, tender: str, amount, tendered=None,
                  check_number: str = "", check_routing: str = "", payer_name: str = "", card_brand: str = "",
                  card_last4: str = "", processor_reference: str = "", token: str = "") -> Payment:
@@ -300,10 +246,10 @@ def take_payment(*, user, session: DrawerSession, account: Account, tender: str,
     permissions.require(user, "payment.take", "take payments")
     if session.clerk_id != user.pk or session.status != DrawerSession.Status.OPEN:
         raise PaymentError("Open your own cash drawer before taking payments.")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount paid (more than zero).")
-    fields = _validate_tender(tender, amount, tendered=tendered, check_number=check_number,
+    fields = validate_tender(tender, amount, tendered=tendered, check_number=check_number,
                               check_routing=check_routing, payer_name=payer_name, card_brand=card_brand,
                               card_last4=card_last4, processor_reference=processor_reference)
     policy = queries.policy_on(session.business_date)
@@ -382,7 +328,7 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
         counted_cash = calculations.denomination_total({k: int(v or 0) for k, v in cash_count.items()})
     except (ValueError, ArithmeticError) as exc:
         raise PaymentError(f"Cash count: {exc}") from exc
-    checks = [_money(a, f"Check {i}") for i, a in enumerate(check_amounts, 1) if str(a).strip()]
+    checks = [money(a, f"Check {i}") for i, a in enumerate(check_amounts, 1) if str(a).strip()]
     if any(c <= 0 for c in checks):
         raise PaymentError("Checks: every check amount must be more than zero.")
     counted_checks = sum(checks, ZERO)
@@ -502,7 +448,7 @@ def _reverse_payment(payment: Payment, *, on: date, reason: str, user) -> None:
 def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str, on: date | None = None) -> Payment:
     """Move a misapplied payment: reverse it on the wrong account (linked) and
     post the same amount on the right one. Nothing is edited."""
-    _require(user, "payment.manage", "transfer payments")
+    require(user, "payment.manage", "transfer payments")
     if not reason.strip():
         raise PaymentError("Reason: say why the payment is moved.")
     if to_account.pk == payment.account_id:
@@ -580,7 +526,7 @@ def return_payment(*, user, payment: Payment, reason: str, return_code: str = ""
     its applications paid), charge the returned-payment fee (policy, ≤ $40
     under RCW 62A.3-515), stop autopay for the codes that require it, and
     tell the customer. Idempotent by ``external_reference``."""
-    _require(user, "payment.manage", "process returned payments")
+    require(user, "payment.manage", "process returned payments")
     received_on = received_on or timezone.localdate()
     external_reference = external_reference or f"manual-return:{payment.pk}"
     with transaction.atomic():
@@ -599,7 +545,7 @@ def return_payment(*, user, payment: Payment, reason: str, return_code: str = ""
 def resolve_returned_item(*, user, returned: ReturnedPayment, payment: Payment) -> ReturnedPayment:
     """Match an unmatched returned item (a bank 555 line, an unknown trace) to
     the payment it returns, and process it."""
-    _require(user, "payment.manage", "process returned payments")
+    require(user, "payment.manage", "process returned payments")
     with transaction.atomic():
         returned = ReturnedPayment.objects.select_for_update().get(pk=returned.pk)
         if returned.status != ReturnedPayment.Status.UNMATCHED:
@@ -620,7 +566,7 @@ def resolve_returned_item(*, user, returned: ReturnedPayment, payment: Payment) 
 def apply_suspense(*, user, item: SuspenseItem, account: Account, note: str = "") -> Payment:
     """Apply researched suspense money to the right account: Dr unapplied cash
     / Cr 142 by the application order."""
-    _require(user, "payment.manage", "apply suspense items")
+    require(user, "payment.manage", "apply suspense items")
     with transaction.atomic():
         item = SuspenseItem.objects.select_for_update().get(pk=item.pk)
         if item.status != SuspenseItem.Status.OPEN:

@@ -45,7 +45,8 @@ from ..models import (
     SecurityDepositEntry,
 )
 from . import refunds
-from .core import CHUNK, _money, _validate_tender
+from .common import money, validate_tender
+from .core import CHUNK
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (SecurityDeposit.Status.REQUIRED, SecurityDeposit.Status.HELD)
@@ -58,7 +59,7 @@ def require_deposit(*, user, account: Account, amount, reason: str, required_on:
                     due_on: date | None = None) -> SecurityDeposit:
     """Record that the account owes a security deposit (the written reason is kept)."""
     permissions.require(user, "payment.manage", "require security deposits")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the deposit required (more than zero).")
     if not reason.strip():
@@ -108,10 +109,10 @@ def receive_deposit(*, user, session: DrawerSession, deposit: SecurityDeposit, t
     permissions.require(user, "payment.take", "take security deposits")
     if session.clerk_id != user.pk or session.status != DrawerSession.Status.OPEN:
         raise PaymentError("Open your own cash drawer before taking deposits.")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount received (more than zero).")
-    _validate_tender(tender, amount, tendered=tendered, check_number=check_number, check_routing=check_routing,
+    validate_tender(tender, amount, tendered=tendered, check_number=check_number, check_routing=check_routing,
                      payer_name=payer_name, card_brand=card_brand, card_last4=card_last4,
                      processor_reference=processor_reference)
     reference = (f"card:{processor_reference.strip()}" if tender == Payment.Tender.CARD

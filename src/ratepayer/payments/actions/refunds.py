@@ -25,7 +25,7 @@ from ratepayer.staff import approvals, audit, permissions
 from .. import queries
 from ..errors import PaymentError
 from ..models import Refund, SecurityDeposit, SecurityDepositEntry
-from .core import _money
+from .common import money
 
 REFUND_KIND = "payments.refund"
 
@@ -35,7 +35,7 @@ def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, pa
     """Refund (part of) an agreement's credit balance. Within the user's
     refund limit it is issued at once; above it, it waits for approval."""
     permissions.require(user, "payment.manage", "request refunds")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount to refund (more than zero).")
     validate_payee(method, payee, payee_address)

@@ -61,7 +61,8 @@ def test_every_cent_amount_reads_back_exactly(cents):
     ("1000000000000.00", "more than"), ("NaN", "not an amount"),
 ])
 def test_files_share_the_rule_in_bank_notation(text, problem):
-    from ratepayer.formats.text import amount_refusal, parse_amount as file_amount
+    from ratepayer.formats.text import amount_refusal
+    from ratepayer.formats.text import parse_amount as file_amount
 
     assert file_amount(text) is None
     assert problem in amount_refusal(text) and amount_refusal(text).startswith(repr(text))

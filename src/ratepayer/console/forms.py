@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, AdjustmentReason
 from ratepayer.customers.models import ServiceAgreement
+from ratepayer.forms import MoneyField
 from ratepayer.staff import actions as staff_actions
 from ratepayer.staff.errors import LoginThrottled
 from ratepayer.staff.middleware import client_address
@@ -63,9 +64,7 @@ class AdjustmentForm(forms.Form):
     agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label="Service",
                                        empty_label=None)
     direction = forms.ChoiceField(choices=Adjustment.Direction.choices, widget=forms.RadioSelect)
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0.01,
-                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                                              "class": "money"}))
+    amount = MoneyField(minimum="0.01")
     reason = forms.ModelChoiceField(queryset=AdjustmentReason.objects.filter(is_active=True), to_field_name="code",
                                     empty_label="— choose a reason —")
     memo = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
@@ -107,8 +106,7 @@ class AuditFilterForm(forms.Form):
 class LimitForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     action = forms.ChoiceField(choices=list(LIMITED_ACTIONS.items()))
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0,
-                                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "money"}))
+    amount = MoneyField(minimum="0.00", maximum="999999999999.99")
     effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Effective from")
     reason = forms.CharField(max_length=200, help_text="e.g. board resolution 2025-14")
 

@@ -34,10 +34,11 @@ from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
-from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff import approvals, audit, limits, permissions
+from ratepayer.staff.roles import COUNTER_PAYMENT_LIMITS
 
 from .. import calculations, queries
-from ..errors import PaymentError
+from ..errors import PaymentError, PaymentNeedsApproval
 from ..models import (
     AUTOPAY_STOPPING_RETURN_CODES,
     AutopayEnrollment,
@@ -55,6 +56,7 @@ ZERO = Decimal("0.00")
 CHUNK = 2000  # payments posted per statement batch
 READ_CHUNK = 10 * CHUNK  # payments whose accounts are locked and read per query
 DRAWER_VARIANCE_KIND = "payments.drawer_variance"
+COUNTER_PAYMENT_KIND = "payments.counter_payment"
 
 
 # --------------------------------------------------------------------------- posting core
@@ -262,14 +264,70 @@ def take_payment(*, user, session: DrawerSession, account: Account, tender: str,
         existing = Payment.objects.get(external_reference=reference)
         raise PaymentError(f"This payment was already recorded as receipt {existing.receipt_number}; "
                            "it was not posted again.")
+    limit_action = COUNTER_PAYMENT_LIMITS[tender]
+    if approvals.needs_approval(user, limit_action, amount, session.business_date):
+        _hold_for_approval(user=user, session=session, account=account, tender=tender, amount=amount,
+                           fields=fields, reference=reference, limit_action=limit_action)
     with transaction.atomic():
         payment = post_payments([PaymentSpec(account.pk, amount, tender, session.business_date, reference, fields)],
                                 batch=session.batch, user=user)[0]
-        audit.record("payment.taken", user_id=user.pk, obj=payment, account_id=account.pk,
-                     summary=f"{payment.get_tender_display()} {format_money(amount)} receipt {payment.receipt_number}",
-                     after={"amount": amount, "tender": tender, "applied": [
-                         {"agreement": a.agreement_id, "amount": a.amount} for a in payment.applications.all()]})
+        _audit_taken(payment, user)
     return payment
+
+
+def _audit_taken(payment: Payment, user, approved_by=None) -> None:
+    audit.record("payment.taken", user_id=user.pk, obj=payment, account_id=payment.account_id,
+                 summary=f"{payment.get_tender_display()} {format_money(payment.amount)} receipt "
+                         f"{payment.receipt_number}" + (f", approved by {approved_by.get_username()}"
+                                                        if approved_by is not None else ""),
+                 after={"amount": payment.amount, "tender": payment.tender, "applied": [
+                     {"agreement": a.agreement_id, "amount": a.amount} for a in payment.applications.all()]})
+
+
+def _hold_for_approval(*, user, session: DrawerSession, account: Account, tender: str, amount: Decimal,
+                       fields: dict, reference: str | None, limit_action: str) -> None:
+    """Queue a counter payment above the clerk's limit (maker-checker, like an
+    adjustment): nothing is posted until another person approves it, into the
+    clerk's drawer; the same form sent again is not queued twice."""
+    from ratepayer.staff.models import ApprovalRequest
+
+    pending = ApprovalRequest.objects.filter(kind=COUNTER_PAYMENT_KIND, status=ApprovalRequest.Status.PENDING,
+                                             subject_id=session.pk, payload__reference=reference).first()
+    label = Payment.Tender(tender).label.lower()
+    if pending is None or reference is None:
+        with transaction.atomic():
+            pending = approvals.request_approval(
+                maker=user, kind=COUNTER_PAYMENT_KIND, action=limit_action, amount=amount,
+                summary=f"{Payment.Tender(tender).label} payment {format_money(amount)} on account {account.number} "
+                        f"at {user.get_username()}'s counter ({session.business_date})",
+                payload={"session_id": session.pk, "account_id": account.pk, "tender": tender, "amount": str(amount),
+                         "reference": reference, "fields": {k: str(v) for k, v in fields.items()}},
+                subject=session, account_id=account.pk)
+    raise PaymentNeedsApproval(
+        f"Needs approval: a {label} payment of {format_money(amount)} is above your limit of "
+        f"{format_money(limits.limit_for(user, limit_action, session.business_date))} for {label} at the counter. "
+        f"Request #{pending.pk} waits for another person's approval; nothing is posted until then.", pending)
+
+
+_DECIMAL_FIELDS = {"tendered", "change_given"}
+
+
+def _on_counter_payment_approved(request, approver) -> None:
+    payload = request.payload
+    session = DrawerSession.objects.select_for_update().select_related("batch", "clerk").get(pk=payload["session_id"])
+    if session.status != DrawerSession.Status.OPEN:
+        raise PaymentError(f"Drawer {session.pk} is {session.get_status_display().lower()}: the payment can only be "
+                           "posted into an open drawer; reject the request and take the payment again.")
+    fields = {k: Decimal(v) if k in _DECIMAL_FIELDS else v for k, v in payload["fields"].items()}
+    payment = post_payments([PaymentSpec(payload["account_id"], Decimal(payload["amount"]), payload["tender"],
+                                         session.business_date, payload["reference"], fields)],
+                            batch=session.batch, user=session.clerk)[0]
+    _audit_taken(payment, session.clerk, approved_by=approver)
+
+
+def _on_counter_payment_rejected(request, decider) -> None:
+    audit.record("payment.refused", user_id=decider.pk, obj=request, account_id=request.account_id,
+                 summary=f"Not taken: {request.summary} ({request.decision_note or 'withdrawn'}); hand the money back")
 
 
 def email_receipt(*, user, payment: Payment, to: str) -> None:
@@ -332,6 +390,14 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
     if any(c <= 0 for c in checks):
         raise PaymentError("Checks: every check amount must be more than zero.")
     counted_checks = sum(checks, ZERO)
+    from ratepayer.staff.models import ApprovalRequest
+
+    waiting = list(ApprovalRequest.objects.filter(kind=COUNTER_PAYMENT_KIND, status=ApprovalRequest.Status.PENDING,
+                                                  subject_id=session.pk).values_list("pk", flat=True))
+    if waiting:
+        raise PaymentError(f"Payments waiting for approval are in this drawer (request "
+                           f"{', '.join(f'#{pk}' for pk in waiting)}): have them approved or rejected before "
+                           "counting the drawer.")
     with transaction.atomic():
         session = DrawerSession.objects.select_for_update().select_related("clerk").get(pk=session.pk)
         expected_cash, expected_checks, _cards = queries.expected_in_drawer(session)
@@ -592,6 +658,7 @@ def register_approval_handlers() -> None:
     from . import refunds
 
     approvals.register(DRAWER_VARIANCE_KIND, _on_variance_approved, _on_variance_rejected)
+    approvals.register(COUNTER_PAYMENT_KIND, _on_counter_payment_approved, _on_counter_payment_rejected)
     refunds.register_approval_handlers()
 
 

@@ -68,7 +68,7 @@ def test_search_shows_a_zero_balance_as_zero(utility):
 
 
 def test_money_sum_is_exact_over_many_rows(utility):
-    from ratepayer.ledger.expressions import MoneySum, money_total
+    from ratepayer.db.money import MoneySum, money_total
     from ratepayer.ledger.models import JournalLine
 
     for _ in range(10):

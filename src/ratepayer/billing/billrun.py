@@ -56,11 +56,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Q
 from django.utils import timezone
 
-from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
+from ratepayer.db.bulk import gc_paused, insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
-from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.rates.models import RateVersion
 from ratepayer.rating import RatingError, ServiceInfo, TariffError

@@ -10,7 +10,7 @@ from decimal import Decimal
 from ratepayer.customers.models import Account, SearchEntry, ServiceAgreement
 from ratepayer.customers.queries import search_account_ids
 from ratepayer.customers.search import query_words
-from ratepayer.ledger.expressions import MoneySum
+from ratepayer.db.money import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff.models import AuditEvent
 

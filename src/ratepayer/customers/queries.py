@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, Bill
-from ratepayer.ledger.expressions import MoneySum
+from ratepayer.db.money import MoneySum
 from ratepayer.ledger.models import ARBalance, JournalLine
 from ratepayer.payments.models import AutopayEnrollment
 from ratepayer.staff.models import ApprovalRequest, AuditEvent

@@ -43,10 +43,10 @@ from django.db import connection
 from ratepayer.billing import billrun
 from ratepayer.billing.actions import release_bill
 from ratepayer.billing.models import Bill, BillSegment
-from ratepayer.bulk import insert_rows
 from ratepayer.customers.models import Account, Meter, MeterInstallation
+from ratepayer.db.bulk import insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar
-from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.metering.actions import ReadInput, load_intervals_bulk, load_reads_bulk
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
-from .expressions import cents
+from ratepayer.db.money import cents
+
 from .models import ARBalance, JournalEntry, JournalLine
 
 ZERO = Decimal("0.00")

@@ -15,8 +15,8 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar
-from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance, JournalLine
 
 from . import calculations

@@ -18,9 +18,9 @@ from django.utils.crypto import get_random_string
 from django.views.decorators.http import require_POST
 
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.money import MoneySum
 from ratepayer.formats.lockbox import CsvLayout
 from ratepayer.kernel.money import format_money
-from ratepayer.ledger.expressions import MoneySum
 from ratepayer.staff import permissions
 from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.views import staff_page

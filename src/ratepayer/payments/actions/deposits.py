@@ -27,9 +27,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ratepayer.customers.models import Account
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries
-from ratepayer.ledger.expressions import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
 

@@ -12,9 +12,6 @@ Every aggregate over money in ratepayer goes through ``MoneySum`` (or
 ``money_total`` for a whole queryset); the migration triggers that compare
 debits and credits sum NUMERIC on PostgreSQL only. ``ledger.checks`` sums the
 same cents itself (``cents``) to compare them as integers.
-
-This belongs with the database mechanisms (``ratepayer/db/``) once that
-package exists; it lives in the ledger, the lowest layer that sums money.
 """
 
 from __future__ import annotations

@@ -68,11 +68,13 @@ def test_cashier_line_drawer_close_and_deposit(page, live_server, payments_data)
     page.click("text=Take payment")
     assert "Routing number" in page.locator(".msg-error").inner_text()
     assert Payment.objects.count() == 1
-    page.check("input[name=tender][value=check]")
-    page.fill("#amount", "20.00")
-    page.fill("#check_number", "1042")
+    # the form comes back as filled: still a check of $20.00 (never cash with the $165.50 balance)
+    assert page.locator("input[name=tender][value=check]").is_checked()
+    assert page.input_value("#amount") == "20.00"
+    assert page.input_value("#check_number") == "1042" and page.input_value("#payer_name") == "Jane Doe"
+    assert page.locator("#check_routing").is_visible() and not page.locator("#tendered").is_visible()
+    screenshot(page, "payments-check-refused")
     page.fill("#check_routing", "021000021")
-    page.fill("#payer_name", "Jane Doe")
     page.click("text=Take payment")
     assert page.locator("#receipt-amount").inner_text() == "$20.00"
     # close the drawer: float 100 + cash 165.50 = 265.50, and one check

@@ -290,7 +290,8 @@ class BillDraft:
 
 
 AGREEMENT_FIELDS = ("pk", "account_id", "service", "customer_class", "service_point_id", "start_date", "end_date",
-                    "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "account__customer__language")
+                    "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "account__customer__language",
+                    "account__number")
 
 
 def due_agreements(account_ids: Sequence[int], cycle_id: int | None, period_end: date) -> list[dict]:
@@ -602,7 +603,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
                 ar_lines[(receivable, a["pk"])] += line.amount
                 credit_lines[(credit_gl, a["pk"])] += line.amount
         if bill.status == Bill.Status.ISSUED:
-            spec = entry_for(bill, ar_lines, credit_lines)
+            spec = entry_for(bill, ar_lines, credit_lines, account_number=d.segments[0].agreement["account__number"])
             if spec is not None:
                 entries.append(spec)
     insert_rows(BillLine, LINE_COLUMNS, line_rows, return_ids=False)
@@ -613,7 +614,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
     return bills
 
 
-def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | None:
+def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict, *, account_number: str) -> EntrySpec | None:
     """Dr receivable per agreement / Cr revenue and tax per agreement; a net
     credit goes on the other side, so every line stays non-negative."""
     lines = []
@@ -628,7 +629,7 @@ def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | Non
     if len(lines) < 2:
         return None
     return EntrySpec(event="bill", effective_date=bill.bill_date,
-                     description=f"Bill {bill.pk} for account {bill.account_id}, period ending {bill.period_end}",
+                     description=f"Bill {bill.pk} for account {account_number}, period ending {bill.period_end}",
                      lines=lines, source_type="billing.bill", source_id=bill.pk, idempotency_key=bill.idempotency_key)
 
 
@@ -664,7 +665,7 @@ def entry_for_stored_bill(bill: Bill, rules: PostingRules) -> EntrySpec | None:
         receivable, _ = gl_for_line(kind, service, customer_class, rules)
         ar_lines[(receivable, agreement_id)] += amount
         credit_lines[(gl, agreement_id)] += amount
-    return entry_for(bill, ar_lines, credit_lines)
+    return entry_for(bill, ar_lines, credit_lines, account_number=bill.account.number)
 
 
 def hold_label(code: str) -> str:

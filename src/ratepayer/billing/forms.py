@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from ratepayer.customers.models import ServiceAgreement
-from ratepayer.forms import MoneyField
+from ratepayer.staff.forms import MoneyField
 
 from .models import Adjustment, AdjustmentReason
 

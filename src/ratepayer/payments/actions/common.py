@@ -70,7 +70,7 @@ def validate_tender(tender: str, amount: Decimal, *, tendered, check_number: str
         routing = (check_routing or "").strip()
         if tender == Payment.Tender.CHECK and not is_valid_aba(routing):
             raise PaymentError(f"Routing number: {routing or '(blank)'} is not a valid 9-digit ABA routing number "
-                               "(check the digits left of ⑆ on the check).")
+                               "(the 9 digits between the transit symbols at the bottom left of the check).")
         if tender == Payment.Tender.CHECK and not payer_name.strip():
             raise PaymentError("Payer: enter the name printed on the check.")
         return {"check_number": number, "check_routing": routing, "payer_name": payer_name.strip()[:120]}

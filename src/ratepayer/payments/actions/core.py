@@ -368,8 +368,21 @@ def _post_variance(session: DrawerSession, user) -> None:
     session.variance_entry = entry
 
 
-def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amounts: Sequence) -> DrawerSession:
+def over_short_words(variance: Decimal | None) -> str:
+    """'short $5.00', 'over $0.25' or 'balanced': how a count is named to people."""
+    if variance is None:
+        return ""
+    if variance == 0:
+        return "balanced"
+    return f"{'over' if variance > 0 else 'short'} {format_money(abs(variance))}"
+
+
+def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amounts: Sequence,
+                 reason: str = "") -> DrawerSession:
     """Count the drawer: cash by denomination, each check and money order.
+    A drawer over or short needs the clerk's reason (kept with the count, the
+    audit row and the variance entry); only a drawer that is exactly right is
+    "balanced".
 
     Over/short within the policy amount posts to the variance account and the
     drawer closes; beyond it, the drawer waits for another person's approval."""
@@ -396,24 +409,30 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
         session = DrawerSession.objects.select_for_update().select_related("clerk").get(pk=session.pk)
         expected_cash, expected_checks, _cards = queries.expected_in_drawer(session)
         variance = (counted_cash + counted_checks) - (expected_cash + expected_checks)
+        if variance and not reason.strip():
+            raise PaymentError(f"Reason: the drawer is {over_short_words(variance)}; say why (what was found, "
+                               "what was recounted) before closing it.")
         policy = queries.policy_on(session.business_date)
         fields = {"counted_cash": counted_cash, "counted_checks": counted_checks, "expected_cash": expected_cash,
                   "expected_checks": expected_checks, "variance": variance, "closed_at": timezone.now(),
                   "count": {"cash": {k: int(v or 0) for k, v in cash_count.items() if int(v or 0)},
-                            "checks": [str(c) for c in checks]}}
+                            "checks": [str(c) for c in checks],
+                            **({"variance_reason": reason.strip()[:300]} if variance else {})}}
         if abs(variance) > policy.drawer_variance_limit:
             _transition(session, DrawerSession.Status.VARIANCE_PENDING, fields)
             request = approvals.request_approval(
                 maker=user, kind=DRAWER_VARIANCE_KIND,
                 summary=f"Drawer {session.pk} ({session.clerk.get_username()}, {session.business_date}) is "
-                        f"{'over' if variance > 0 else 'short'} {format_money(abs(variance))}",
+                        f"{over_short_words(variance)}: {reason.strip()}"[:300],
                 payload={"session_id": session.pk}, subject=session)
             DrawerSession.objects.filter(pk=session.pk).update(approval_request_id=request.pk)
             session.approval_request_id = request.pk
         else:
             _transition(session, DrawerSession.Status.CLOSED, fields)
             _post_variance(session, user)
-        audit.record("drawer.counted", user_id=user.pk, obj=session, summary=f"Drawer {session.pk} counted",
+        audit.record("drawer.counted", user_id=user.pk, obj=session,
+                     summary=f"Drawer {session.pk} counted: {over_short_words(variance)}"
+                             + (f" ({reason.strip()})" if variance else ""),
                      after={k: v for k, v in fields.items() if k != "closed_at"})
     return session
 

@@ -38,6 +38,10 @@ def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, pa
     amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount to refund (more than zero).")
+    # the refund goes to the customer at the mailing address unless the clerk names someone else
+    account = agreement.account
+    payee = payee.strip() or account.customer.name
+    payee_address = payee_address.strip() or account.mailing_address
     validate_payee(method, payee, payee_address)
     if not reason.strip():
         raise PaymentError("Reason: say why the refund is made (final bill credit, overpayment, ...).")

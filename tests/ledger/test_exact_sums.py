@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Q
 
 from ratepayer.ledger import checks
 from ratepayer.ledger.actions import Line, post
@@ -80,4 +80,7 @@ def test_money_sum_is_exact_over_many_rows(utility):
     net = receivable.aggregate(n=MoneySum(F("debit") - F("credit")))["n"]
     assert isinstance(net, Decimal) and str(net) == "0.00"
     assert str(money_total(receivable.none(), "debit")) == "0.00"
+    # with a FILTER clause too (the refunds page sums credit balances only)
+    debits = receivable.aggregate(d=MoneySum("debit", filter=Q(debit__gt=0)))["d"]
+    assert str(debits) == "3.00"
     assert checks.run_all()["ok"]

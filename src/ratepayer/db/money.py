@@ -39,8 +39,9 @@ class MoneySum(Sum):
         super().__init__(expression, **extra)
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        template = "%(function)s(%(distinct)sCAST(ROUND((%(expressions)s) * 100) AS INTEGER))"
-        sql, params = self.as_sql(compiler, connection, template=template, **extra_context)
+        clone = self.copy()  # the template on the copy: a FILTER clause wraps it (Aggregate.as_sql)
+        clone.template = "%(function)s(%(distinct)sCAST(ROUND((%(expressions)s) * 100) AS INTEGER))"
+        sql, params = super(MoneySum, clone).as_sql(compiler, connection, **extra_context)
         # integer cents / 100.0: the nearest float to a 2-place amount, which the
         # DecimalField converter quantizes back exactly (never -0.0: 0 / 100.0 is 0.0)
         return f"(({sql}) / 100.0)", params

@@ -52,6 +52,7 @@ def test_cashier_line_drawer_close_and_deposit(page, live_server, payments_data)
     page.click("text=Take payment")
     assert page.locator("#receipt-amount").inner_text() == "$165.50"
     assert page.locator("#receipt-change").inner_text() == "$34.50"
+    assert page.locator("#receipt-clerk").inner_text() == "Assistant"  # the person, not the user name
     screenshot(page, "payments-receipt")
     page.click("text=E-mail receipt")
     assert "e-mailed" in page.locator(".messages").inner_text()
@@ -104,6 +105,8 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
     page.set_input_files("#lockbox-file", str(lbx))
     page.click("text=Import lockbox")
     assert page.locator("#file-total").inner_text() == "$195.50"
+    # the result in words: 2 checks in the file, 1 posted, 1 to suspense (no debug line of raw counts)
+    assert page.locator("#file-posted").inner_text() == "1" and page.locator("#file-suspense").inner_text() == "1"
     assert "account 99999997 not found" in page.inner_text("main")
     screenshot(page, "payments-lockbox-file")
     # the same file again is refused, nothing posted twice
@@ -131,6 +134,9 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
     nav_to(page, "Bank reconciliation")
     assert "Every deposit ties to the bank" in page.inner_text("main")
     assert "B301" in page.inner_text("main")
+    summary = page.locator("#recon-summary").inner_text()
+    assert "Bank lines matched to our deposits\t1\t$195.50" in summary
+    assert "Bank lines not matched\t1\t$12.00" in summary and "late (more than 3 days)\t0\t$0.00" in summary
     assert_fits_width(page)
     screenshot(page, "payments-reconciliation")
     line = BankLine.objects.get(bank_reference="B301")
@@ -166,3 +172,28 @@ def test_assistant_cannot_open_file_pages(page, live_server, payments_data):
     assert "Payment files" not in page.text_content("nav.mainnav")
     page.goto(live_server.url + "/payments/files/")
     assert "not allowed" in page.inner_text("main")
+
+
+def test_a_short_drawer_is_called_short_and_needs_a_reason(page, live_server, payments_data):
+    u = payments_data.utility
+    login(page, live_server, "assistant")
+    nav_to(page, "Cashier")
+    page.fill("#opening_float", "0.00")
+    page.click("text=Open drawer")
+    page.fill("#q", u.account.number)
+    page.keyboard.press("Enter")
+    page.fill("#amount", "25.00")
+    page.click("text=Take payment")
+    nav_to(page, "Drawers & deposits")
+    page.fill("[id='d_20.00']", "1")  # $25.00 taken, $20.00 counted
+    page.click("text=Count and close")
+    assert "the drawer is short $5.00" in page.locator(".msg-error").inner_text()
+    assert DrawerSession.objects.get().status == "open"
+    page.fill("[id='d_20.00']", "1")
+    page.fill("#reason", "gave a five too many in change")
+    page.click("text=Count and close")
+    assert "Drawer closed short $5.00" in page.locator(".messages").inner_text()
+    assert "balanced" not in page.inner_text("main")
+    assert "short $5.00" in page.inner_text("main")
+    assert_fits_width(page)
+    screenshot(page, "payments-drawer-short")

@@ -20,7 +20,8 @@ def test_accepts_plain_amounts(text, amount):
 
 
 @pytest.mark.parametrize("text, problem", [
-    ("1e2", "exponent"), ("1e12", "exponent"), ("1E-2", "exponent"),
+    ("1e2", "exponent"), ("1e12", "exponent"), ("1E-2", "exponent"), ("1.5e+3", "exponent"), ("ten", "not an amount"),
+    ("e5", "not an amount"),
     ("1,000.00", "comma"), ("12.345", "more than two decimals"), ("NaN", "not an amount"),
     ("Infinity", "not an amount"), ("-inf", "not an amount"), ("1 000", "not an amount"), ("$5", "not an amount"),
     ("+5", "not an amount"), ("", "enter an amount"), ("1.2.3", "not an amount"), ("-5", "negative"),

@@ -50,6 +50,7 @@ def to_decimal(value: object) -> Decimal:
 # biggest single payment is far below this).
 MAX_AMOUNT = Decimal("9999999.99")
 _GROUPED = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+_EXPONENT = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][-+]?[0-9]+")
 _AMOUNT_SHAPE = re.compile(r"-?[0-9]+(\.[0-9]*)?|-?\.[0-9]+")
 
 
@@ -99,7 +100,7 @@ def parse_amount(text: str, *, what: str = "Amount", allow_negative: bool = Fals
         raise AmountRefused(what, f"{value!r} has a comma; type the amount without thousands separators, "
                                   "e.g. 1000.00")
     if _AMOUNT_SHAPE.fullmatch(value) is None:
-        if any(c in value for c in "eE") and not value.lower().lstrip("-+").startswith(("inf", "nan")):
+        if _EXPONENT.fullmatch(value):
             raise AmountRefused(what, f"{value!r} is written with an exponent; type the amount in digits, "
                                       "e.g. 100.00")
         raise AmountRefused(what, f"{value!r} is not an amount; type digits with at most two decimals, "

@@ -31,3 +31,33 @@ def test_a_one_cent_adjustment_posts(api, utility, tokens):
     assert response.status_code == 201, response.content
     assert _balance(utility.water) == Decimal("-0.01")
     assert checks.run_all()["ok"]
+
+
+@pytest.mark.parametrize("amount, problem", [
+    ("99999999999.99", "more than $9,999,999.99"), ("1e12", "exponent"), ("1e2", "exponent"),
+    ("1,000.00", "comma"),
+])
+def test_a_counter_payment_with_a_bad_amount_is_refused(api, utility, tokens, amount, problem):
+    from ratepayer.payments.models import Payment
+
+    api.post("/api/v1/drawers", tokens["assistant"], {"opening_float": "0.00"})
+    response = api.post("/api/v1/payments", tokens["assistant"],
+                        {"account": utility.account.number, "tender": "cash", "amount": amount}, key=f"p-{amount}")
+    assert response.status_code == 400, response.content
+    assert response.json()["message"].startswith("Amount: ") and problem in response.json()["message"]
+    assert not Payment.objects.exists()
+
+
+def test_cash_above_the_limit_waits_202_and_posts_nothing(api, utility, tokens):
+    from ratepayer.payments.models import Payment
+    from ratepayer.staff.models import ApprovalRequest
+
+    api.post("/api/v1/drawers", tokens["assistant"], {"opening_float": "0.00"})
+    response = api.post("/api/v1/payments", tokens["assistant"],
+                        {"account": utility.account.number, "tender": "cash", "amount": "15000.00"}, key="big")
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert body["status"] == "pending" and body["message"].startswith("Needs approval")
+    assert ApprovalRequest.objects.get(pk=body["approval_request_id"]).kind == "payments.counter_payment"
+    assert not Payment.objects.exists()
+    assert checks.run_all()["ok"]

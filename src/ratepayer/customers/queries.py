@@ -20,10 +20,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, Bill
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.models import ARBalance, JournalLine
 from ratepayer.payments.models import AutopayEnrollment
@@ -372,7 +373,7 @@ def account_history(account: Account, page: int = 1, page_size: int = HISTORY_PA
     has_next = len(lines) > page_size
     lines = lines[:page_size]
     if total_balance is None:
-        total_balance = ARBalance.objects.filter(account=account).aggregate(s=Sum("balance"))["s"] or ZERO
+        total_balance = ARBalance.objects.filter(account=account).aggregate(s=MoneySum("balance"))["s"] or ZERO
     balance = total_balance
     if page > 1:
         newer = ordered[: (page - 1) * page_size].values_list("debit", "credit")

@@ -27,6 +27,7 @@ from ratepayer.customers.models import Account, Contact, Customer, MeterInstalla
 from ratepayer.customers.queries import accounts_for_search
 from ratepayer.ledger.models import JournalLine
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from .pagination import limit_param, offset_param
 from .schemas import Problem, examples
@@ -253,7 +254,7 @@ def get_customer(request, customer_id: int):
     if customer is None:
         raise HttpError(404, f"There is no customer {customer_id}.")
     numbers = list(Account.objects.filter(customer=customer).order_by("number").values_list("number", flat=True))
-    audit.record("customer.viewed", user_id=user.pk, obj=customer, summary=f"opened customer {customer.name}")
+    audit.record(AuditAction.CUSTOMER_VIEWED, user_id=user.pk, obj=customer, summary=f"opened customer {customer.name}")
     return _customer_out(user, customer, numbers)
 
 

@@ -69,6 +69,7 @@ class PlannedPremise:
     space_heat_electric: bool
     services: tuple[str, ...]
     cycle: int = 0  # index into the bill cycles, set by route order
+    water_meter_size: str = ""  # set with the meters
     pk: int | None = None
     points: dict[str, int] = field(default_factory=dict)  # service -> ServicePoint pk
 

@@ -52,6 +52,7 @@ AUDITED: dict[str, set[str]] = {
     "customers/actions.py:create_customer": {"CUSTOMER_CREATED"},
     "customers/actions.py:open_account": {"ACCOUNT_OPENED"},
     "customers/actions.py:add_contact": {"CONTACT_ADDED"},
+    "customers/actions.py:update_customer": {"CUSTOMER_UPDATED"},
     "customers/actions.py:update_contact": {"CONTACT_UPDATED"},
     "customers/actions.py:remove_contact": {"CONTACT_REMOVED"},
     "customers/actions.py:change_mailing_address": {"ACCOUNT_UPDATED"},

@@ -69,6 +69,7 @@ class AuditAction(models.TextChoices):
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_DUPLICATE_CONFIRMED = "customer.duplicate_confirmed"
     CUSTOMER_PII_VIEWED = "customer.pii_viewed"
+    CUSTOMER_UPDATED = "customer.updated"
     CUSTOMER_VIEWED = "customer.viewed"
 
     DEMO_BUILT = "demo.built"

@@ -29,11 +29,11 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
     "new": "open_customer_account",
     "account_pii": "get_customer",  # the API shows PII (audited) to roles that may see it
     "account_note": "add_account_note",
-    "account_edit": {"address": "change_mailing_address", "preferences": "change_bill_preferences",
+    "account_edit": {"customer": "update_customer", "address": "change_mailing_address", "preferences": "change_bill_preferences",
                      "contact_add": "add_contact", "contact_update": "update_contact",
                      "contact_remove": "remove_contact"},
     "new_premise": "create_premise",
-    "premise": "install_meter",
+    "premise": {"service_point": "add_service_point", "(no op: install a meter)": "install_meter"},
     "account_service": {"start": "start_service", "stop": "stop_service", "transfer": "transfer_service"},
     "account_close": "close_account",
     # billing

@@ -86,6 +86,31 @@ def test_create_a_premise_and_install_a_meter(api, tokens, utility):
     assert MeterInstallation.objects.filter(service_point_id=point["id"], meter__serial_number="E2000777").exists()
 
 
+def test_correct_a_customer_and_add_a_service_point(api, tokens, utility):
+    corrected = api.post(f"/api/v1/customers/{utility.customer.pk}/details", tokens["specialist"], {
+        "kind": "person", "first_name": "Jane", "last_name": "Doe-Smith"})
+    assert corrected.status_code == 200, corrected.content
+    utility.customer.refresh_from_db()
+    assert utility.customer.last_name == "Doe-Smith" and corrected.json()["last_name"] == "Doe-Smith"
+    assert AuditEvent.objects.filter(action="customer.updated", object_id=str(utility.customer.pk)).exists()
+    blank = api.post(f"/api/v1/customers/{utility.customer.pk}/details", tokens["specialist"], {
+        "kind": "person", "first_name": "", "last_name": ""})
+    assert blank.status_code == 400
+    utility.customer.refresh_from_db()
+    assert utility.customer.last_name == "Doe-Smith"
+
+    before = utility.premise.service_points.count()
+    added = api.post(f"/api/v1/premises/{utility.premise.pk}/service-points", tokens["specialist"],
+                     {"service": "sewer", "label": "north lateral"})
+    assert added.status_code == 201, added.content
+    assert utility.premise.service_points.count() == before + 1
+    assert "sewer" in {p["service"] for p in added.json()["service_points"]}
+    unknown = api.post(f"/api/v1/premises/{utility.premise.pk}/service-points", tokens["specialist"],
+                       {"service": "cable tv"})
+    assert unknown.status_code == 400 and "Service" in unknown.json()["message"]
+    assert utility.premise.service_points.count() == before + 1
+
+
 def test_stop_start_and_transfer_service(api, utility, tokens):
     base = f"/api/v1/accounts/{utility.account.number}/services"
     stopped = api.post(f"{base}/stop", tokens["assistant"], {"agreement_id": utility.water.pk,

@@ -44,6 +44,9 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
     "remove_contact": ("/accounts/{number}/contacts/{contact}/remove", {}, "assistant"),
     "create_premise": ("/premises", {"line1": "1 Oak", "city": "Everett", "zip": "98201", "services": ["water"]},
                        "assistant"),
+    "update_customer": ("/customers/{customer}/details", {"kind": "person", "first_name": "J", "last_name": "Doe"},
+                        "assistant"),
+    "add_service_point": ("/premises/{premise}/service-points", {"service": "sewer"}, "assistant"),
     "install_meter": ("/premises/{premise}/meters", {"service_point_id": 0, "serial_number": "X1", "unit": "kWh",
                                                       "installed_on": "2026-12-01", "first_read": "0"}, "assistant"),
     "start_service": ("/accounts/{number}/services/start", {
@@ -137,6 +140,7 @@ def context(utility, users) -> dict:
 
     return {"number": utility.account.number, "water": utility.water.pk, "electric": utility.electric.pk,
             "contact": utility.customer.contacts.get().pk, "premise": utility.premise.pk,
+            "customer": utility.customer.pk,
             "assistant": users["assistant"].pk, "approval": ApprovalRequest.objects.get().pk}
 
 

@@ -288,6 +288,28 @@ def get_customer(request, customer_id: int):
     return _customer_out(user, customer, numbers)
 
 
+class CustomerDetailsIn(Schema):
+    model_config = examples({"kind": "residential", "first_name": "Jane", "last_name": "Doe-Smith", "name": "",
+                             "tax_id": None, "date_of_birth": None})
+    kind: str = Field(description="residential (a person) or an organization kind, as when opening")
+    name: str = Field("", max_length=120, description="an organization's name (a person's is built from first and last)")
+    first_name: str = Field("", max_length=60)
+    last_name: str = Field("", max_length=60)
+    tax_id: str | None = Field(None, max_length=20, description="a replacement tax ID; null keeps the one on file")
+    date_of_birth: str | None = Field(None, max_length=10, description="YYYY-MM-DD replacement; null keeps it")
+
+
+@write(router, "/customers/{customer_id}/details", response={200: CustomerOut}, operation_id="update_customer",
+       summary="Correct a customer's name or kind, or replace their tax ID or date of birth")
+def update_customer(request, customer_id: int, payload: CustomerDetailsIn):
+    user = _user(request)
+    permissions.require(user, "account.maintain", "change customer details")
+    customer = found(Customer, f"There is no customer {customer_id}. Nothing was changed.", pk=customer_id)
+    customer = customer_actions.update_customer(user=user, customer=customer, **payload.model_dump())
+    numbers = list(Account.objects.filter(customer=customer).order_by("number").values_list("number", flat=True))
+    return Status(200, _customer_out(user, customer, numbers))
+
+
 @router.get("/accounts/{number}", response={200: AccountOut, 401: Problem, 403: Problem, 404: Problem},
             summary="An account with its customer")
 def get_account(request, number: str):
@@ -592,6 +614,22 @@ class InstallationOut(Schema):
     installed_on: date
 
 
+class ServicePointIn(Schema):
+    model_config = examples({"service": "sewer", "label": "Sewer lateral, north side"})
+    service: str = Field(description="electric, water, sewer, …")
+    label: str = Field("", max_length=40)
+
+
+@write(router, "/premises/{premise_id}/service-points", response={201: PremiseRef}, operation_id="add_service_point",
+       summary="Add a service point to a premise (a service it did not have)")
+def add_service_point(request, premise_id: int, payload: ServicePointIn):
+    permissions.require(_user(request), "account.maintain", "add service points")
+    premise = found(Premise, f"There is no premise {premise_id}. Nothing was changed.", pk=premise_id)
+    customer_actions.add_service_point(user=_user(request), premise=premise, service=payload.service,
+                                       label=payload.label)
+    return Status(201, _premise_out(premise))
+
+
 @write(router, "/premises/{premise_id}/meters", response={201: InstallationOut}, operation_id="install_meter",
        summary="Install a new meter at a service point, with its first read")
 def install_meter(request, premise_id: int, payload: MeterInstallIn):
@@ -638,10 +676,13 @@ def start_service(request, number: str, payload: StartServiceIn):
 
 
 class StopServiceIn(Schema):
-    model_config = examples({"agreement_id": 41, "end_date": "2026-12-31", "note": "Moving out of state"})
+    model_config = examples({"agreement_id": 41, "end_date": "2026-12-31", "note": "Moving out of state",
+                             "final_read": "41990"})
     agreement_id: int
     end_date: date = Field(description="the last day of service")
     note: str = Field("", max_length=200)
+    final_read: str | None = Field(None, max_length=20, description="the meter's register on the last day, if read "
+                                                                    "(needs the reads capability too)")
 
 
 @write(router, "/accounts/{number}/services/stop", response={200: AgreementOut}, operation_id="stop_service",
@@ -652,7 +693,7 @@ def stop_service(request, number: str, payload: StopServiceIn):
                                         f"{payload.agreement_id}. Nothing was changed.",
                       pk=payload.agreement_id, account=account, status=ServiceAgreement.Status.ACTIVE)
     done = customer_actions.stop_service(user=_user(request), agreement=agreement, end_date=payload.end_date,
-                                         note=payload.note)
+                                         note=payload.note, final_read=payload.final_read or None)
     return Status(200, _agreement_out(done))
 
 

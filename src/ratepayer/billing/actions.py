@@ -13,7 +13,7 @@ from django.utils import timezone
 from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import ServiceAgreement
-from ratepayer.kernel.money import format_money, round_money, to_decimal
+from ratepayer.kernel.money import check_amount, format_money, parse_amount, round_money, to_decimal
 from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import JournalEntry
@@ -33,9 +33,11 @@ def request_adjustment(*, user, agreement: ServiceAgreement, direction: str, amo
     Refused (nothing written) without the capability or with bad input."""
     permissions.require(user, "adjustment.request", "make adjustments")
     try:
-        amount = round_money(to_decimal(amount))
+        # a sign is read (and refused below in words); every other rule is parse_amount's
+        amount = (parse_amount(amount, allow_negative=True) if isinstance(amount, str)
+                  else check_amount(to_decimal(amount), allow_negative=True))
     except ValueError as exc:
-        raise BillingError(f"Amount: {exc}") from exc
+        raise BillingError(str(exc) if str(exc).startswith("Amount:") else f"Amount: {exc}") from exc
     if amount <= 0:
         raise BillingError("Amount: enter a positive amount; choose debit or credit for the direction.")
     if direction not in Adjustment.Direction.values:
@@ -276,7 +278,7 @@ def issue_final_bill(*, user, account) -> Bill | None:
         bill = billrun.write_bills(drafts, run=None, period_end=last_end, bill_date=bill_date, due_date=due_date,
                                    context=context, created_by=user)[0]
         audit.record("bill.final", user_id=user.pk, obj=bill, account_id=account.pk,
-                     summary=f"final bill {bill.pk} through {last_end}: {format_money(bill.amount_due)} due "
+                     summary=f"final bill of {bill.bill_date} through {last_end}: {format_money(bill.amount_due)} due "
                              f"{bill.due_date}" + (" (held for review)" if bill.status == Bill.Status.HELD else ""),
                      after={"bill": bill.pk, "status": bill.status, "current_charges": bill.current_charges})
     return bill

@@ -113,6 +113,10 @@ def review(request):
     run_id = request.GET.get("run")
     bills = queries.held_bills(int(run_id) if run_id and run_id.isdigit() else None)
     page = Paginator(bills, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for bill in page.object_list:
+        bill.reasons = queries.hold_summary(bill.hold_reasons)
+        bill.held_days = (today - timezone.localdate(bill.created_at)).days if bill.created_at else None
     return render(request, "billing/review.html", {"page": page, "run_id": run_id,
                                                    "can_run": permissions.has(request.user, "billing.run")})
 

@@ -7,11 +7,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from ratepayer.customers.models import Account, SearchEntry, ServiceAgreement
 from ratepayer.customers.queries import search_account_ids
 from ratepayer.customers.search import query_words
+from ratepayer.db.money import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff.models import AuditEvent
 
@@ -49,7 +48,7 @@ def search_hits(query: str, limit: int = 25) -> list[SearchHit]:
         suffix = "" if status == ServiceAgreement.Status.ACTIVE else " (service ended)"
         addresses.setdefault(account_id, f"{premise_line1}, {premise_city}{suffix}")
     balances = dict(ARBalance.objects.filter(account_id__in=ids).values("account_id")
-                    .annotate(total=Sum("balance")).values_list("account_id", "total"))
+                    .annotate(total=MoneySum("balance")).values_list("account_id", "total"))
     words = query_words(query)
     kinds: dict[int, set[str]] = defaultdict(set)
     if words:

@@ -39,13 +39,13 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db import connection
-from django.db.models import Sum
 
 from ratepayer.billing import billrun
 from ratepayer.billing.actions import release_bill
 from ratepayer.billing.models import Bill, BillSegment
 from ratepayer.customers.models import Account, Meter, MeterInstallation
 from ratepayer.db.bulk import insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.metering.actions import ReadInput, load_intervals_bulk, load_reads_bulk
@@ -125,7 +125,7 @@ def create_conversion_bills(build: DemoBuild) -> None:
         return
     dates = read_dates(build)
     points = _points(build)
-    balances = dict(ARBalance.objects.values("account_id").annotate(total=Sum("balance"))
+    balances = dict(ARBalance.objects.values("account_id").annotate(total=MoneySum("balance"))
                     .values_list("account_id", "total"))
     plan = build.plan
     profiles = _profiles(build)

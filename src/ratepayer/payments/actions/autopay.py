@@ -24,13 +24,14 @@ from typing import NamedTuple
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum, TextField
+from django.db.models import Max, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ratepayer.customers.fields import decrypt_many
 from ratepayer.customers.models import Account
 from ratepayer.db.bulk import gc_paused, insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.formats import nacha
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money
@@ -51,8 +52,8 @@ from ..models import (
     ReturnedPayment,
 )
 from . import represent  # re-presentment hook
-from .core import CHUNK, PaymentSpec, _require, post_payment_rows, return_payment, self_deposit
-from .files import _refuse_repeat, record_imported_file
+from .common import record_imported_file, refuse_repeat, require
+from .core import CHUNK, PaymentSpec, post_payment_rows, return_payment, self_deposit
 
 ZERO = Decimal("0.00")
 PRENOTE_WAIT_BUSINESS_DAYS = 3  # live entries start 3 banking days after the prenote settles
@@ -237,7 +238,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
         live = [e for e in _entry_rows(candidates.select_for_update(of=("self",)))
                 if e.account_id in bills_due or (e.account_id not in billed_accounts and e.draft_day in by_day)]
         balances = dict(ARBalance.objects.filter(account_id__in=candidates.values("account_id"))
-                        .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
+                        .values("account_id").annotate(total=MoneySum("balance")).values_list("account_id", "total"))
         debits = []
         for enrollment in live:
             # SQLite sums decimals as floats (94.9999999999999): back to cents
@@ -308,7 +309,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
 
 def run_autopay(*, on: date, user=None) -> dict:
     """The daily autopay job: settle, then originate (see module docstring)."""
-    _require(user, "payment.manage", "run autopay")
+    require(user, "payment.manage", "run autopay")
     result = settle(on=on, user=user)
     imported = originate(on=on, user=user)
     result.update({"file": imported.name if imported else None, "file_id": imported.pk if imported else None,
@@ -355,8 +356,8 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
     entry trace number (never by amount or name): a settled debit's payment is
     reversed with the fee; a debit returned before settlement never posts;
     autopay stops for the codes that require it. NOCs correct the enrollment."""
-    _require(user, "payment.manage", "import ACH returns")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import ACH returns")
+    sha = refuse_repeat(content, name)
     parsed = nacha.parse(content, allow_custom_return_codes=True)
     if not parsed.report.ok:
         raise ImportRefused(name, parsed.report.lines())

@@ -22,11 +22,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ratepayer.customers.models import Account
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries
 from ratepayer.ledger.models import ARBalance
@@ -44,7 +45,8 @@ from ..models import (
     SecurityDepositEntry,
 )
 from . import refunds
-from .core import CHUNK, _money, _validate_tender
+from .common import money, validate_tender
+from .core import CHUNK
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (SecurityDeposit.Status.REQUIRED, SecurityDeposit.Status.HELD)
@@ -57,7 +59,7 @@ def require_deposit(*, user, account: Account, amount, reason: str, required_on:
                     due_on: date | None = None) -> SecurityDeposit:
     """Record that the account owes a security deposit (the written reason is kept)."""
     permissions.require(user, "payment.manage", "require security deposits")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the deposit required (more than zero).")
     if not reason.strip():
@@ -107,10 +109,10 @@ def receive_deposit(*, user, session: DrawerSession, deposit: SecurityDeposit, t
     permissions.require(user, "payment.take", "take security deposits")
     if session.clerk_id != user.pk or session.status != DrawerSession.Status.OPEN:
         raise PaymentError("Open your own cash drawer before taking deposits.")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount received (more than zero).")
-    _validate_tender(tender, amount, tendered=tendered, check_number=check_number, check_routing=check_routing,
+    validate_tender(tender, amount, tendered=tendered, check_number=check_number, check_routing=check_routing,
                      payer_name=payer_name, card_brand=card_brand, card_last4=card_last4,
                      processor_reference=processor_reference)
     reference = (f"card:{processor_reference.strip()}" if tender == Payment.Tender.CARD
@@ -167,7 +169,7 @@ def _post_deposit_receipts(specs: Sequence[DepositReceiptSpec], batch: PaymentBa
             d.status, d.fully_paid_on = SecurityDeposit.Status.HELD, s.received_on
             newly_held[s.received_on].append(d.pk)
     received = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.RECEIPT)
-                .values("deposit").annotate(total=Sum("amount")).values("total"))
+                .values("deposit").annotate(total=MoneySum("amount")).values("total"))
     ids = sorted(deposits)
     for start in range(0, len(ids), CHUNK):
         SecurityDeposit.objects.filter(pk__in=ids[start:start + CHUNK]).update(
@@ -235,7 +237,7 @@ def _accrue(deposits: list[SecurityDeposit], on: date, user) -> list[tuple[Secur
         d.interest += amount
         d.interest_through = on
     accrued = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.INTEREST)
-               .values("deposit").annotate(total=Sum("amount")).values("total"))
+               .values("deposit").annotate(total=MoneySum("amount")).values("total"))
     ids = [d.pk for d, _ in due]
     for start in range(0, len(ids), CHUNK):
         # one set-based UPDATE per chunk: the cached sum is recomputed from the sub-ledger rows

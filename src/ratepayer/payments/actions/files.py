@@ -10,14 +10,13 @@ written unless everything is.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from ratepayer.customers.models import Account, ServiceAgreement
@@ -29,53 +28,17 @@ from ratepayer.staff import audit
 from .. import queries
 from ..errors import ImportRefused, PaymentError
 from ..models import BankLine, Deposit, ImportedFile, Payment, PaymentBatch, ReturnedPayment, SuspenseItem
+from .common import IN_CHUNK, existing_references, record_imported_file, refuse_repeat, require
 from .core import (
     CHUNK,
     PaymentSpec,
     SuspenseSpec,
-    _require,
     post_payment_rows,
     post_suspense,
     self_deposit,
 )
 
 ZERO = Decimal("0.00")
-IN_CHUNK = 20_000  # values per lookup query (under SQLite's default limit of 32,766 bound parameters)
-
-
-def file_sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def _refuse_repeat(content: bytes, name: str) -> str:
-    sha = file_sha256(content)
-    earlier = ImportedFile.objects.filter(sha256=sha).first()
-    if earlier is not None:
-        raise ImportRefused(name, [f"this file was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} as "
-                                   f"{earlier.name!r} (#{earlier.pk}); nothing was imported again"])
-    return sha
-
-
-def record_imported_file(*, name: str, sha256: str, **fields) -> ImportedFile:
-    """Record a file as imported — the first write of every import's transaction, so
-    that of two imports of the same file running at once, the second waits on the
-    unique sha256 until the first commits and is then refused as already imported
-    (not an IntegrityError). Only a file that posted is recorded: a refused file
-    leaves no row, and importing it again once it is complete is never blocked."""
-    try:
-        with transaction.atomic():
-            return ImportedFile.objects.create(name=name[:200], sha256=sha256, **fields)
-    except IntegrityError:
-        raise ImportRefused(name, ["this file was imported at the same time by another session; it was posted once "
-                                   "and nothing was imported again"]) from None
-
-
-def _existing(model, references: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(references), IN_CHUNK):
-        found.update(model.objects.filter(external_reference__among=references[start:start + IN_CHUNK])
-                     .values_list("external_reference", flat=True))
-    return found
 
 
 # --------------------------------------------------------------------------- lockbox
@@ -127,8 +90,8 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
     line); one check may pay several stubs; what cannot be applied goes to
     suspense. Each lockbox and deposit date becomes a batch and a deposit
     that the bank statement's 115 line will match."""
-    _require(user, "payment.manage", "import lockbox files")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import lockbox files")
+    sha = refuse_repeat(content, name)
     is_csv = csv_layout is not None or name.lower().endswith(".csv")
     parsed = (lockbox.parse_csv(content, layout=csv_layout, file_name=name) if is_csv
               else lockbox.parse_fixed(content, file_name=name))
@@ -145,7 +108,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
         checks.append((item, f"lockbox:{item.lockbox}:{item.deposit_date:%Y%m%d}:{item.batch}:{item.item}"))
     portions = [(item, p) for item, ref in checks for p in _split_check(item, ref)]
     references = [p.reference for _, p in portions]
-    seen = _existing(Payment, references) | _existing(SuspenseItem, references)
+    seen = existing_references(Payment, references) | existing_references(SuspenseItem, references)
     problems += [f"line {p.line}: item: {p.reference.rsplit(':', 1)[0]} was already imported from another file"
                  for _, p in portions if p.reference in seen]
     if problems:
@@ -230,8 +193,8 @@ def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
     to our deposits by kind, amount and date; returned items (555, ACH
     returns) go to the returned-payment queue; any other receipt is an
     exception on the reconciliation screen."""
-    _require(user, "payment.manage", "import bank statements")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import bank statements")
+    sha = refuse_repeat(content, name)
     parsed = bai2.parse(content, file_name=name)
     if not parsed.report.ok:
         raise ImportRefused(name, parsed.report.lines())
@@ -310,7 +273,7 @@ def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
 
 def match_bank_line(*, user, line: BankLine, deposit: Deposit, note: str = "") -> BankLine:
     """Tie an exception line to a deposit by hand (amounts must agree)."""
-    _require(user, "payment.manage", "reconcile the bank")
+    require(user, "payment.manage", "reconcile the bank")
     with transaction.atomic():
         line = BankLine.objects.select_for_update().get(pk=line.pk)
         if line.status != BankLine.Status.EXCEPTION:
@@ -331,7 +294,7 @@ def match_bank_line(*, user, line: BankLine, deposit: Deposit, note: str = "") -
 def resolve_bank_exception(*, user, line: BankLine, note: str) -> BankLine:
     """Clear an exception that is not a receipt of ours (an interest credit,
     a transfer), with the reason."""
-    _require(user, "payment.manage", "reconcile the bank")
+    require(user, "payment.manage", "reconcile the bank")
     if not note.strip():
         raise PaymentError("Note: say what the bank line is.")
     updated = BankLine.objects.filter(pk=line.pk, status=BankLine.Status.EXCEPTION).update(

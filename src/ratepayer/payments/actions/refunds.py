@@ -25,7 +25,7 @@ from ratepayer.staff import approvals, audit, permissions, transitions
 from .. import queries
 from ..errors import PaymentError
 from ..models import Refund, SecurityDeposit, SecurityDepositEntry
-from .core import _money
+from .common import money
 
 REFUND_KIND = "payments.refund"
 
@@ -35,9 +35,13 @@ def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, pa
     """Refund (part of) an agreement's credit balance. Within the user's
     refund limit it is issued at once; above it, it waits for approval."""
     permissions.require(user, "payment.manage", "request refunds")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount to refund (more than zero).")
+    # the refund goes to the customer at the mailing address unless the clerk names someone else
+    account = agreement.account
+    payee = payee.strip() or account.customer.name
+    payee_address = payee_address.strip() or account.mailing_address
     validate_payee(method, payee, payee_address)
     if not reason.strip():
         raise PaymentError("Reason: say why the refund is made (final bill credit, overpayment, ...).")

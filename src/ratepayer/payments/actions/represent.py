@@ -37,7 +37,8 @@ from ..models import (
     Representment,
     ReturnedPayment,
 )
-from .core import CHUNK, _require
+from .common import require
+from .core import CHUNK
 
 ZERO = Decimal("0.00")
 RETRY_ENTRY_DESCRIPTION = "RETRY PYMT"
@@ -59,7 +60,7 @@ def _why_not(returned: ReturnedPayment, on: date) -> str:
 def queue_representment(*, user, returned: ReturnedPayment, on: date | None = None,
                         automatic: bool = False) -> Representment:
     """Queue a returned debit to be sent again in the next ACH file."""
-    _require(user, "payment.manage", "re-present returned ACH debits")
+    require(user, "payment.manage", "re-present returned ACH debits")
     on = on or timezone.localdate()
     with transaction.atomic():
         returned = ReturnedPayment.objects.select_for_update().get(pk=returned.pk)
@@ -89,7 +90,7 @@ def queue_representment(*, user, returned: ReturnedPayment, on: date | None = No
 
 
 def cancel_representment(*, user, representment: Representment, note: str = "") -> Representment:
-    _require(user, "payment.manage", "re-present returned ACH debits")
+    require(user, "payment.manage", "re-present returned ACH debits")
     updated = Representment.objects.filter(pk=representment.pk, status=Representment.Status.QUEUED).update(
         status=Representment.Status.CANCELLED, note=note.strip()[:200] or "cancelled")
     if not updated:

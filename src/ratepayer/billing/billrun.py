@@ -110,7 +110,7 @@ def usage_api():
 # --------------------------------------------------------------------------- policy and schedules
 
 
-def policy_on(day: date) -> BillingPolicy:
+def billing_policy_on(day: date) -> BillingPolicy:
     policy = BillingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if policy is None:
         raise BillingError(f"No billing policy is in force on {day}; a supervisor adds one under Billing › Policy.")
@@ -148,7 +148,7 @@ def plan_run(*, cycle, period_end: date, user=None, chunk_accounts: int = DEFAUL
     if schedule is not None:
         bill_date, due_date = schedule.bill_date, schedule.due_date
     else:
-        bill_date, due_date = scheduled_dates(period_end, policy_on(period_end))
+        bill_date, due_date = scheduled_dates(period_end, billing_policy_on(period_end))
     with transaction.atomic():
         run, _ = BillRun.objects.get_or_create(
             cycle=cycle, period_end=period_end,
@@ -255,7 +255,7 @@ class RunContext:
     def load(cls, run_or_date) -> RunContext:
         period_end = run_or_date.period_end if isinstance(run_or_date, BillRun) else run_or_date
         request_cls, usage_fn = usage_api()
-        return cls(period_end=period_end, policy=policy_on(period_end), tariffs=load_tariffs(),
+        return cls(period_end=period_end, policy=billing_policy_on(period_end), tariffs=load_tariffs(),
                    rules=PostingRules(), usage_request=request_cls, usage_for_billing=usage_fn)
 
 

@@ -45,7 +45,7 @@ def cycle_calendar(year: int) -> list[tuple[BillCycle, list[CalendarCell]]]:
                 policy = policies.get(month)
                 if policy is None:
                     try:
-                        policy = policies[month] = billrun.policy_on(read)
+                        policy = policies[month] = billrun.billing_policy_on(read)
                     except Exception:
                         continue
                 bill_date, due = billrun.scheduled_dates(read, policy, calendar)

@@ -21,6 +21,7 @@ from ratepayer.customers.queries import service_balances
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.staff import limits, permissions
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.forms import add_domain_error
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
 from ratepayer.staff.views import staff_page
@@ -237,7 +238,7 @@ def _policy_rows(today: date) -> list[BillingPolicy]:
     with who set it (from the audit trail: one query)."""
     policies = list(BillingPolicy.objects.order_by("-effective_from"))
     set_by = {event.object_id: event for event in AuditEvent.objects.filter(
-        action="billing_policy.set", object_id__in=[str(p.pk) for p in policies]).select_related("user")}
+        action=AuditAction.BILLING_POLICY_SET, object_id__in=[str(p.pk) for p in policies]).select_related("user")}
     in_force_seen = False
     for policy in policies:
         if policy.effective_from > today:

@@ -54,7 +54,7 @@ def _candidate_ids(words: list[str], limit: int) -> list[int]:
     with every other word — one probe of the (account, term) index per
     candidate. The probe is a correlated sub-query on purpose: PostgreSQL
     estimates a prefix range at one row and, joining, scanned the second word's
-    whole range once per candidate ("alexa ashley": 2.2 million rows, 270 ms);
+    whole range once per candidate (docs/operator-guide/performance.md);
     ``OFFSET 0`` keeps it from turning the sub-query back into that join."""
     table = SearchEntry._meta.db_table
     ordered = sorted(words, key=len, reverse=True)

@@ -40,7 +40,7 @@ from .models import (
 ZERO = Decimal("0.00")
 
 
-def policy_on(day: date | None = None) -> PaymentPolicy:
+def payment_policy_on(day: date | None = None) -> PaymentPolicy:
     """The policy in force on ``day`` (the data migration seeds one)."""
     day = day or timezone.localdate()
     policy = PaymentPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from", "-id").first()
@@ -132,7 +132,7 @@ def undeposited_sessions(on: date | None = None):
     """Drawer sessions not yet deposited, each marked ``overdue`` when its
     receipts are older than the policy allows (RCW 43.09.240: 24 hours)."""
     on = on or timezone.localdate()
-    policy = policy_on(on)
+    policy = payment_policy_on(on)
     calendar = BusinessCalendar()
     sessions = list(DrawerSession.objects.exclude(status=DrawerSession.Status.DEPOSITED)
                     .select_related("clerk").order_by("business_date", "pk"))
@@ -179,7 +179,7 @@ def refund_register(start: date, end: date):
 
 
 def unclaimed_candidates(on: date):
-    policy = policy_on(on)
+    policy = payment_policy_on(on)
     return Refund.objects.filter(status=Refund.Status.ISSUED, method="check",
                                  issued_on__lte=on - timedelta(days=policy.refund_dormancy_days))
 
@@ -218,7 +218,7 @@ def deposits_due_back(on: date) -> list[SecurityDeposit]:
     """Held deposits due back on ``on``, each with ``due_reason``: the
     good-payment period (policy) passed with at most the late payments policy
     allows, or every service on the account has ended (final bill)."""
-    policy = policy_on(on)
+    policy = payment_policy_on(on)
     since = months_before(on, policy.deposit_good_payment_months)
     held_rows = SecurityDeposit.objects.filter(status=SecurityDeposit.Status.HELD)
     held = list(held_rows.select_related("account__customer").order_by("pk"))

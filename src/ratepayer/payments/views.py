@@ -629,7 +629,7 @@ def security_deposits(request):
         "session": actions.open_session_for(request.user), "token": _form_token(),
         "card_brands": actions.common.CARD_BRANDS, "rates": DepositInterestRate.objects.all()[:10],
         "held_total": queries.deposits_held_total(), "today": today,
-        "policy": queries.policy_on(today)})
+        "policy": queries.payment_policy_on(today)})
 
 
 @staff_page
@@ -669,7 +669,7 @@ def represent(request):
         return redirect("payments:represent")
     return render(request, "payments/represent.html", {
         "eligible": queries.representable_returns(today), "limit": REPRESENTMENT_LIMIT, "today": today,
-        "policy": queries.policy_on(today),
+        "policy": queries.payment_policy_on(today),
         "queue": Representment.objects.select_related("original__account", "returned", "entry__file",
                                                       "queued_by").order_by("-queued_at", "-pk")[:200]})
 
@@ -743,7 +743,7 @@ def unclaimed(request):
     return render(request, "payments/unclaimed.html", {
         "year": year, "rows": rows, "start": start, "end": end, "total": sum((r["amount"] for r in rows), ZERO),
         "candidates": queries.unclaimed_candidates(today).select_related("account").order_by("issued_on", "pk"),
-        "policy": queries.policy_on(today), "years": range(today.year + 1, today.year - 6, -1)})
+        "policy": queries.payment_policy_on(today), "years": range(today.year + 1, today.year - 6, -1)})
 
 
 @staff_page

@@ -38,6 +38,7 @@ from ratepayer.kernel.money import format_money
 from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import ImportRefused, PaymentError
 from ..models import (
@@ -104,7 +105,7 @@ def enroll_autopay(*, user, account: Account, holder_name: str, routing_number: 
             authorization=authorization.strip()[:300],
             status=AutopayEnrollment.Status.PRENOTE if prenote else AutopayEnrollment.Status.ACTIVE,
             live_from=None if prenote else start_date, created_by=user)
-        audit.record("autopay.enrolled", user_id=user.pk, obj=enrollment, account_id=account.pk,
+        audit.record(AuditAction.AUTOPAY_ENROLLED, user_id=user.pk, obj=enrollment, account_id=account.pk,
                      summary=f"Autopay from {account_type} ••••{number[-4:]} (routing {routing}), day {draft_day}",
                      after={"authorization": authorization, "prenote": prenote})
     return enrollment
@@ -118,7 +119,7 @@ def stop_autopay(*, user, enrollment: AutopayEnrollment, reason: str, on: date |
         .update(status=AutopayEnrollment.Status.STOPPED, stopped_on=on or timezone.localdate(), stopped_reason=reason)
     if not updated:
         raise PaymentError("This enrollment is already stopped.")
-    audit.record("autopay.stopped", user_id=user.pk, obj=enrollment, account_id=enrollment.account_id, summary=reason)
+    audit.record(AuditAction.AUTOPAY_STOPPED, user_id=user.pk, obj=enrollment, account_id=enrollment.account_id, summary=reason)
     enrollment.refresh_from_db()
     return enrollment
 
@@ -301,7 +302,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                 [AutopayEnrollment(pk=e.pk, prenote_entry=trace, live_from=max(live_from, e.start_date))
                  for trace, e in zip(traces, new_prenotes, strict=False)], ["prenote_entry", "live_from"],
                 batch_size=CHUNK)
-        audit.record("autopay.file_created", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.AUTOPAY_FILE_CREATED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{imported.name}: {len(debits)} debits {format_money(total)}, "
                              f"{len(new_prenotes)} prenotes, effective {effective}")
     return imported
@@ -455,7 +456,7 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
                                          trace_number=a.original_trace, before=masked,
                                          after={k: (f"••••{v[-4:]}" if k == "bank_account_number" else v)
                                                 for k, v in correction.items()})
-            audit.record("autopay.changed", user_id=getattr(user, "pk", None), obj=enrollment,
+            audit.record(AuditAction.AUTOPAY_CHANGED, user_id=getattr(user, "pk", None), obj=enrollment,
                          account_id=enrollment.account_id, summary=f"NOC {a.change_code} applied", before=masked)
             counts["nocs"] += 1
         ImportedFile.objects.filter(pk=imported.pk).update(summary=dict(counts))

@@ -35,6 +35,7 @@ from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import approvals, audit, limits, permissions, transitions
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.roles import COUNTER_PAYMENT_LIMITS
 
 from .. import calculations, queries
@@ -132,7 +133,7 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
     unknown = {k for s in specs for k in s.fields} - set(columns[len(PAYMENT_SPEC_COLUMNS):])
     if unknown:
         raise ValueError(f"PaymentSpec.fields: {sorted(unknown)} are not payment details a spec may set")
-    policy = queries.policy_on(batch.business_date)
+    policy = queries.payment_policy_on(batch.business_date)
     priority = policy.priority_list
     debit_gl, credit_gl = PostingRules().accounts(event)
     memos = {tender: f"{label} payment" for tender, label in Payment.Tender.choices}
@@ -229,7 +230,7 @@ def open_drawer(*, user, business_date: date | None = None, opening_float="0.00"
                                             reference=f"drawer {user.get_username()}")
         session = DrawerSession.objects.create(clerk=user, batch=batch, business_date=business_date,
                                                opening_float=opening)
-        audit.record("drawer.opened", user_id=user.pk, obj=session,
+        audit.record(AuditAction.DRAWER_OPENED, user_id=user.pk, obj=session,
                      summary=f"Drawer opened with float {format_money(opening)}")
     return session
 
@@ -254,7 +255,7 @@ def take_payment(*, user, session: DrawerSession, account: Account, tender: str,
     fields = validate_tender(tender, amount, tendered=tendered, check_number=check_number,
                               check_routing=check_routing, payer_name=payer_name, card_brand=card_brand,
                               card_last4=card_last4, processor_reference=processor_reference)
-    policy = queries.policy_on(session.business_date)
+    policy = queries.payment_policy_on(session.business_date)
     if account.status == Account.Status.CLOSED and policy.closed_account_handling == "suspense":
         raise PaymentError(f"Account {account.number} is closed and policy holds payments for closed accounts in "
                            "suspense: take the payment on the customer's active account.")
@@ -276,7 +277,7 @@ def take_payment(*, user, session: DrawerSession, account: Account, tender: str,
 
 
 def _audit_taken(payment: Payment, user, approved_by=None) -> None:
-    audit.record("payment.taken", user_id=user.pk, obj=payment, account_id=payment.account_id,
+    audit.record(AuditAction.PAYMENT_TAKEN, user_id=user.pk, obj=payment, account_id=payment.account_id,
                  summary=f"{payment.get_tender_display()} {format_money(payment.amount)} receipt "
                          f"{payment.receipt_number}" + (f", approved by {approved_by.get_username()}"
                                                         if approved_by is not None else ""),
@@ -326,7 +327,7 @@ def _on_counter_payment_approved(request, approver) -> None:
 
 
 def _on_counter_payment_rejected(request, decider) -> None:
-    audit.record("payment.refused", user_id=decider.pk, obj=request, account_id=request.account_id,
+    audit.record(AuditAction.PAYMENT_REFUSED, user_id=decider.pk, obj=request, account_id=request.account_id,
                  summary=f"Not taken: {request.summary} ({request.decision_note or 'withdrawn'}); hand the money back")
 
 
@@ -341,7 +342,7 @@ def email_receipt(*, user, payment: Payment, to: str) -> None:
         lines.append(f"Change given: {format_money(payment.change_given)}")
     lines.append(f"Balance after payment: {format_money(queries.account_balance(payment.account_id))}")
     send_mail(f"Payment receipt {payment.receipt_number}", "\n".join(lines), None, [to])
-    audit.record("payment.receipt_emailed", user_id=user.pk, obj=payment, account_id=payment.account_id,
+    audit.record(AuditAction.PAYMENT_RECEIPT_EMAILED, user_id=user.pk, obj=payment, account_id=payment.account_id,
                  summary=f"Receipt {payment.receipt_number} e-mailed")
 
 
@@ -412,7 +413,7 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
         if variance and not reason.strip():
             raise PaymentError(f"Reason: the drawer is {over_short_words(variance)}; say why (what was found, "
                                "what was recounted) before closing it.")
-        policy = queries.policy_on(session.business_date)
+        policy = queries.payment_policy_on(session.business_date)
         fields = {"counted_cash": counted_cash, "counted_checks": counted_checks, "expected_cash": expected_cash,
                   "expected_checks": expected_checks, "variance": variance, "closed_at": timezone.now(),
                   "count": {"cash": {k: int(v or 0) for k, v in cash_count.items() if int(v or 0)},
@@ -430,7 +431,7 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
         else:
             _transition(session, DrawerSession.Status.CLOSED, fields)
             _post_variance(session, user)
-        audit.record("drawer.counted", user_id=user.pk, obj=session,
+        audit.record(AuditAction.DRAWER_COUNTED, user_id=user.pk, obj=session,
                      summary=f"Drawer {session.pk} counted: {over_short_words(variance)}"
                              + (f" ({reason.strip()})" if variance else ""),
                      after={k: v for k, v in fields.items() if k != "closed_at"})
@@ -447,7 +448,7 @@ def _on_variance_rejected(request, decider) -> None:
     session = DrawerSession.objects.select_for_update().get(pk=request.payload["session_id"])
     _transition(session, DrawerSession.Status.OPEN, {"counted_cash": None, "counted_checks": None, "variance": None,
                                                      "closed_at": None, "approval_request_id": None},
-                action="drawer.recount", user_id=decider.pk,
+                action=AuditAction.DRAWER_RECOUNT, user_id=decider.pk,
                 summary=f"Drawer {session.pk} reopened for a recount: {request.decision_note}")
 
 
@@ -492,7 +493,7 @@ def prepare_deposit(*, user, sessions: Sequence[DrawerSession], business_date: d
         first = deposits[0] if deposits else None
         for s in locked:
             _transition(s, DrawerSession.Status.DEPOSITED, {"deposit": first})
-        audit.record("deposit.prepared", user_id=user.pk, obj=first,
+        audit.record(AuditAction.DEPOSIT_PREPARED, user_id=user.pk, obj=first,
                      summary=f"Deposit of {len(locked)} drawer(s): cash {format_money(cash)}, checks "
                              f"{format_money(checks)}, cards {format_money(cards)}")
     return deposits
@@ -545,7 +546,7 @@ def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str
                                                     "card_last4", "tendered", "change_given")}
         new = post_payments([PaymentSpec(to_account.pk, payment.amount, payment.tender, on, None, fields,
                                          transferred_from_id=payment.pk)], batch=batch, user=user)[0]
-        audit.record("payment.transferred", user_id=getattr(user, "pk", None), obj=new, account_id=to_account.pk,
+        audit.record(AuditAction.PAYMENT_TRANSFERRED, user_id=getattr(user, "pk", None), obj=new, account_id=to_account.pk,
                      summary=f"Receipt {payment.receipt_number} moved from account {payment.account.number} to "
                              f"{to_account.number} as {new.receipt_number}: {reason}")
     return new
@@ -560,7 +561,7 @@ def _notify_return(payment: Payment, code: str, fee: Decimal) -> bool:
             "Please pay the balance by another method or call us.")
     if contact is not None:
         send_mail("Your payment was returned", body, None, [contact.email])
-    audit.record("payment.return_notified", obj=payment, account_id=payment.account_id,
+    audit.record(AuditAction.PAYMENT_RETURN_NOTIFIED, obj=payment, account_id=payment.account_id,
                  summary=("E-mailed " + contact.email if contact else "Letter queued to mailing address")
                  + f": payment returned {code}".rstrip())
     return True
@@ -573,7 +574,7 @@ def _process_return(*, user, payment: Payment, reason: str, return_code: str, re
     if payment.status != Payment.Status.POSTED:
         raise PaymentError(f"Receipt {payment.receipt_number} is already {payment.get_status_display().lower()}.")
     _reverse_payment(payment, on=received_on, reason=" ".join(f"returned {return_code} {reason}".split()), user=user)
-    fee = queries.policy_on(received_on).returned_payment_fee if charge_fee else ZERO
+    fee = queries.payment_policy_on(received_on).returned_payment_fee if charge_fee else ZERO
     fee_entry = None
     if fee > 0:
         agreement = payment.applications.order_by("pk").select_related("agreement").first().agreement
@@ -592,7 +593,7 @@ def _process_return(*, user, payment: Payment, reason: str, return_code: str, re
             status=AutopayEnrollment.Status.STOPPED, stopped_on=received_on,
             stopped_reason=f"ACH return {return_code}"))
     notified = _notify_return(payment, return_code, fee)
-    audit.record("payment.returned", user_id=getattr(user, "pk", None), obj=payment, account_id=payment.account_id,
+    audit.record(AuditAction.PAYMENT_RETURNED, user_id=getattr(user, "pk", None), obj=payment, account_id=payment.account_id,
                  summary=f"Receipt {payment.receipt_number} returned {return_code}: reversed"
                          + (f", fee {format_money(fee)}" if fee else "") + (", autopay stopped" if stopped else ""))
     return payment, fee_entry, stopped, notified
@@ -661,18 +662,16 @@ def apply_suspense(*, user, item: SuspenseItem, account: Account, note: str = ""
                                 batch=batch, user=user, event="suspense_apply")[0]
         SuspenseItem.objects.filter(pk=item.pk).update(status=SuspenseItem.Status.APPLIED, applied_payment=payment,
                                                        applied_by=user, applied_at=timezone.now())
-        audit.record("suspense.applied", user_id=getattr(user, "pk", None), obj=item, account_id=account.pk,
+        audit.record(AuditAction.SUSPENSE_APPLIED, user_id=getattr(user, "pk", None), obj=item, account_id=account.pk,
                      summary=f"Suspense {format_money(item.amount)} ({item.reason}) applied to {account.number}"
                              + (f": {note}" if note else ""))
     return payment
 
 
 def register_approval_handlers() -> None:
-    from . import refunds
-
+    """The drawer-variance handlers (the package's ``register_approval_handlers`` registers all of payments')."""
     approvals.register(DRAWER_VARIANCE_KIND, _on_variance_approved, _on_variance_rejected)
     approvals.register(COUNTER_PAYMENT_KIND, _on_counter_payment_approved, _on_counter_payment_rejected)
-    refunds.register_approval_handlers()
 
 
 def balances_by_agreement(account_id: int) -> dict[int, Decimal]:

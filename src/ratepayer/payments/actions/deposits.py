@@ -32,6 +32,7 @@ from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from .. import calculations, queries
 from ..errors import PaymentError
@@ -73,7 +74,7 @@ def require_deposit(*, user, account: Account, amount, reason: str, required_on:
             raise PaymentError(f"Account {account.number} already has a security deposit; change that one.")
         deposit = SecurityDeposit.objects.create(account=account, amount_required=amount, reason=reason.strip()[:300],
                                                  required_on=required_on, due_on=due_on, created_by=user)
-        audit.record("deposit.required", user_id=user.pk, obj=deposit, account_id=account.pk,
+        audit.record(AuditAction.DEPOSIT_REQUIRED, user_id=user.pk, obj=deposit, account_id=account.pk,
                      summary=f"Security deposit {format_money(amount)} required, due {due_on}: {reason.strip()}")
     return deposit
 
@@ -124,7 +125,7 @@ def receive_deposit(*, user, session: DrawerSession, deposit: SecurityDeposit, t
         _check_receivable(locked, amount)
         entry = post_deposit_receipts([DepositReceiptSpec(locked.pk, amount, tender, session.business_date,
                                                           reference)], batch=session.batch, user=user)[0]
-        audit.record("deposit.received", user_id=user.pk, obj=locked, account_id=locked.account_id,
+        audit.record(AuditAction.DEPOSIT_RECEIVED, user_id=user.pk, obj=locked, account_id=locked.account_id,
                      summary=f"Security deposit {Payment.Tender(tender).label.lower()} {format_money(amount)} "
                              f"received")
     deposit.refresh_from_db()
@@ -198,7 +199,7 @@ def set_interest_rate(*, user, effective_from: date, annual_rate, source: str = 
             raise PaymentError(f"Effective from: a rate already starts on {effective_from}.")
         row = DepositInterestRate.objects.create(effective_from=effective_from, annual_rate=rate,
                                                  source=source.strip()[:200], created_by=user)
-        audit.record("deposit.interest_rate", user_id=user.pk, obj=row,
+        audit.record(AuditAction.DEPOSIT_INTEREST_RATE, user_id=user.pk, obj=row,
                      summary=f"Deposit interest {rate}% from {effective_from} ({source.strip()})")
     return row
 
@@ -303,7 +304,7 @@ def release_deposit(*, user, deposit: SecurityDeposit, reason: str, on: date | N
                                            status=Refund.Status.PENDING, requested_by=user)
             refunds.submit(refund, user, account_number=account.number)
             refund.refresh_from_db()
-        audit.record("deposit.released", user_id=user.pk, obj=deposit, account_id=account.pk,
+        audit.record(AuditAction.DEPOSIT_RELEASED, user_id=user.pk, obj=deposit, account_id=account.pk,
                      summary=f"Security deposit released ({reason.strip()}): {format_money(applied)} applied to the "
                              f"balance, {format_money(remainder)} refunded"
                              + (" (waits for approval)" if refund and refund.status == "pending" else ""))

@@ -24,6 +24,7 @@ from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import bai2, lockbox
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import audit
+from ratepayer.staff.audit import AuditAction
 
 from .. import queries
 from ..errors import ImportRefused, PaymentError
@@ -123,7 +124,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
             accounts[number] = (pk, status)
             if has:
                 serviced.add(pk)
-    policy = queries.policy_on(parsed.items[0].deposit_date if parsed.items else None)
+    policy = queries.payment_policy_on(parsed.items[0].deposit_date if parsed.items else None)
     by_batch: dict[tuple[str, date], tuple[list[PaymentSpec], list[SuspenseSpec]]] = defaultdict(lambda: ([], []))
     for item, p in portions:
         pays, holds = by_batch[(item.lockbox, item.deposit_date)]
@@ -161,7 +162,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
             count = sum(1 for item, _ in checks if (item.lockbox, item.deposit_date) == (box, day))
             self_deposit(kind=Deposit.Kind.LOCKBOX, batch=batch, amount=totals[(box, day)], item_count=count,
                          user=user)
-        audit.record("lockbox.imported", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.LOCKBOX_IMPORTED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{name}: {parsed.summary()}")
     return imported
 
@@ -266,7 +267,7 @@ def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
                             note=f"{line.type_code} {line.text}"[:300]) for line in returned])
         ImportedFile.objects.filter(pk=imported.pk).update(summary=dict(counts))
         imported.summary = dict(counts)
-        audit.record("bank.imported", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.BANK_IMPORTED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{name}: {parsed.summary()}; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return imported
 
@@ -285,7 +286,7 @@ def match_bank_line(*, user, line: BankLine, deposit: Deposit, note: str = "") -
                                f"{format_money(line.amount)}.")
         BankLine.objects.filter(pk=line.pk).update(status=BankLine.Status.MATCHED, deposit=deposit,
                                                    resolved_note=note[:300])
-        audit.record("bank.matched", user_id=getattr(user, "pk", None), obj=line,
+        audit.record(AuditAction.BANK_MATCHED, user_id=getattr(user, "pk", None), obj=line,
                      summary=f"Bank line {line.bank_reference} matched to {deposit.slip_number} by hand")
     line.refresh_from_db()
     return line
@@ -301,6 +302,6 @@ def resolve_bank_exception(*, user, line: BankLine, note: str) -> BankLine:
         status=BankLine.Status.IGNORED, resolved_note=note.strip()[:300])
     if not updated:
         raise PaymentError("Only an exception line can be cleared.")
-    audit.record("bank.exception_cleared", user_id=getattr(user, "pk", None), obj=line, summary=note[:300])
+    audit.record(AuditAction.BANK_EXCEPTION_CLEARED, user_id=getattr(user, "pk", None), obj=line, summary=note[:300])
     line.refresh_from_db()
     return line

@@ -30,6 +30,7 @@ from ratepayer.formats import phone_payments
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post
 from ratepayer.staff import audit
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import ImportRefused, PaymentError
 from ..models import (
@@ -133,7 +134,7 @@ def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLa
             post_deposit_receipts(deposit_receipts, batch=batch, user=user)
             amount = sum((s.amount for group in (pays, holds, deposit_receipts) for s in group), ZERO)
             _card_settlement(batch, amount, len(pays) + len(holds) + len(deposit_receipts), user)
-        audit.record("phone.imported", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.PHONE_IMPORTED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{name}: {len(rows)} card transactions {format_money(total)}")
     return imported
 

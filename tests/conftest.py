@@ -53,6 +53,9 @@ def browser():
     of its own) is refused."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's event loop runs in the test thread: Django's async-safety check would refuse the
+    # ORM calls of any test that uses a browser (tests/browser/conftest.py says why it is safe)
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     yield chromium

@@ -126,16 +126,7 @@ class BrowserData:
 
 def seed_reference_data() -> None:
     """What the migrations seed, again (idempotent): flushes remove it."""
-    import importlib
-
-    from django.apps import apps
-
-    from ratepayer.ledger.chart import seed_chart
-    from ratepayer.staff.actions import ensure_roles
-
-    ensure_roles()
-    seed_chart()
-    importlib.import_module("ratepayer.billing.migrations.0002_reasons").seed(apps, None)
+    factories.reference_data()
 
 
 @pytest.fixture

@@ -20,6 +20,20 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+def query(database_url: str, sql: str) -> list[tuple]:
+    """Rows from the served demo's own database (SQLite file or PostgreSQL), read
+    independently of the server, so the pages are checked against the data."""
+    if database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30) as conn:
+            return conn.execute(sql).fetchall()
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(sql).fetchall()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -44,14 +58,14 @@ def served_demo(scratch_database_url):
                 break
         with socket.create_connection(("127.0.0.1", port), timeout=30):
             pass
-        yield f"http://127.0.0.1:{port}", "".join(banner)
+        yield f"http://127.0.0.1:{port}", "".join(banner), scratch_database_url
     finally:
         server.terminate()
         server.wait(timeout=30)
 
 
 def test_served_demo_signs_in_with_printed_logins(served_demo, browser):
-    url, banner = served_demo
+    url, banner, database_url = served_demo
     assert f"ratepayer staff console: {url}/" in banner
     for login in DEMO_LOGINS:
         assert f"{login.username:<11} {DEMO_PASSWORD}" in banner
@@ -85,12 +99,21 @@ def test_served_demo_signs_in_with_printed_logins(served_demo, browser):
         page.fill("input[name=password]", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_load_state()
+        # what the pages must show, from the demo's database: the newest bill runs (the page lists the
+        # latest 100 by creation) with their read and bill dates, and the 50 newest payment files
+        runs = query(database_url, "SELECT period_end, bill_date FROM billing_billrun ORDER BY created_at DESC, id DESC")
+        newest_run = max(str(period_end) for period_end, _ in runs)
+        shown_runs = [str(day) for row in runs[:100] for day in row]
+        files = [name for (name,) in query(database_url, "SELECT name FROM payments_importedfile "
+                                                         "ORDER BY imported_at DESC, id DESC")[:50]]
+        assert newest_run in shown_runs and any(n.startswith("lockbox-") for n in files) and \
+            any(n.startswith("autopay-") for n in files)
         screens = {
             "/": [],
-            "/billing/runs/": ["2025-12-26", "finished", "$"],
+            "/billing/runs/": [newest_run, *shown_runs, "finished", "$"],
             "/billing/review/": ["read exceptions queue"],
             "/reads/exceptions/": ["usage"],
-            "/payments/files/": ["lockbox-2025", "autopay-2025", "returns-"],
+            "/payments/files/": files,
             "/payments/drawers/": ["Deposited"],
             "/payments/autopay/": ["Active"],
         }

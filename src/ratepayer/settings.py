@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the console in the browser's language where a catalog translates it (docs/operator-guide/languages.md);
+    # customer documents choose their language from the customer, never from the request
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -148,6 +151,12 @@ LANGUAGES = [("en", "English"), ("es", "Español"), ("ru", "Русский")]
 TIME_ZONE = os.environ.get("RATEPAYER_TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
+# gettext catalogs (compiled by the build: `make env`, scripts/compile-messages.sh)
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# U.S. number and date formats for U.S. customers in every language: the
+# format modules for es and ru carry the U.S. separators and date order
+FORMAT_MODULE_PATH = ["ratepayer.locale_formats"]
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("RATEPAYER_STATIC_ROOT", VAR_DIR / "static"))

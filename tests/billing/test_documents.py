@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.utils import translation
 
 from ratepayer.billing import documents
-from ratepayer.billing.bill_text import format_date
 from ratepayer.billing.models import Bill, BillDelivery, BillRun
 from ratepayer.customers.models import Contact
 from ratepayer.formats import scanline
@@ -42,13 +42,13 @@ def test_bill_pdf_is_one_page_with_charges_usage_chart_and_stub(town, tmp_path):
     text = pdf_text(pdf, tmp_path)
     for expected in ("Amount due", "Account summary".upper(), "Electric", "Water", "Sewer",
                      "Energy charge, first 1,000 kWh", "Total — Electric", "YOUR USAGE OVER 13 MONTHS",
-                     "Please return this portion", format_date(bill.due_date, "en"), documents.scan_line_for(bill),
+                     "Please return this portion", f"{bill.due_date:%b} {bill.due_date.day}, {bill.due_date.year}", documents.scan_line_for(bill),
                      town.accounts[0].number, "Customer 05-0"):
         assert expected in text, expected
     # the chart: three months of bars each for electric and water (sewer is not metered), labelled by month
     html = documents.render_html(bill)
     assert html.count("<rect") == 6
-    assert text.count("Feb Mar Apr") == 2
+    assert text.count("Feb Mar Apr") == 2 and text.count("'25") == 2  # the year under the first bar
     electric = bill.segments.get(service="electric")
     assert f"Apr 2025: {electric.quantity:,.0f} kWh · 3-month average:" in " ".join(text.split())
     subprocess.run(["pdftoppm", "-png", "-r", "50", "-singlefile", str(tmp_path / "bill.pdf"),
@@ -57,15 +57,17 @@ def test_bill_pdf_is_one_page_with_charges_usage_chart_and_stub(town, tmp_path):
 
 
 def test_usage_chart_puts_each_month_under_its_bar_newest_right():
-    t = documents.text_for("es")
-    points = [(date(2025, 1, 14), Decimal("800"), "kWh"), (date(2025, 2, 14), Decimal("1200"), "kWh")]
-    chart = documents.usage_chart(points, "es", t)
+    points = [(date(2024, 12, 15), date(2025, 1, 14), Decimal("800"), "kWh"),
+              (date(2025, 1, 15), date(2025, 2, 14), Decimal("1200"), "kWh")]
+    with translation.override("es"):
+        chart = documents.usage_chart(points)
     assert chart["months"] == " " * 44 + "ene feb"  # 11 empty four-character slots, then the two months
+    assert chart["years"] == " " * 44 + "'25"  # the year under the first bar
     bars = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="(#\w+)"', chart["svg"])
     assert [float(x) for x, _, _, _ in bars] == [111.8, 121.8]
     assert [float(h) for _, _, h, _ in bars] == [pytest.approx(50 * 800 / 1200, abs=0.01), 50.0]
     assert bars[-1][3] == "#1d4e89" and bars[0][3] != bars[-1][3]
-    assert chart["caption"] == "feb 2025: 1 200 kWh · promedio de 2 meses: 1 000 kWh"
+    assert chart["caption"] == "feb 2025: 1,200 kWh · promedio de 2 meses: 1,000 kWh"  # U.S. numbers
     assert "<text" not in chart["svg"]
 
 
@@ -84,8 +86,8 @@ def test_scan_line_on_the_stub_carries_account_amount_due_and_check_digit(town, 
 
 @pytest.mark.parametrize(("language", "words"), [
     ("en", ["Amount due", "Electric", "Due date", "Feb 14, 2025", "Total amount due"]),
-    ("es", ["Importe a pagar", "Electricidad", "Fecha de vencimiento", "14.02.2025", "Devuelva esta parte"]),
-    ("ru", ["К оплате", "Электроэнергия", "Оплатить до", "14.02.2025", "Верните эту часть"]),
+    ("es", ["Importe a pagar", "Electricidad", "Fecha de vencimiento", "02/14/2025", "Devuelva esta parte"]),
+    ("ru", ["К оплате", "Электроэнергия", "Оплатить до", "02/14/2025", "Верните эту часть"]),
 ])
 def test_bills_speak_the_customers_language(db, users, fake_usage, tmp_path, language, words):
     town = build_town(users["specialist"], accounts=1, cycle_code="20", language=language)

@@ -10,12 +10,3 @@ class BillingConfig(AppConfig):
 
         register_approval_handlers()
         register_customer_hooks()
-        try:
-            from ratepayer.console.nav import ENTRIES, NavEntry
-        except ImportError:  # the console app is not installed
-            return
-        ENTRIES.extend([
-            NavEntry("Billing", "billing:calendar", "account.view", order=40, shortcut="b"),
-            NavEntry("Review queue", "billing:review", "billing.run", order=41, shortcut="q"),
-            NavEntry("Billing policy", "billing:policy", "account.view", order=42),
-        ])

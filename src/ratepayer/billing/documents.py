@@ -36,9 +36,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
-from ratepayer.bulk import gc_paused
 from ratepayer.customers.i18n import customer_date, customer_language
 from ratepayer.customers.models import Contact
+from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import scanline
 from ratepayer.kernel.money import format_money
 from ratepayer.rating.bills import rate_text

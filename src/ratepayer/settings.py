@@ -34,6 +34,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def language_list(codes: list[str]) -> list[tuple[str, str]]:
+    """(code, name in that language) for each code; English is always offered."""
+    from django.conf.locale import LANG_INFO
+
+    codes = ["en", *(c.lower() for c in codes if c.lower() != "en")]
+    for code in codes:
+        if len(code) != 2 or not code.isalpha():
+            raise ImproperlyConfigured(f"RATEPAYER_LANGUAGES: {code!r} is not a two-letter language code (e.g. vi).")
+    return [(code, LANG_INFO.get(code, {}).get("name_local", code)) for code in dict.fromkeys(codes)]
+
+
 DEBUG = env_bool("RATEPAYER_DEBUG", False)
 TESTING = bool(os.environ.get("RATEPAYER_TESTING")) or "pytest" in sys.modules
 
@@ -148,7 +159,10 @@ LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-LANGUAGES = [("en", "English"), ("es", "Español"), ("ru", "Русский")]
+# The languages customers are written to in (bills, receipts, e-mails) and the console can be read in:
+# two-letter codes, English first; each other one needs a catalog in src/ratepayer/locale
+# (docs/operator-guide/languages.md). Adding one is configuration and a translated .po file, no code.
+LANGUAGES = language_list(env_list("RATEPAYER_LANGUAGES", ["en", "es", "ru"]))
 TIME_ZONE = os.environ.get("RATEPAYER_TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True

@@ -151,13 +151,13 @@ def test_the_first_bill_shows_a_part_month_charge_as_its_days_not_a_fraction_of_
     # words no catalog translates are kept as the tariff wrote them
     ("A utility's own words", "A utility's own words", "A utility's own words", "A utility's own words"),
 ])
-def test_rating_line_descriptions_are_translated_at_render_time(description, en, es, ru):
+def test_rating_line_descriptions_are_translated_at_render_time(db, description, en, es, ru):
     for language, expected in (("es", es), ("ru", ru), ("en", en)):
         with translation.override(language):
             assert line_text.translate_description(description, documents.format_date) == expected
 
 
-def test_every_shipped_tariffs_words_are_in_the_catalogs():
+def test_every_shipped_tariffs_words_are_in_the_catalogs(db):
     words = set()
 
     def walk(node):
@@ -183,7 +183,7 @@ def test_every_shipped_tariffs_words_are_in_the_catalogs():
         assert not untranslated, (language, untranslated)
 
 
-def test_compiled_catalogs_are_present_for_every_language():
+def test_compiled_catalogs_are_present_for_every_language(db):
     for code, _name in settings.LANGUAGES:
         if code == "en":
             continue

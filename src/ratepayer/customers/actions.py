@@ -32,7 +32,6 @@ from . import search
 from .errors import CustomerError, PossibleDuplicate
 from .fields import mask, tax_id_digits
 from .models import (
-    LANGUAGES,
     METER_SIZES,
     Account,
     AccountNote,
@@ -46,6 +45,7 @@ from .models import (
     SearchEntry,
     ServiceAgreement,
     ServicePoint,
+    language_choices,
 )
 
 ACCOUNT_NUMBER_DIGITS = 7
@@ -130,8 +130,8 @@ def _clean_email(email) -> str:
 
 
 def _clean_language(language) -> str:
-    if language not in dict(LANGUAGES):
-        raise CustomerError(f"Language: choose one of {', '.join(code for code, _ in LANGUAGES)}.")
+    if language not in dict(language_choices()):
+        raise CustomerError(f"Language: choose one of {', '.join(code for code, _ in language_choices())}.")
     return language
 
 

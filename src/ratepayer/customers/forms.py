@@ -10,7 +10,6 @@ from ratepayer.rates.models import SERVICES, RateSchedule
 
 from .models import (
     CUSTOMER_CLASSES,
-    LANGUAGES,
     METER_SIZES,
     AccountNote,
     BillCycle,
@@ -20,6 +19,7 @@ from .models import (
     Premise,
     ServiceAgreement,
     ServicePoint,
+    language_choices,
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -44,7 +44,7 @@ class MailingAddressForm(forms.Form):
 
 
 class PreferencesForm(forms.Form):
-    language = forms.ChoiceField(choices=LANGUAGES, label="Bill language")
+    language = forms.ChoiceField(choices=language_choices, label="Bill language")
     bill_delivery = forms.ChoiceField(choices=BILL_DELIVERY, widget=forms.RadioSelect, label="Bill delivery",
                                       help_text="E-bills go to the primary contact's e-mail address.")
 
@@ -62,7 +62,7 @@ class NewCustomerForm(MailingAddressForm):
     phone = forms.CharField(max_length=32, required=False, label="Phone",
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
     email = forms.EmailField(required=False, label="E-mail")
-    language = forms.ChoiceField(choices=LANGUAGES, label="Bill language")
+    language = forms.ChoiceField(choices=language_choices, label="Bill language")
     bill_delivery = forms.ChoiceField(choices=BILL_DELIVERY, widget=forms.RadioSelect, initial="paper",
                                       label="Bill delivery")
     opened_on = forms.DateField(widget=DATE, label="Account opens on")

@@ -37,7 +37,7 @@ TARIFF_WORDS = (
     pgettext_lazy("tariff", "Sewer volume over 750 cf"),
     pgettext_lazy("tariff", "Water"),
     pgettext_lazy("tariff", "Water over 500 cf"),
-    # billing/sample_rates.py
+    # demo/sample_rates.py
     pgettext_lazy("tariff", "State public utility tax"),
     pgettext_lazy("tariff", "Water use"),
     pgettext_lazy("tariff", "Sewer service"),

@@ -9,7 +9,7 @@ import ratepayer.customers.models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_customer_tax_id_digest'),
+        ('customers', '0006_agreement_size_class'),
     ]
 
     operations = [

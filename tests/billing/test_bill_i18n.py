@@ -18,9 +18,9 @@ from django.utils import translation
 
 from ratepayer.billing import documents, line_text, tariff_words
 from ratepayer.billing.models import Bill, BillLine
-from ratepayer.demo.sample_rates import install_sample_rates
 from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.models import Meter
+from ratepayer.demo.sample_rates import install_sample_rates
 from tests.billing.conftest import build_town
 from tests.billing.test_billrun import run_cycle
 

@@ -73,6 +73,9 @@ def test_makemessages_extracts_the_bills_receipts_and_consoles_strings(db, extra
         (None, "Your %(utility)s bill for %(period)s — %(amount)s due %(due)s"),  # the e-bill
         (None, "Payment receipt %(number)s"), (None, "Your payment was returned"),  # receipts, notices
         ("service", "Electric"), ("tender", "Cash"),
+        (None, "Sign out"), (None, "Search accounts"), (None, "Keyboard shortcuts"),  # the console's shell
+        (None, "Account opens on"),  # a form label (gettext_lazy)
+        (None, "Print receipt"),
     ]:
         assert expected in found, expected
 

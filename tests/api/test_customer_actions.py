@@ -94,6 +94,10 @@ def test_stop_start_and_transfer_service(api, utility, tokens):
     assert stopped.json()["status"] != "active" or stopped.json()["end_date"] == "2026-11-30"
     started = api.post(f"{base}/start", tokens["assistant"], {
         "service_point_id": utility.water.service_point_id, "rate_schedule": "W-RES",
+        "customer_class": "residential", "bill_cycle": "01", "start_date": "2026-12-15", "size_class": "bogus"})
+    assert started.status_code == 400 and "Size class" in started.json()["message"]
+    started = api.post(f"{base}/start", tokens["assistant"], {
+        "service_point_id": utility.water.service_point_id, "rate_schedule": "W-RES",
         "customer_class": "residential", "bill_cycle": "01", "start_date": "2026-12-15"})
     assert started.status_code == 201, started.content
     new_home = Premise.objects.create(line1="5 Oak Ct", city="Everett", zip="98201")

@@ -615,6 +615,7 @@ class StartServiceIn(Schema):
     bill_cycle: str = Field(description="bill cycle code")
     start_date: date
     move_in_read: str | None = Field(None, max_length=20, description="the register on the start date, if read")
+    size_class: str = Field("", description="for a rate whose base charge depends on it (Schedule 7); empty if not")
 
 
 @write(router, "/accounts/{number}/services/start", response={201: AgreementOut}, operation_id="start_service",
@@ -631,7 +632,7 @@ def start_service(request, number: str, payload: StartServiceIn):
     agreement = customer_actions.start_service(
         user=_user(request), account=account, service_point=point, rate_schedule=schedule,
         customer_class=payload.customer_class, bill_cycle=cycle, start_date=payload.start_date,
-        move_in_read=payload.move_in_read or None)
+        move_in_read=payload.move_in_read or None, size_class=payload.size_class.strip())
     return Status(201, _agreement_out(agreement))
 
 

@@ -276,7 +276,7 @@ def issue_final_bill(*, user, account) -> Bill | None:
         bill = billrun.write_bills(drafts, run=None, period_end=last_end, bill_date=bill_date, due_date=due_date,
                                    context=context, created_by=user)[0]
         audit.record("bill.final", user_id=user.pk, obj=bill, account_id=account.pk,
-                     summary=f"final bill {bill.pk} through {last_end}: {format_money(bill.amount_due)} due "
+                     summary=f"final bill of {bill.bill_date} through {last_end}: {format_money(bill.amount_due)} due "
                              f"{bill.due_date}" + (" (held for review)" if bill.status == Bill.Status.HELD else ""),
                      after={"bill": bill.pk, "status": bill.status, "current_charges": bill.current_charges})
     return bill

@@ -32,6 +32,7 @@ from . import search
 from .errors import CustomerError, PossibleDuplicate
 from .fields import mask, tax_id_digits
 from .models import (
+    CUSTOMER_CLASSES,
     METER_SIZES,
     Account,
     AccountNote,
@@ -204,8 +205,10 @@ def create_customer(*, user, name: str, kind: str = Customer.Kind.PERSON, first_
                     language: str = "en", tax_id: str = "", date_of_birth: str = "",
                     contacts: Iterable[dict] = ()) -> Customer:
     permissions.require(user, "account.maintain", "create customers")
-    if not name.strip():
-        raise CustomerError("A customer needs a name.")
+    if kind not in Customer.Kind.values:
+        raise CustomerError("Customer is a: choose person or organization.")
+    name = _text(name, "Name", max_length=200)
+    language = _clean_language(language)
     with transaction.atomic():
         customer = Customer.objects.create(kind=kind, name=name.strip(), first_name=first_name, last_name=last_name,
                                            language=language, tax_id=tax_id, date_of_birth=date_of_birth)
@@ -220,12 +223,12 @@ def open_account(*, user, customer: Customer, mailing_line1: str, mailing_city: 
                  mailing_state: str = "WA", mailing_line2: str = "", opened_on: date,
                  paperless: bool = False) -> Account:
     permissions.require(user, "account.maintain", "open accounts")
+    address = clean_mailing_address(mailing_line1=mailing_line1, mailing_line2=mailing_line2,
+                                    mailing_city=mailing_city, mailing_state=mailing_state, mailing_zip=mailing_zip)
     with transaction.atomic():
         number = account_number_for(next_account_sequence())
-        account = Account.objects.create(number=number, customer=customer, mailing_line1=mailing_line1,
-                                         mailing_line2=mailing_line2, mailing_city=mailing_city,
-                                         mailing_state=mailing_state, mailing_zip=mailing_zip, opened_on=opened_on,
-                                         paperless=paperless)
+        account = Account.objects.create(number=number, customer=customer, opened_on=opened_on,
+                                         paperless=_bill_delivery(paperless), **address)
         audit.record("account.opened", user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"{number} for {customer.name}",
                      after={"mailing_address": account.mailing_address, "opened_on": opened_on,
@@ -368,6 +371,58 @@ def change_bill_preferences(*, user, account: Account, language: str | None = No
     return account
 
 
+def _clean_names(*, kind, name, first_name, last_name) -> tuple[str, str, str]:
+    """(name as billed, first name, last name), or CustomerError naming the field.
+    A person's billed name is "First Last" unless given."""
+    if kind not in Customer.Kind.values:
+        raise CustomerError("Customer is a: choose person or organization.")
+    first_name = _text(first_name, "First name", max_length=80, required=False)
+    last_name = _text(last_name, "Last name", max_length=80, required=False)
+    name = _text(name, "Organization name" if kind == Customer.Kind.ORGANIZATION else "Name", max_length=200,
+                 required=False)
+    if kind == Customer.Kind.PERSON and not name:
+        if not last_name:
+            raise CustomerError("Last name: a person needs a last name.")
+        name = f"{first_name} {last_name}".strip()
+    if not name:
+        raise CustomerError("Organization name: this is required.")
+    return name, first_name, last_name
+
+
+def update_customer(*, user, customer: Customer, kind: str, name: str = "", first_name: str = "",
+                    last_name: str = "", tax_id: str | None = None, date_of_birth=None) -> Customer:
+    """Correct the customer's name or kind (a typo, a marriage, an organization's
+    new legal name), and replace their tax ID or date of birth. ``None`` (or
+    empty) for tax ID or date of birth keeps what is on file: the console never
+    shows them to roles that may not see them, so it cannot send them back.
+    Audited old -> new (the tax ID masked); search finds the new name at once."""
+    permissions.require(user, "account.maintain", "change customer details")
+    name, first_name, last_name = _clean_names(kind=kind, name=name, first_name=first_name, last_name=last_name)
+    new = {"kind": kind, "name": name, "first_name": first_name, "last_name": last_name}
+    if tax_id not in (None, ""):
+        new["tax_id"] = _clean_tax_id(tax_id, kind)
+    if date_of_birth not in (None, ""):
+        new["date_of_birth"] = _clean_date_of_birth(date_of_birth, date.today())
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        before, after = _changes(customer, new)
+        if not after:
+            return customer
+        for field, value in after.items():
+            setattr(customer, field, value)
+        # save(), not update(): the tax ID's digest (duplicate checks) is computed with it
+        customer.save(update_fields=list(after) + (["tax_id_digest"] if "tax_id" in after else []))
+        if "tax_id" in after:
+            before["tax_id"], after["tax_id"] = mask(before["tax_id"]) or "—", mask(after["tax_id"])
+        if "date_of_birth" in after:
+            before["date_of_birth"] = "••••-••-••" if before["date_of_birth"] else "—"
+            after["date_of_birth"] = "••••-••-•• (changed)"
+        audit.record("customer.updated", user_id=user.pk, obj=customer, summary=customer.name, before=before,
+                     after=after)
+        reindex_accounts(customer.accounts.values_list("pk", flat=True))
+    return customer
+
+
 def open_customer_account(*, user, kind: str = Customer.Kind.PERSON, name: str = "", first_name: str = "",
                           last_name: str = "", tax_id: str = "", date_of_birth="", language: str = "en",
                           phone: str = "", email: str = "", mailing_line1: str, mailing_line2: str = "",
@@ -385,18 +440,7 @@ def open_customer_account(*, user, kind: str = Customer.Kind.PERSON, name: str =
     from .queries import possible_duplicates
 
     permissions.require(user, "account.maintain", "open accounts")
-    if kind not in Customer.Kind.values:
-        raise CustomerError("Customer is a: choose person or organization.")
-    first_name = _text(first_name, "First name", max_length=80, required=False)
-    last_name = _text(last_name, "Last name", max_length=80, required=False)
-    name = _text(name, "Organization name" if kind == Customer.Kind.ORGANIZATION else "Name", max_length=200,
-                 required=False)
-    if kind == Customer.Kind.PERSON and not name:
-        if not last_name:
-            raise CustomerError("Last name: a person needs a last name.")
-        name = f"{first_name} {last_name}".strip()
-    if not name:
-        raise CustomerError("Organization name: this is required.")
+    name, first_name, last_name = _clean_names(kind=kind, name=name, first_name=first_name, last_name=last_name)
     address = clean_mailing_address(mailing_line1=mailing_line1, mailing_line2=mailing_line2,
                                     mailing_city=mailing_city, mailing_state=mailing_state, mailing_zip=mailing_zip)
     tax_id = _clean_tax_id(tax_id, kind)
@@ -530,6 +574,7 @@ def install_new_meter(*, user, service_point: ServicePoint, serial_number: str, 
 def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_on: date,
                   install_read=0) -> MeterInstallation:
     permissions.require(user, "account.maintain", "install meters")
+    install_read = _reading(install_read, "Install read") or Decimal(0)
     if meter.service != service_point.service:
         raise CustomerError(f"Meter {meter} measures {meter.service}, not {service_point.service}.")
     with transaction.atomic():
@@ -547,6 +592,7 @@ def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_
 
 def remove_meter(*, user, installation: MeterInstallation, removed_on: date, removal_read) -> MeterInstallation:
     permissions.require(user, "account.maintain", "remove meters")
+    removal_read = _reading(removal_read, "Removal read")
     if removed_on < installation.installed_on:
         raise CustomerError("A meter cannot be removed before it was installed.")
     with transaction.atomic():
@@ -573,6 +619,10 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         permissions.require(user, "reads.manage", "enter the move-in read")
     if account.status != Account.Status.ACTIVE:
         raise CustomerError(f"Account {account.number} is closed.")
+    if customer_class not in dict(CUSTOMER_CLASSES):
+        raise CustomerError(f"Customer class: choose one of {', '.join(code for code, _ in CUSTOMER_CLASSES)}.")
+    if not isinstance(dwelling_units, int) or not 1 <= dwelling_units <= 5000:
+        raise CustomerError("Dwelling units: a whole number from 1 to 5,000.")
     if rate_schedule.service != service_point.service:
         raise CustomerError(f"Rate {rate_schedule.code} is for {rate_schedule.service}, not {service_point.service}.")
     if size_class and size_class not in ServiceAgreement.SizeClass.values:

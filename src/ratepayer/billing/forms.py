@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ratepayer.customers.models import ServiceAgreement
+from ratepayer.staff.forms import MoneyField
 
 from .models import Adjustment, AdjustmentReason
 
@@ -15,9 +16,7 @@ class AdjustmentForm(forms.Form):
     agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label=_("Service"),
                                        empty_label=None)
     direction = forms.ChoiceField(choices=Adjustment.Direction.choices, widget=forms.RadioSelect)
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0.01,
-                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                                              "class": "money"}))
+    amount = MoneyField(minimum="0.01")
     reason = forms.ModelChoiceField(queryset=AdjustmentReason.objects.filter(is_active=True), to_field_name="code",
                                     empty_label=_("— choose a reason —"))
     memo = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}),

@@ -27,6 +27,7 @@ from django.db.models import Max, Q
 from ratepayer.kernel.checkdigits import luhn_check_digit
 from ratepayer.rates.models import RateSchedule
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from . import search
 from .errors import CustomerError, PossibleDuplicate
@@ -214,7 +215,7 @@ def create_customer(*, user, name: str, kind: str = Customer.Kind.PERSON, first_
                                            language=language, tax_id=tax_id, date_of_birth=date_of_birth)
         for c in contacts:
             Contact.objects.create(customer=customer, **c)
-        audit.record("customer.created", user_id=user.pk, obj=customer, summary=customer.name,
+        audit.record(AuditAction.CUSTOMER_CREATED, user_id=user.pk, obj=customer, summary=customer.name,
                      after={"name": customer.name, "kind": kind, "language": language, "tax_id": mask(tax_id)})
     return customer
 
@@ -229,7 +230,7 @@ def open_account(*, user, customer: Customer, mailing_line1: str, mailing_city: 
         number = account_number_for(next_account_sequence())
         account = Account.objects.create(number=number, customer=customer, opened_on=opened_on,
                                          paperless=_bill_delivery(paperless), **address)
-        audit.record("account.opened", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.ACCOUNT_OPENED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"{number} for {customer.name}",
                      after={"mailing_address": account.mailing_address, "opened_on": opened_on,
                             "bill_delivery": "email" if paperless else "paper"})
@@ -272,7 +273,7 @@ def add_contact(*, user, customer: Customer, name: str = "", role: str = "", pho
     with transaction.atomic():
         contact = Contact.objects.create(customer=customer, **fields)
         _one_primary(contact)
-        audit.record("contact.added", user_id=user.pk, obj=customer, summary=f"contact {_contact_words(contact)}",
+        audit.record(AuditAction.CONTACT_ADDED, user_id=user.pk, obj=customer, summary=f"contact {_contact_words(contact)}",
                      after={"contact": contact.pk, **fields})
         reindex_accounts(customer.accounts.values_list("pk", flat=True))
     return contact
@@ -293,7 +294,7 @@ def update_contact(*, user, contact: Contact, name: str = "", role: str = "", ph
         Contact.objects.filter(pk=contact.pk).update(**fields)
         contact.refresh_from_db()
         _one_primary(contact)
-        audit.record("contact.updated", user_id=user.pk, obj=contact.customer,
+        audit.record(AuditAction.CONTACT_UPDATED, user_id=user.pk, obj=contact.customer,
                      summary=f"contact {_contact_words(contact)}", before={"contact": contact.pk, **before},
                      after={"contact": contact.pk, **after})
         reindex_accounts(Account.objects.filter(customer_id=contact.customer_id).values_list("pk", flat=True))
@@ -318,7 +319,7 @@ def remove_contact(*, user, contact: Contact) -> None:
         before = {"contact": contact.pk, **{f: getattr(contact, f) for f in ("name", "role", "phone", "email",
                                                                              "prefers", "is_primary")}}
         contact.delete()
-        audit.record("contact.removed", user_id=user.pk, obj=customer,
+        audit.record(AuditAction.CONTACT_REMOVED, user_id=user.pk, obj=customer,
                      summary=f"contact {_contact_words(contact)} removed", before=before)
         reindex_accounts(customer.accounts.values_list("pk", flat=True))
 
@@ -336,7 +337,7 @@ def change_mailing_address(*, user, account: Account, mailing_line1: str, mailin
             return account
         Account.objects.filter(pk=account.pk).update(**new)
         account.refresh_from_db()
-        audit.record("account.updated", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.ACCOUNT_UPDATED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"mailing address now {account.mailing_address}", before=before, after=after)
         reindex_accounts([account.pk])
     return account
@@ -363,7 +364,7 @@ def change_bill_preferences(*, user, account: Account, language: str | None = No
                 after["bill_delivery"] = "email" if paperless else "paper"
                 Account.objects.filter(pk=account.pk).update(paperless=paperless)
         if after:
-            audit.record("account.updated", user_id=user.pk, obj=account, account_id=account.pk,
+            audit.record(AuditAction.ACCOUNT_UPDATED, user_id=user.pk, obj=account, account_id=account.pk,
                          summary="bill " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in after.items()),
                          before=before, after=after)
     account.refresh_from_db()
@@ -417,7 +418,7 @@ def update_customer(*, user, customer: Customer, kind: str, name: str = "", firs
         if "date_of_birth" in after:
             before["date_of_birth"] = "••••-••-••" if before["date_of_birth"] else "—"
             after["date_of_birth"] = "••••-••-•• (changed)"
-        audit.record("customer.updated", user_id=user.pk, obj=customer, summary=customer.name, before=before,
+        audit.record(AuditAction.CUSTOMER_UPDATED, user_id=user.pk, obj=customer, summary=customer.name, before=before,
                      after=after)
         reindex_accounts(customer.accounts.values_list("pk", flat=True))
     return customer
@@ -463,7 +464,7 @@ def open_customer_account(*, user, kind: str = Customer.Kind.PERSON, name: str =
                                    language=language, tax_id=tax_id, date_of_birth=born, contacts=contacts)
         account = open_account(user=user, customer=customer, opened_on=opened_on, paperless=paperless, **address)
         if matches:
-            audit.record("customer.duplicate_confirmed", user_id=user.pk, obj=customer, account_id=account.pk,
+            audit.record(AuditAction.CUSTOMER_DUPLICATE_CONFIRMED, user_id=user.pk, obj=customer, account_id=account.pk,
                          summary=f"{name}: confirmed new although like "
                                  + ", ".join(f"{m.account_number or 'customer ' + str(m.customer_id)} "
                                              f"({'/'.join(m.reasons)})" for m in matches[:10]),
@@ -478,7 +479,7 @@ def add_note(*, user, account: Account, text: str, kind: str = "note") -> Accoun
         raise CustomerError("A note cannot be empty.")
     with transaction.atomic():
         note = AccountNote.objects.create(account=account, text=text.strip(), kind=kind, created_by=user)
-        audit.record("account.note_added", user_id=user.pk, obj=note, account_id=account.pk, summary=text[:120])
+        audit.record(AuditAction.ACCOUNT_NOTE_ADDED, user_id=user.pk, obj=note, account_id=account.pk, summary=text[:120])
     return note
 
 
@@ -509,7 +510,7 @@ def create_premise(*, user, line1: str, city: str, zip: str, line2: str = "", st
                                          premise_type=premise_type, dwelling_units=dwelling_units)
         for service in services:
             ServicePoint.objects.create(premise=premise, service=service)
-        audit.record("premise.created", user_id=user.pk, obj=premise, summary=premise.address,
+        audit.record(AuditAction.PREMISE_CREATED, user_id=user.pk, obj=premise, summary=premise.address,
                      after={"address": premise.address, "zip": premise.zip, "parcel": parcel_number,
                             "type": premise_type, "services": services})
     return premise
@@ -522,7 +523,7 @@ def add_service_point(*, user, premise: Premise, service: str, label: str = "") 
     with transaction.atomic():
         point = ServicePoint.objects.create(premise=premise, service=service,
                                             label=_text(label, "Label", max_length=40, required=False))
-        audit.record("service_point.created", user_id=user.pk, obj=point, summary=str(point))
+        audit.record(AuditAction.SERVICE_POINT_CREATED, user_id=user.pk, obj=point, summary=str(point))
     return point
 
 
@@ -584,7 +585,7 @@ def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_
             raise CustomerError(f"Meter {meter} is installed somewhere else.")
         installation = MeterInstallation.objects.create(meter=meter, service_point=service_point,
                                                         installed_on=installed_on, install_read=install_read)
-        audit.record("meter.installed", user_id=user.pk, obj=installation, summary=f"{meter} at {service_point}",
+        audit.record(AuditAction.METER_INSTALLED, user_id=user.pk, obj=installation, summary=f"{meter} at {service_point}",
                      after={"installed_on": installed_on, "read": install_read})
         reindex_accounts(ServiceAgreement.objects.filter(service_point=service_point).values_list("account_id", flat=True))
     return installation
@@ -601,7 +602,7 @@ def remove_meter(*, user, installation: MeterInstallation, removed_on: date, rem
         if not updated:
             raise CustomerError("That meter was already removed.")
         installation.refresh_from_db()
-        audit.record("meter.removed", user_id=user.pk, obj=installation, summary=f"{installation.meter} removed",
+        audit.record(AuditAction.METER_REMOVED, user_id=user.pk, obj=installation, summary=f"{installation.meter} removed",
                      after={"removed_on": removed_on, "read": removal_read})
     return installation
 
@@ -646,7 +647,7 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         if reading is not None:
             _record_read(user=user, meter=_meter_at(service_point, start_date, "Move-in read"), read_date=start_date,
                          value=reading, read_type="actual", note=f"move-in read, account {account.number}")
-        audit.record("service.started", user_id=user.pk, obj=agreement, account_id=account.pk,
+        audit.record(AuditAction.SERVICE_STARTED, user_id=user.pk, obj=agreement, account_id=account.pk,
                      summary=f"{service_point.get_service_display()} at {service_point.premise} from {start_date}",
                      after={"rate": rate_schedule.code, "class": customer_class, "cycle": bill_cycle.code,
                             "start_date": start_date, "move_in_read": reading})
@@ -674,7 +675,7 @@ def stop_service(*, user, agreement: ServiceAgreement, end_date: date, event_kin
         if reading is not None:
             _record_read(user=user, meter=_meter_at(agreement.service_point, end_date, "Final read"),
                          read_date=end_date, value=reading, read_type="final", note=note or "final read")
-        audit.record("service.stopped", user_id=user.pk, obj=agreement, account_id=agreement.account_id,
+        audit.record(AuditAction.SERVICE_STOPPED, user_id=user.pk, obj=agreement, account_id=agreement.account_id,
                      summary=f"{agreement.get_service_display()} ends {end_date}",
                      before={"status": "active"},
                      after={"status": "ended", "end_date": end_date, "final_read": reading})
@@ -707,7 +708,7 @@ def transfer_service(*, user, account: Account, to_premise: Premise, move_date: 
                 bill_cycle=bill_cycle or agreement.bill_cycle, start_date=move_date,
                 dwelling_units=to_premise.dwelling_units, connected_load_kw=agreement.connected_load_kw,
                 size_class=agreement.size_class, previous=agreement, event_kind="transfer_in"))
-        audit.record("service.transferred", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.SERVICE_TRANSFERRED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"moved to {to_premise} on {move_date}")
     return created
 
@@ -750,7 +751,7 @@ def close_account(*, user, account: Account, closed_on: date, final_reads: dict 
             stop_service(user=user, agreement=agreement, end_date=closed_on, note=note or "account closed",
                          final_read=final_reads.get(agreement.pk))
         Account.objects.filter(pk=account.pk).update(status=Account.Status.CLOSED, closed_on=closed_on)
-        audit.record("account.closed", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.ACCOUNT_CLOSED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"closed {closed_on}" + (f": {note}" if note else ""),
                      before={"status": "active"}, after={"status": "closed", "closed_on": closed_on})
         bill = None
@@ -766,14 +767,14 @@ def close_account(*, user, account: Account, closed_on: date, final_reads: dict 
 def reveal_pii(*, user, customer: Customer) -> dict[str, str]:
     """Unmasked tax ID and date of birth, for roles that need them (audited)."""
     permissions.require(user, "account.view_pii", "see customer tax ID and date of birth")
-    audit.record("customer.pii_viewed", user_id=user.pk, obj=customer, summary=f"PII of {customer.name} shown",
+    audit.record(AuditAction.CUSTOMER_PII_VIEWED, user_id=user.pk, obj=customer, summary=f"PII of {customer.name} shown",
                  account_id=customer.accounts.values_list("pk", flat=True).first())
     return {"tax_id": customer.tax_id, "date_of_birth": customer.date_of_birth}
 
 
 def record_account_view(*, user, account: Account) -> None:
     permissions.require(user, "account.view", "look up accounts")
-    audit.record("account.viewed", user_id=user.pk, obj=account, account_id=account.pk, summary=f"opened account {account.number}")
+    audit.record(AuditAction.ACCOUNT_VIEWED, user_id=user.pk, obj=account, account_id=account.pk, summary=f"opened account {account.number}")
 
 
 def reindex_accounts(account_ids: Iterable[int]) -> int:

@@ -20,10 +20,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, Bill
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.models import ARBalance, JournalLine
 from ratepayer.payments.models import AutopayEnrollment
@@ -53,7 +54,7 @@ def _candidate_ids(words: list[str], limit: int) -> list[int]:
     with every other word — one probe of the (account, term) index per
     candidate. The probe is a correlated sub-query on purpose: PostgreSQL
     estimates a prefix range at one row and, joining, scanned the second word's
-    whole range once per candidate ("alexa ashley": 2.2 million rows, 270 ms);
+    whole range once per candidate (docs/operator-guide/performance.md);
     ``OFFSET 0`` keeps it from turning the sub-query back into that join."""
     table = SearchEntry._meta.db_table
     ordered = sorted(words, key=len, reverse=True)
@@ -372,7 +373,7 @@ def account_history(account: Account, page: int = 1, page_size: int = HISTORY_PA
     has_next = len(lines) > page_size
     lines = lines[:page_size]
     if total_balance is None:
-        total_balance = ARBalance.objects.filter(account=account).aggregate(s=Sum("balance"))["s"] or ZERO
+        total_balance = ARBalance.objects.filter(account=account).aggregate(s=MoneySum("balance"))["s"] or ZERO
     balance = total_balance
     if page > 1:
         newer = ordered[: (page - 1) * page_size].values_list("debit", "credit")

@@ -7,13 +7,18 @@ BIN := $(VENV)/bin
 DEMO_ACCOUNTS ?= 3000
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: demo test env test-env serve lint bench system-test-deps clean
+.PHONY: demo test env test-env messages serve lint bench system-test-deps clean
 
 $(BIN)/ratepayer: pyproject.toml uv.lock
 	$(UV) sync --frozen --no-default-groups
 	@touch $@
 
 env: $(BIN)/ratepayer
+	@bash scripts/compile-messages.sh
+
+# the gettext catalogs (src/ratepayer/locale/*/LC_MESSAGES/django.mo), compiled from the .po files
+messages: $(BIN)/ratepayer
+	bash scripts/compile-messages.sh
 
 # `demo --reset` recreates and migrates var/ratepayer.sqlite3 itself
 demo: env
@@ -28,6 +33,7 @@ serve: env
 test-env:
 	$(UV) sync --frozen --group test
 	@bash scripts/install-system-test-deps.sh
+	@bash scripts/compile-messages.sh
 
 test: test-env
 	bash scripts/run-tests.sh

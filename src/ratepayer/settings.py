@@ -34,6 +34,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def language_list(codes: list[str]) -> list[tuple[str, str]]:
+    """(code, name in that language) for each code; English is always offered."""
+    from django.conf.locale import LANG_INFO
+
+    codes = ["en", *(c.lower() for c in codes if c.lower() != "en")]
+    for code in codes:
+        if len(code) != 2 or not code.isalpha():
+            raise ImproperlyConfigured(f"RATEPAYER_LANGUAGES: {code!r} is not a two-letter language code (e.g. vi).")
+    return [(code, LANG_INFO.get(code, {}).get("name_local", code)) for code in dict.fromkeys(codes)]
+
+
 DEBUG = env_bool("RATEPAYER_DEBUG", False)
 TESTING = bool(os.environ.get("RATEPAYER_TESTING")) or "pytest" in sys.modules
 
@@ -81,6 +92,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # the console in the browser's language where a catalog translates it (docs/operator-guide/languages.md);
+    # customer documents choose their language from the customer, never from the request
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -145,10 +159,19 @@ LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"
-LANGUAGES = [("en", "English"), ("es", "Español"), ("ru", "Русский")]
+# The languages customers are written to in (bills, receipts, e-mails) and the console can be read in:
+# two-letter codes, English first; each other one needs a catalog in src/ratepayer/locale
+# (docs/operator-guide/languages.md). Adding one is configuration and a translated .po file, no code.
+LANGUAGES = language_list(env_list("RATEPAYER_LANGUAGES", ["en", "es", "ru"]))
 TIME_ZONE = os.environ.get("RATEPAYER_TIME_ZONE", "America/Los_Angeles")
 USE_I18N = True
 USE_TZ = True
+# gettext catalogs (compiled by the build: `make env`, scripts/compile-messages.sh)
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# U.S. number and date formats for U.S. customers in every language: the
+# format modules for es and ru carry the U.S. separators and date order
+FORMAT_MODULE_PATH = ["ratepayer.locale_formats"]
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("RATEPAYER_STATIC_ROOT", VAR_DIR / "static"))

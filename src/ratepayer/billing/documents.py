@@ -2,7 +2,9 @@
 
 The PDF is HTML (``templates/billing/bill_document.html``) and one stylesheet
 (``bill_document.css``) rendered by WeasyPrint, in the customer's language
-(``bill_text``). Documents are never rendered inside a bill run: on demand
+(Django's gettext catalogs in ``ratepayer/locale``, with the customer's
+language active; line descriptions by ``line_text``) and U.S. number and date
+formats in every language. Documents are never rendered inside a bill run: on demand
 (console, e-bill) or by the ``render_bill_documents`` task for a whole run.
 
 Rendering aims at under 100 ms a bill (bench/billpdf.py, docs/operator-guide/bill-documents.md):
@@ -28,17 +30,23 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext, pgettext_lazy
 
+from ratepayer.customers.i18n import customer_date, customer_language
 from ratepayer.customers.models import Contact
 from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import scanline
+from ratepayer.kernel.money import format_money
+from ratepayer.rating.bills import rate_text
 
-from .bill_text import MONTHS, format_amount, format_date, format_quantity, text_for
+from .line_text import DATES, translate_description
 from .models import Bill, BillDelivery, BillingPolicy, BillRun, BillSegment
 
 ZERO = Decimal("0.00")
-LANGUAGES = ("en", "es", "ru")
 STYLESHEET = Path(__file__).parent / "templates" / "billing" / "bill_document.css"
 # The user-agent rules the bill template needs, instead of WeasyPrint's whole
 # HTML5 user-agent sheet (~400 rules, every one matched against every element:
@@ -58,6 +66,8 @@ tbody { display: table-row-group; vertical-align: middle; border-color: inherit 
 tr { display: table-row; vertical-align: inherit; border-color: inherit }
 td, th { display: table-cell; padding: 1px; vertical-align: inherit; border-color: gray }
 th { font-weight: bold }
+colgroup { display: table-column-group }
+col { display: table-column }
 svg { overflow: hidden }
 """
 HISTORY_MONTHS = 13
@@ -72,72 +82,182 @@ def scan_line_for(bill: Bill) -> str:
 # --------------------------------------------------------------------------- the bill's data
 
 
-def usage_histories(bills: list[Bill]) -> dict[int, dict[str, list[tuple[date, Decimal, str]]]]:
-    """bill id -> service -> [(period end, quantity, unit)] for the 13 bills up to
-    that bill, oldest first; one query for any number of bills."""
+def usage_histories(bills: list[Bill]) -> dict[int, dict[tuple[str, int], list[tuple[date, date, Decimal, str]]]]:
+    """bill id -> (service, service point) -> [(period start, period end, quantity,
+    unit)] for the 13 bills up to that bill, oldest first; one query for any
+    number of bills. Keyed by service point so that a second premise's electric
+    service has its own chart instead of sharing (and doubling) the first one's."""
     if not bills:
         return {}
     since = min(b.period_end for b in bills) - timedelta(days=400)
     rows = (BillSegment.objects.filter(bill__account_id__in={b.account_id for b in bills}, cancelled=False,
                                        period_end__gt=since, period_end__lte=max(b.period_end for b in bills))
             .exclude(unit="").order_by("period_end", "pk")
-            .values_list("bill__account_id", "service", "period_end", "quantity", "unit"))
+            .values_list("bill__account_id", "service", "agreement__service_point_id", "period_start", "period_end",
+                         "quantity", "unit"))
     by_account: dict[int, list] = defaultdict(list)
     for row in rows:
         by_account[row[0]].append(row[1:])
     out = {}
     for bill in bills:
         earliest = bill.period_end - timedelta(days=400)
-        per_service: dict[str, list] = defaultdict(list)
-        for service, end, quantity, unit in by_account.get(bill.account_id, ()):
+        per_service: dict[tuple[str, int], list] = defaultdict(list)
+        for service, point, start, end, quantity, unit in by_account.get(bill.account_id, ()):
             if earliest < end <= bill.period_end:
-                per_service[service].append((end, quantity, unit))
+                per_service[(service, point)].append((start, end, quantity, unit))
         out[bill.pk] = {s: v[-HISTORY_MONTHS:] for s, v in per_service.items()}
     return out
 
 
-def usage_history(bill: Bill) -> dict[str, list[tuple[date, Decimal, str]]]:
+def usage_history(bill: Bill) -> dict[tuple[str, int], list[tuple[date, date, Decimal, str]]]:
     return usage_histories([bill])[bill.pk]
 
 
-def usage_chart(points: list[tuple[date, Decimal, str]], language: str, t: dict) -> dict:
-    """The 13-month chart: ``svg`` (bars only, newest dark), ``months`` (a
-    4-character cell per bar slot, oldest first, one monospaced line the
-    stylesheet sizes to the bars) and ``caption`` (this period and the average)."""
+# --------------------------------------------------------------------------- words and numbers
+# Every word below goes through gettext: call these with the customer's
+# language active (``translation.override``, as ``bill_contexts`` does).
+# Amounts, quantities and dates are U.S.-formatted in every language.
+
+SERVICE_NAMES = {
+    "electric": pgettext_lazy("service", "Electric"), "water": pgettext_lazy("service", "Water"),
+    "sewer": pgettext_lazy("service", "Sewer"), "stormwater": pgettext_lazy("service", "Stormwater"),
+    "refuse": pgettext_lazy("service", "Refuse"),
+}
+READ_TYPES = {
+    "actual": pgettext_lazy("read type", "actual"), "estimated": pgettext_lazy("read type", "estimated"),
+    "customer": pgettext_lazy("read type", "customer read"), "final": pgettext_lazy("read type", "final"),
+}
+QUANTITY_SOURCES = {
+    "register": gettext_lazy("from register reads"), "interval": gettext_lazy("from interval data"),
+}
+MONTH_ABBREVIATIONS = (
+    pgettext_lazy("chart month", "Jan"), pgettext_lazy("chart month", "Feb"), pgettext_lazy("chart month", "Mar"),
+    pgettext_lazy("chart month", "Apr"), pgettext_lazy("chart month", "May"), pgettext_lazy("chart month", "Jun"),
+    pgettext_lazy("chart month", "Jul"), pgettext_lazy("chart month", "Aug"), pgettext_lazy("chart month", "Sep"),
+    pgettext_lazy("chart month", "Oct"), pgettext_lazy("chart month", "Nov"), pgettext_lazy("chart month", "Dec"),
+)
+
+
+def format_date(day: date) -> str:
+    """A date on a bill or e-mail in U.S. order: "Feb 14, 2025" in English,
+    "02/14/2025" in Spanish and Russian (``customers.i18n.customer_date``)."""
+    return customer_date(day)
+
+
+def format_period(start: date, end: date) -> str:
+    """"Feb 15 – Mar 14, 2026" (the start's year only when it differs), in U.S.
+    order; the catalogs may keep both dates whole ("02/15/2026 – 03/14/2026")."""
+    if start.year == end.year:
+        first = date_format(start, pgettext("bill date format without the year", "M j"))
+    else:
+        first = format_date(start)
+    return f"{first} – {format_date(end)}"
+
+
+def format_amount(amount) -> str:
+    """$1,234.56 in every language (kernel.money, independent of the locale)."""
+    return format_money(amount)
+
+
+def format_quantity(quantity) -> str:
+    """Usage as printed: whole units from 10 up, else up to two decimals;
+    thousands grouped the U.S. way in every language."""
+    places = 0 if abs(quantity) >= 10 else 2
+    text = f"{quantity:,.{places}f}"
+    if places:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def month_label(day: date) -> str:
+    return str(MONTH_ABBREVIATIONS[day.month - 1])
+
+
+def chart_labels(points: list[tuple[date, date, Decimal, str]]) -> list[tuple[str, str]]:
+    """(month, year) under each bar: the month the period ends in (as the bill
+    is dated), with the year's last two digits under the first bar, under each
+    January and under every month that appears twice in the 13 (the same
+    month a year apart: "Dec '24 … Dec '25"), so no two bars read the same.
+    Two periods ending in the same month of the same year (a final bill and
+    the next one) are told apart by their end dates ("7/1", "7/31")."""
+    ends = [end for _, end, _, _ in points]
+    months = [month_label(end) for end in ends]
+    repeated = {m for m in months if months.count(m) > 1}
+    labels = []
+    for i, (end, month) in enumerate(zip(ends, months, strict=True)):
+        year = f"'{end:%y}" if i == 0 or end.month == 1 or month in repeated else ""
+        labels.append((month, year))
+    same_month = [(end.year, end.month) for end in ends]
+    for i, end in enumerate(ends):
+        if same_month.count(same_month[i]) > 1:
+            labels[i] = (f"{end.month}/{end.day}", f"'{end:%y}")
+    return labels
+
+
+def usage_chart(points: list[tuple[date, date, Decimal, str]]) -> dict:
+    """The 13-month chart: ``svg`` (bars only, newest dark), ``months`` and
+    ``years`` (a 4-character cell per bar slot, oldest first, each one
+    monospaced line the stylesheet sizes to the bars), ``labels`` (each bar's
+    month and year as read) and ``caption`` (this period and the average)."""
     slots, slot_width, height = HISTORY_MONTHS, 10, 50
-    top = max(float(q) for _, q, _ in points) or 1.0
+    top = max(float(q) for _, _, q, _ in points) or 1.0
     offset = slots - len(points)
     bars = []
-    for i, (_, quantity, _) in enumerate(points):
+    for i, (_start, _end, quantity, _unit) in enumerate(points):
         h = max(height * float(quantity) / top, 0.0)
         colour = "#1d4e89" if i == len(points) - 1 else "#9db4cf"
         bars.append(f'<rect x="{(offset + i) * slot_width + 1.8}" y="{height - h:.2f}" width="6.4" '
                     f'height="{h:.2f}" fill="{colour}"/>')
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {slots * slot_width} {height}" '
            f'preserveAspectRatio="none">{"".join(bars)}</svg>')
-    names = MONTHS.get(language, MONTHS["en"])
-    months = "    " * offset + "".join(names[end.month - 1][:3].ljust(4) for end, _, _ in points).rstrip()
-    last_end, last_quantity, unit = points[-1]
-    average = sum(q for _, q, _ in points) / len(points)
-    caption = t["usage_caption"].format(
-        month=f"{names[last_end.month - 1]} {last_end.year}", quantity=format_quantity(last_quantity, language),
-        average=format_quantity(average, language), unit=unit, months=len(points))
-    return {"svg": mark_safe(svg), "months": months, "caption": caption}  # noqa: S308 - numbers built here
+    labels = chart_labels(points)
+    months = ("    " * offset + "".join(m[:4].ljust(4) for m, _ in labels)).rstrip()
+    years = ("    " * offset + "".join(y.ljust(4) for _, y in labels)).rstrip()
+    last_end, last_quantity, unit = points[-1][1:]
+    average = sum(q for _, _, q, _ in points) / len(points)
+    caption = _("%(month)s: %(quantity)s %(unit)s · %(months)s-month average: %(average)s %(unit)s") % {
+        "month": f"{month_label(last_end)} {last_end.year}", "quantity": format_quantity(last_quantity),
+        "average": format_quantity(average), "unit": unit, "months": len(points)}
+    return {"svg": mark_safe(svg), "months": months, "years": years,  # noqa: S308 - numbers built here
+            "labels": [f"{m} {y}".strip() for m, y in labels], "caption": caption}
 
 
-def line_view(line, language: str) -> dict:
-    """A bill line as printed: percent riders show no quantity or rate (the
-    description says the percent); rates keep at least cents."""
-    if line.unit in ("$", "%") or line.kind in ("tax", "rider") and line.unit not in ("kWh", "CCF", "kgal"):
-        quantity, rate = "", ""
-    else:
-        quantity = f"{line.quantity.normalize():,f} {line.unit}".replace(".0000", "")
-        rate_text = f"{line.rate.normalize():f}"
-        if "." not in rate_text or len(rate_text.split(".")[1]) < 2:
-            rate_text = f"{line.rate:.2f}"
-        rate = "$" + rate_text
-    return {"description": line.description, "quantity": quantity, "rate": rate,
-            "amount": format_amount(line.amount, language)}
+TIME_UNITS = ("days", "months", "bills")
+
+
+def _time_unit(unit: str, count: int) -> str:
+    if unit == "days":
+        return ngettext("day", "days", count)
+    if unit == "months":
+        return ngettext("month", "months", count)
+    return ngettext("bill", "bills", count)
+
+
+def line_view(line, days: int) -> dict:
+    """A bill line as printed, in the active language: the description
+    translated, the quantity and its unit and the rate in their own columns.
+    Percent riders show no quantity or rate (the description says the
+    percent); rates keep at least cents. A charge per month or per bill for a
+    part of one (a short first bill, a rate change) shows the days it covers
+    and its rate per month, never "0.9355 months". ``days``: the segment's."""
+    description = translate_description(line.description, format_date)
+    quantity, unit, rate = "", "", ""
+    if not (line.unit in ("$", "%") or line.kind in ("tax", "rider") and line.unit not in ("kWh", "CCF", "kgal")):
+        rate = "$" + rate_text(line.rate)
+        number = line.quantity.normalize()
+        if line.unit in TIME_UNITS and number != number.to_integral_value():
+            if m := DATES.search(line.description):
+                start, end = (date.fromisoformat(d) for d in m.groups())
+                days = (end - start).days + 1
+            quantity, unit = f"{days:,}", _time_unit("days", days)
+            per = pgettext("rate per", "/month") if line.unit == "months" else pgettext("rate per", "/bill")
+            rate = f"{rate}{per}"
+        elif line.unit in TIME_UNITS:
+            quantity, unit = f"{int(number):,}", _time_unit(line.unit, int(number))
+        else:
+            quantity, unit = f"{number:,f}", line.unit
+    return {"description": description, "quantity": quantity, "unit": unit, "rate": rate,
+            "amount": format_amount(line.amount)}
 
 
 def policy_for(policies: list[BillingPolicy], day: date) -> BillingPolicy | None:
@@ -148,44 +268,59 @@ def policy_for(policies: list[BillingPolicy], day: date) -> BillingPolicy | None
 def bill_contexts(bill_ids: list[int]) -> list[dict]:
     """What the bill template shows, for each bill in ``bill_ids`` (in that
     order), from five queries however many bills: bills with account and
-    customer, segments with premise, lines, usage history, billing policies."""
+    customer, segments with premise, lines, usage history, billing policies.
+    Each bill's words are in its customer's language."""
     bills = {b.pk: b for b in Bill.objects.filter(pk__in=bill_ids).select_related("account__customer", "corrects")}
     segments: dict[int, list[BillSegment]] = defaultdict(list)
     for segment in (BillSegment.objects.filter(bill_id__in=bill_ids)
                     .select_related("agreement__service_point__premise").prefetch_related("lines")
-                    .order_by("bill_id", "service", "pk")):
+                    .order_by("bill_id", "agreement__service_point__premise_id", "service", "pk")):
         segments[segment.bill_id].append(segment)
     ordered = [bills[pk] for pk in bill_ids if pk in bills]
     histories = usage_histories(ordered)
     policies = list(BillingPolicy.objects.order_by("-effective_from"))
-    return [_context(bill, segments[bill.pk], histories[bill.pk], policy_for(policies, bill.bill_date))
-            for bill in ordered]
+    out = []
+    for bill in ordered:
+        with translation.override(customer_language(bill.language)):
+            out.append(_context(bill, segments[bill.pk], histories[bill.pk], policy_for(policies, bill.bill_date)))
+    return out
 
 
 def _context(bill: Bill, segments: list[BillSegment], history: dict, policy: BillingPolicy | None) -> dict:
-    language = bill.language if bill.language in LANGUAGES else "en"
-    t = text_for(language)
+    language = customer_language(bill.language)
     messages = []
     if bill.corrects_id:
-        messages.append(t["corrected_bill"].format(number=bill.corrects_id,
-                                                   date=format_date(bill.corrects.bill_date, language)))
+        messages.append(_("Corrected bill: replaces bill %(number)s of %(date)s.") % {
+            "number": bill.corrects_id, "date": format_date(bill.corrects.bill_date)})
+    premises = list(dict.fromkeys(s.agreement.service_point.premise for s in segments))
+    several = len(premises) > 1
     services = []
     for s in segments:
-        label = t.get(s.service, s.service.title())
+        label = str(SERVICE_NAMES.get(s.service, s.service.title()))
+        premise = s.agreement.service_point.premise
         if s.read_type == "estimated":
-            messages.append(t["estimated_note"].format(service=label.lower()))
-        points = history.get(s.service, [])
+            messages.append(_("%(service)s usage was estimated; your next actual read will true it up.") % {
+                "service": label})
+        points = history.get((s.service, s.agreement.service_point_id), [])
+        days = (s.read_date or s.period_end) - s.period_start
+        chart = usage_chart(points) if points else None
+        if chart is not None:
+            chart["title"] = (_("Your usage over 13 months — %(service)s (%(unit)s) at %(address)s") % {
+                "service": label, "unit": s.unit, "address": premise.address} if several else
+                _("Your usage over 13 months — %(service)s (%(unit)s)") % {"service": label, "unit": s.unit})
         services.append({
             "label": label, "segment": s,
-            "days": (s.read_date - s.period_start).days + 1 if s.read_date else None,
-            "period": f"{format_date(s.period_start, language)} – {format_date(s.read_date or s.period_end, language)}",
-            "read_type": t.get(s.read_type, s.read_type) if s.unit else t["flat"],
-            "usage": f"{format_quantity(s.quantity, language)} {s.unit}",
+            # each premise named on its own services when the bill covers more than one
+            "address": premise.address if several else "",
+            "days": days.days + 1 if s.read_date else None,
+            "period": format_period(s.period_start, s.read_date or s.period_end),
+            "read_type": str(READ_TYPES.get(s.read_type, s.read_type)) if s.unit else _("not metered"),
+            "usage": f"{format_quantity(s.quantity)} {s.unit}",
             # the quantity billed and where it came from (register reads or the meter's interval data)
-            "quantity_source": t.get(f"source_{s.quantity_source}", "") if s.quantity_source else "",
-            "lines": [line_view(line, language) for line in s.lines.all()],
-            "total": format_amount(s.total, language),
-            "chart": usage_chart(points, language, t) if points else None,
+            "quantity_source": str(QUANTITY_SOURCES.get(s.quantity_source, "")) if s.quantity_source else "",
+            "lines": [line_view(line, days.days + 1) for line in s.lines.all()],
+            "total": format_amount(s.total),
+            "chart": chart,
             "unit": s.unit,
         })
     if policy is not None:
@@ -194,17 +329,17 @@ def _context(bill: Bill, segments: list[BillSegment], history: dict, policy: Bil
             messages.append(message)
     account = bill.account
     return {
-        "bill": bill, "t": t, "language": language, "account": account, "customer": account.customer,
+        "bill": bill, "language": language, "account": account, "customer": account.customer,
         "utility": settings.UTILITY_NAME, "services": services, "messages": messages,
-        "bill_date": format_date(bill.bill_date, language), "due_date": format_date(bill.due_date, language),
-        "period": f"{format_date(bill.period_start, language)} – {format_date(bill.period_end, language)}",
-        "previous_balance": format_amount(bill.previous_balance, language),
-        "current_charges": format_amount(bill.current_charges, language),
-        "amount_due": format_amount(max(bill.amount_due, ZERO), language),
+        "bill_date": format_date(bill.bill_date), "due_date": format_date(bill.due_date),
+        "period": format_period(bill.period_start, bill.period_end),
+        "previous_balance": format_amount(bill.previous_balance),
+        "current_charges": format_amount(bill.current_charges),
+        "amount_due": format_amount(max(bill.amount_due, ZERO)),
         "is_credit": bill.amount_due < 0,
-        "credit": format_amount(-bill.amount_due, language) if bill.amount_due < 0 else "",
+        "credit": format_amount(-bill.amount_due) if bill.amount_due < 0 else "",
         "scan_line": scan_line_for(bill),
-        "service_address": segments[0].agreement.service_point.premise.address if segments else "",
+        "service_addresses": [p.address for p in premises],
     }
 
 
@@ -254,7 +389,8 @@ def _renderer():
 
 
 def html_from_context(context: dict) -> str:
-    return render_to_string("billing/bill_document.html", context)
+    with translation.override(context["language"]):
+        return render_to_string("billing/bill_document.html", context)
 
 
 def render_html(bill: Bill) -> str:
@@ -357,13 +493,13 @@ def send_ebill(bill: Bill, *, pdf: bytes | None = None, to: str | None = None,
     to = ebill_address(bill) if to is None else to
     if not to:
         return None
-    language = bill.language if bill.language in LANGUAGES else "en"
-    t = text_for(language)
-    values = {"utility": settings.UTILITY_NAME, "amount": format_amount(max(bill.amount_due, ZERO), language),
-              "due": format_date(bill.due_date, language), "name": bill.account.customer.name,
-              "account": bill.account.number,
-              "period": f"{MONTHS[language][bill.period_end.month - 1]} {bill.period_end.year}"}
-    subject, body = t["email_subject"].format(**values), t["email_body"].format(**values)
+    with translation.override(customer_language(bill.language)):
+        values = {"utility": settings.UTILITY_NAME, "amount": format_amount(max(bill.amount_due, ZERO)),
+                  "due": format_date(bill.due_date), "name": bill.account.customer.name,
+                  "account": bill.account.number, "period": f"{month_label(bill.period_end)} {bill.period_end.year}"}
+        subject = _("Your %(utility)s bill for %(period)s — %(amount)s due %(due)s") % values
+        body = _("Hello %(name)s,\n\nYour bill for account %(account)s is attached.\nAmount due: %(amount)s, "
+                 "due %(due)s.\n\nThank you,\n%(utility)s") % values
     try:
         with transaction.atomic():
             delivery = BillDelivery.objects.create(bill=bill, channel="email", to=to, subject=subject[:200], body=body)

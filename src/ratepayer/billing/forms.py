@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ratepayer.customers.models import ServiceAgreement
 from ratepayer.staff.forms import MoneyField
@@ -12,15 +13,15 @@ from .models import Adjustment, AdjustmentReason
 
 
 class AdjustmentForm(forms.Form):
-    agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label="Service",
+    agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label=_("Service"),
                                        empty_label=None)
     direction = forms.ChoiceField(choices=Adjustment.Direction.choices, widget=forms.RadioSelect)
     amount = MoneyField(minimum="0.01")
     reason = forms.ModelChoiceField(queryset=AdjustmentReason.objects.filter(is_active=True), to_field_name="code",
-                                    empty_label="— choose a reason —")
+                                    empty_label=_("— choose a reason —"))
     memo = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Why: the next person will read this to the customer.")
-    effective_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Effective date")
+                           help_text=_("Why: the next person will read this to the customer."))
+    effective_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Effective date"))
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,7 +34,6 @@ from .errors import CustomerError, PossibleDuplicate
 from .fields import mask, tax_id_digits
 from .models import (
     CUSTOMER_CLASSES,
-    LANGUAGES,
     METER_SIZES,
     Account,
     AccountNote,
@@ -48,6 +47,7 @@ from .models import (
     SearchEntry,
     ServiceAgreement,
     ServicePoint,
+    language_choices,
 )
 
 ACCOUNT_NUMBER_DIGITS = 7
@@ -132,8 +132,8 @@ def _clean_email(email) -> str:
 
 
 def _clean_language(language) -> str:
-    if language not in dict(LANGUAGES):
-        raise CustomerError(f"Language: choose one of {', '.join(code for code, _ in LANGUAGES)}.")
+    if language not in dict(language_choices()):
+        raise CustomerError(f"Language: choose one of {', '.join(code for code, _ in language_choices())}.")
     return language
 
 

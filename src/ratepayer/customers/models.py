@@ -15,7 +15,13 @@ from ratepayer.rates.models import SERVICES, RateSchedule
 
 from .fields import EncryptedTextField, TaxIdDigestField
 
-LANGUAGES = [("en", "English"), ("es", "Spanish"), ("ru", "Russian")]
+
+def language_choices() -> list[tuple[str, str]]:
+    """The languages a customer can be written to in: ``settings.LANGUAGES``
+    (``RATEPAYER_LANGUAGES``), so adding one needs no code and no migration."""
+    from django.conf import settings
+
+    return list(settings.LANGUAGES)
 
 CUSTOMER_CLASSES = [
     ("residential", "Residential"),
@@ -34,7 +40,7 @@ class Customer(models.Model):
     name = models.CharField(max_length=200, help_text="as printed on the bill: 'Jane Doe' or 'Acme Foods Inc.'")
     first_name = models.CharField(max_length=80, blank=True)
     last_name = models.CharField(max_length=80, blank=True)
-    language = models.CharField(max_length=2, choices=LANGUAGES, default="en")
+    language = models.CharField(max_length=2, choices=language_choices, default="en")
     tax_id = EncryptedTextField(blank=True, help_text="SSN or EIN, encrypted at rest")
     tax_id_digest = TaxIdDigestField(help_text="keyed hash of the tax ID's digits: finds duplicates, reveals nothing")
     date_of_birth = EncryptedTextField(blank=True, help_text="YYYY-MM-DD, encrypted at rest")

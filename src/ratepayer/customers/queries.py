@@ -33,7 +33,6 @@ from ratepayer.staff.models import ApprovalRequest, AuditEvent
 from . import search
 from .fields import tax_id_digest
 from .models import (
-    LANGUAGES,
     Account,
     AccountNote,
     Contact,
@@ -43,6 +42,7 @@ from .models import (
     SearchEntry,
     ServiceAgreement,
     ServicePoint,
+    language_choices,
 )
 
 EXACT_KINDS = ("number", "meter", "phone", "email")
@@ -507,7 +507,7 @@ def _plain(value, name: str = "") -> str:
     if value is False:
         return "no"
     if name == "language":
-        return dict(LANGUAGES).get(value, str(value))
+        return dict(language_choices()).get(value, str(value))
     if isinstance(value, dict):
         if "account" in value and "reasons" in value:  # a possible duplicate confirmed as new
             who = f"account {value['account']}" if value["account"] else f"customer {value.get('customer', '')}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import ReadException, RegisterRead
 
@@ -12,15 +13,15 @@ ENTRY_TYPES = [(t.value, t.label) for t in RegisterRead.ReadType if t.value != "
 
 
 class ReadEntryForm(forms.Form):
-    read_date = forms.DateField(label="Read date", widget=forms.DateInput(attrs={"type": "date"}))
-    value = forms.DecimalField(label="Reading", max_digits=14, decimal_places=4, min_value=0,
-                               help_text="as shown on the dials", widget=forms.TextInput(attrs={
+    read_date = forms.DateField(label=_("Read date"), widget=forms.DateInput(attrs={"type": "date"}))
+    value = forms.DecimalField(label=_("Reading"), max_digits=14, decimal_places=4, min_value=0,
+                               help_text=_("as shown on the dials"), widget=forms.TextInput(attrs={
                                    "inputmode": "decimal", "autocomplete": "off", "class": "reading"}))
-    read_type = forms.ChoiceField(label="Read type", choices=[c for c in ENTRY_TYPES if c[0] not in
+    read_type = forms.ChoiceField(label=_("Read type"), choices=[c for c in ENTRY_TYPES if c[0] not in
                                                               ("meter_out", "meter_in")], initial="actual")
-    demand_kw = forms.DecimalField(label="Demand (kW)", required=False, max_digits=12, decimal_places=4, min_value=0,
+    demand_kw = forms.DecimalField(label=_("Demand (kW)"), required=False, max_digits=12, decimal_places=4, min_value=0,
                                    widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
-    note = forms.CharField(label="Note", required=False, max_length=200)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def __init__(self, *args, has_demand: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,11 +37,11 @@ class ReadEntryForm(forms.Form):
 
 
 class MeterChangeForm(forms.Form):
-    new_meter = forms.CharField(label="New meter serial number", max_length=32)
-    change_date = forms.DateField(label="Change date", widget=forms.DateInput(attrs={"type": "date"}))
-    out_read = forms.DecimalField(label="Old meter out read", max_digits=14, decimal_places=4, min_value=0)
-    in_read = forms.DecimalField(label="New meter in read", max_digits=14, decimal_places=4, min_value=0)
-    note = forms.CharField(label="Note", required=False, max_length=200)
+    new_meter = forms.CharField(label=_("New meter serial number"), max_length=32)
+    change_date = forms.DateField(label=_("Change date"), widget=forms.DateInput(attrs={"type": "date"}))
+    out_read = forms.DecimalField(label=_("Old meter out read"), max_digits=14, decimal_places=4, min_value=0)
+    in_read = forms.DecimalField(label=_("New meter in read"), max_digits=14, decimal_places=4, min_value=0)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
     def clean_change_date(self):
         day = self.cleaned_data["change_date"]
@@ -50,10 +51,10 @@ class MeterChangeForm(forms.Form):
 
 
 class RouteFileForm(forms.Form):
-    file = forms.FileField(label="Route file", help_text="CSV in the default layout, or the layout your mapping "
-                                                         "describes")
-    mapping = forms.FileField(label="Column mapping (optional)", required=False,
-                              help_text="JSON; see “Route file format” in the documentation")
+    file = forms.FileField(label=_("Route file"), help_text=_("CSV in the default layout, or the layout your mapping "
+                                                         "describes"))
+    mapping = forms.FileField(label=_("Column mapping (optional)"), required=False,
+                              help_text=_("JSON; see “Route file format” in the documentation"))
 
 
 class DecisionForm(forms.Form):

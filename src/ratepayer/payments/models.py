@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import pgettext_lazy
 
 from ratepayer.customers.fields import EncryptedTextField, mask
 from ratepayer.customers.models import Account, ServiceAgreement
@@ -203,13 +204,14 @@ class DrawerSession(models.Model):
 
 class Payment(models.Model):
     class Tender(models.TextChoices):
-        CASH = "cash", "Cash"
-        CHECK = "check", "Check"
-        CARD = "card", "Card"
-        MONEY_ORDER = "money_order", "Money order"
-        LOCKBOX = "lockbox", "Lockbox check"
-        ACH = "ach", "ACH autopay"
-        SUSPENSE = "suspense", "Applied from suspense"
+        # printed on the customer's receipt: translated (context "tender")
+        CASH = "cash", pgettext_lazy("tender", "Cash")
+        CHECK = "check", pgettext_lazy("tender", "Check")
+        CARD = "card", pgettext_lazy("tender", "Card")
+        MONEY_ORDER = "money_order", pgettext_lazy("tender", "Money order")
+        LOCKBOX = "lockbox", pgettext_lazy("tender", "Lockbox check")
+        ACH = "ach", pgettext_lazy("tender", "ACH autopay")
+        SUSPENSE = "suspense", pgettext_lazy("tender", "Applied from suspense")
 
     class Status(models.TextChoices):
         POSTED = "posted", "Posted"

@@ -15,10 +15,11 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import get_random_string
 from django.views.decorators.http import require_POST
 
+from ratepayer.customers.i18n import customer_date, customer_language
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.db.money import MoneySum
 from ratepayer.formats.lockbox import CsvLayout
@@ -154,8 +155,11 @@ def receipt(request, pk):
             messages.error(request, str(exc))
         return redirect("payments:receipt", pk=pk)
     contact = payment.account.customer.contacts.exclude(email="").order_by("-is_primary").first()
+    language = customer_language(payment.account.customer.language)
+    with translation.override(language):
+        received_on = customer_date(payment.received_on)
     return render(request, "payments/receipt.html", {
-        "payment": payment, "applications": payment.applications.select_related("agreement"),
+        "payment": payment, "customer_language": language, "received_on": received_on, "applications": payment.applications.select_related("agreement"),
         "balance": queries.account_balance(payment.account_id), "email": contact.email if contact else "",
         "can_manage": permissions.has(request.user, "payment.manage")})
 

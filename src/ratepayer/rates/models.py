@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
+# the names customers read on bills and receipts (translated, context "service")
 SERVICES = [
-    ("electric", "Electric"),
-    ("water", "Water"),
-    ("sewer", "Sewer"),
-    ("stormwater", "Stormwater"),
-    ("refuse", "Refuse"),
+    ("electric", pgettext_lazy("service", "Electric")),
+    ("water", pgettext_lazy("service", "Water")),
+    ("sewer", pgettext_lazy("service", "Sewer")),
+    ("stormwater", pgettext_lazy("service", "Stormwater")),
+    ("refuse", pgettext_lazy("service", "Refuse")),
 ]
 
 

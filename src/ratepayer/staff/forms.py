@@ -12,6 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ratepayer.kernel.money import MAX_AMOUNT, AmountRefused, parse_amount
 
@@ -63,17 +64,17 @@ class MoneyField(forms.Field):
 
 
 class DecisionForm(forms.Form):
-    note = forms.CharField(max_length=500, required=False, label="Reason")
+    note = forms.CharField(max_length=500, required=False, label=_("Reason"))
 
 
 class AuditFilterForm(forms.Form):
     user = forms.ModelChoiceField(queryset=get_user_model().objects.order_by("username"), required=False,
-                                  to_field_name="username", empty_label="anyone")
+                                  to_field_name="username", empty_label=_("anyone"))
     action = forms.CharField(required=False, max_length=60,
-                             help_text="e.g. adjustment, account.viewed, approval.approved")
-    account = forms.CharField(required=False, max_length=12, label="Account number")
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="From")
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="To")
+                             help_text=_("e.g. adjustment, account.viewed, approval.approved"))
+    account = forms.CharField(required=False, max_length=12, label=_("Account number"))
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("From"))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label=_("To"))
 
     def clean(self):
         cleaned = super().clean()
@@ -87,8 +88,8 @@ class LimitForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     action = forms.ChoiceField(choices=list(LIMITED_ACTIONS.items()))
     amount = MoneyField(minimum="0.00", maximum="999999999999.99")
-    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Effective from")
-    reason = forms.CharField(max_length=200, help_text="e.g. board resolution 2025-14")
+    effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("Effective from"))
+    reason = forms.CharField(max_length=200, help_text=_("e.g. board resolution 2025-14"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,10 +97,10 @@ class LimitForm(forms.Form):
 
 
 class StaffUserForm(forms.Form):
-    username = forms.CharField(max_length=150, help_text="what they type to sign in, e.g. jdoe")
-    first_name = forms.CharField(max_length=150, required=False, label="First name")
-    last_name = forms.CharField(max_length=150, required=False, label="Last name")
-    email = forms.EmailField(required=False, label="E-mail")
+    username = forms.CharField(max_length=150, help_text=_("what they type to sign in, e.g. jdoe"))
+    first_name = forms.CharField(max_length=150, required=False, label=_("First name"))
+    last_name = forms.CharField(max_length=150, required=False, label=_("Last name"))
+    email = forms.EmailField(required=False, label=_("E-mail"))
     role = forms.ChoiceField(choices=[("", "choose a role")] + [(r, r) for r in ROLES])
 
 
@@ -108,4 +109,4 @@ class StaffRoleForm(forms.Form):
 
 
 class StaffDeactivateForm(forms.Form):
-    reason = forms.CharField(max_length=200, help_text="e.g. left the utility on 2026-11-20")
+    reason = forms.CharField(max_length=200, help_text=_("e.g. left the utility on 2026-11-20"))

@@ -27,8 +27,10 @@ from decimal import Decimal
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from ratepayer.customers.i18n import customer_date, customer_language
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.money import format_money
@@ -336,12 +338,18 @@ def email_receipt(*, user, payment: Payment, to: str) -> None:
     permissions.require(user, "payment.take", "send receipts")
     if "@" not in to:
         raise PaymentError(f"E-mail: {to!r} is not an e-mail address.")
-    lines = [f"Receipt {payment.receipt_number}", f"Account {payment.account.number}",
-             f"Received {payment.received_on:%B %d, %Y}", f"{payment.get_tender_display()}: {format_money(payment.amount)}"]
-    if payment.change_given:
-        lines.append(f"Change given: {format_money(payment.change_given)}")
-    lines.append(f"Balance after payment: {format_money(queries.account_balance(payment.account_id))}")
-    send_mail(f"Payment receipt {payment.receipt_number}", "\n".join(lines), None, [to])
+    with translation.override(customer_language(payment.account.customer.language)):
+        values = {"receipt": payment.receipt_number, "account": payment.account.number,
+                  "date": customer_date(payment.received_on), "tender": payment.get_tender_display(),
+                  "amount": format_money(payment.amount), "change": format_money(payment.change_given or 0),
+                  "balance": format_money(queries.account_balance(payment.account_id))}
+        lines = [_("Receipt %(receipt)s") % values, _("Account %(account)s") % values,
+                 _("Received %(date)s") % values, _("%(tender)s: %(amount)s") % values]
+        if payment.change_given:
+            lines.append(_("Change given: %(change)s") % values)
+        lines.append(_("Balance after payment: %(balance)s") % values)
+        subject = _("Payment receipt %(receipt)s") % values
+    send_mail(subject, "\n".join(lines), None, [to])
     audit.record(AuditAction.PAYMENT_RECEIPT_EMAILED, user_id=user.pk, obj=payment, account_id=payment.account_id,
                  summary=f"Receipt {payment.receipt_number} e-mailed")
 
@@ -554,13 +562,19 @@ def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str
 
 def _notify_return(payment: Payment, code: str, fee: Decimal) -> bool:
     contact = payment.account.customer.contacts.exclude(email="").order_by("-is_primary", "pk").first()
-    body = (f"Your payment of {format_money(payment.amount)} on {payment.received_on:%B %d, %Y} to account "
-            f"{payment.account.number} was returned by your bank{f' ({code})' if code else ''}. "
-            f"It has been removed from your account"
-            + (f" and a returned-payment fee of {format_money(fee)} was added" if fee else "") + ". "
-            "Please pay the balance by another method or call us.")
+    with translation.override(customer_language(payment.account.customer.language)):
+        values = {"amount": format_money(payment.amount), "date": customer_date(payment.received_on),
+                  "account": payment.account.number, "code": code, "fee": format_money(fee)}
+        returned = (_("Your payment of %(amount)s on %(date)s to account %(account)s was returned by your bank "
+                      "(%(code)s).") if code else
+                    _("Your payment of %(amount)s on %(date)s to account %(account)s was returned by your bank."))
+        removed = (_("It has been removed from your account and a returned-payment fee of %(fee)s was added.")
+                   if fee else _("It has been removed from your account."))
+        body = " ".join([returned % values, removed % values,
+                         _("Please pay the balance by another method or call us.")])
+        subject = _("Your payment was returned")
     if contact is not None:
-        send_mail("Your payment was returned", body, None, [contact.email])
+        send_mail(subject, body, None, [contact.email])
     audit.record(AuditAction.PAYMENT_RETURN_NOTIFIED, obj=payment, account_id=payment.account_id,
                  summary=("E-mailed " + contact.email if contact else "Letter queued to mailing address")
                  + f": payment returned {code}".rstrip())

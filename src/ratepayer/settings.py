@@ -9,7 +9,6 @@ development key is used only when RATEPAYER_DEBUG is true).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -35,7 +34,8 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("RATEPAYER_DEBUG", False)
-TESTING = bool(os.environ.get("RATEPAYER_TESTING")) or "pytest" in sys.modules
+# Test mode (a development key, a fast password hasher) only when the test suite says so explicitly.
+TESTING = env_bool("RATEPAYER_TESTING", False)
 
 SECRET_KEY = os.environ.get("RATEPAYER_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -55,7 +55,6 @@ ALLOWED_HOSTS = env_list("RATEPAYER_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] i
 CSRF_TRUSTED_ORIGINS = env_list("RATEPAYER_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,11 +1,9 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from ratepayer.api.urls import api
 from ratepayer.console import views as console_views
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("login/", console_views.login, name="login"),
     path("logout/", console_views.logout, name="logout"),
     path("api/v1/", api.urls),

@@ -1,20 +1,16 @@
 """Money: Decimal amounts, one rounding rule, and exact splitting.
 
 Every amount that reaches a bill line or the ledger is rounded here, to the
-cent, half-up (DESIGN §6). Splitting an amount uses the largest-remainder
-method so the parts always sum to the whole. No float ever touches money:
-``to_decimal`` refuses floats outright.
+cent, half-up (DESIGN §6). No float ever touches money: ``to_decimal``
+refuses floats outright. (The rating engine's exact splitting by largest
+remainder lives in ``rating.exact``.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
-RATE_PLACES = Decimal("0.000001")
-QUANTITY_PLACES = Decimal("0.0001")
-ZERO = Decimal("0.00")
 
 
 class MoneyError(ValueError):
@@ -49,16 +45,6 @@ def round_money(value: object) -> Decimal:
     return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def round_rate(value: object) -> Decimal:
-    """Unit rates keep up to six decimal places."""
-    return to_decimal(value).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def round_quantity(value: object) -> Decimal:
-    """Quantities (kWh, CCF, days) keep four decimal places."""
-    return to_decimal(value).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
-
-
 def to_cents(amount: object) -> int:
     """An amount in whole cents; the amount must already be cent-exact."""
     value = to_decimal(amount)
@@ -70,34 +56,6 @@ def to_cents(amount: object) -> int:
 
 def from_cents(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(CENT)
-
-
-def allocate(total: object, weights: Sequence[object]) -> list[Decimal]:
-    """Split ``total`` in proportion to ``weights`` so the parts sum exactly.
-
-    Largest remainder: each part gets the floor of its exact share in cents,
-    then the leftover cents go one each to the parts with the largest
-    remainders (ties to the earliest part). Weights must be non-negative and
-    not all zero; a negative total is split by its magnitude.
-    """
-    total_cents = to_cents(round_money(total))
-    weight_values = [to_decimal(w) for w in weights]
-    if not weight_values:
-        raise MoneyError("cannot allocate over no parts")
-    if any(w < 0 for w in weight_values):
-        raise MoneyError("allocation weights must not be negative")
-    weight_sum = sum(weight_values, Decimal(0))
-    if weight_sum == 0:
-        raise MoneyError("allocation weights are all zero")
-    sign = -1 if total_cents < 0 else 1
-    magnitude = abs(total_cents)
-    exact = [Decimal(magnitude) * w / weight_sum for w in weight_values]
-    floors = [int(share) for share in exact]  # shares are non-negative: int() floors
-    leftover = magnitude - sum(floors)
-    order = sorted(range(len(exact)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[:leftover]:
-        floors[i] += 1
-    return [from_cents(sign * cents) for cents in floors]
 
 
 def format_money(amount: object) -> str:

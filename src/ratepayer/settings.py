@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",  # serves the API docs page's Swagger UI from its bundled static files, not a CDN
     "ratepayer.staff",
+    "ratepayer.outbox",
     "ratepayer.rates",
     "ratepayer.customers",
     "ratepayer.ledger",
@@ -158,6 +159,18 @@ if env_bool("RATEPAYER_TASKS_IMMEDIATE", False):
 
 EMAIL_BACKEND = os.environ.get("RATEPAYER_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("RATEPAYER_FROM_EMAIL", "billing@example-utility.org")
+EMAIL_HOST = os.environ.get("RATEPAYER_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RATEPAYER_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("RATEPAYER_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RATEPAYER_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("RATEPAYER_EMAIL_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("RATEPAYER_EMAIL_TIMEOUT", 30))
+EMAIL_FILE_PATH = os.environ.get("RATEPAYER_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# The outbox (ratepayer.outbox): attempts before a message is failed, the first
+# retry's wait (doubled each time), and how long a worker holds one it is sending.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("RATEPAYER_OUTBOX_MAX_ATTEMPTS", 6))
+OUTBOX_RETRY_SECONDS = int(os.environ.get("RATEPAYER_OUTBOX_RETRY_SECONDS", 60))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("RATEPAYER_OUTBOX_LEASE_SECONDS", 300))
 
 # Security: secure by default, relaxed only for local HTTP with DEBUG.
 SECURE_HTTPS = env_bool("RATEPAYER_SECURE_HTTPS", not DEBUG)

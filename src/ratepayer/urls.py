@@ -11,6 +11,7 @@ urlpatterns = [
     path("reads/", include("ratepayer.metering.urls")),
     path("payments/", include("ratepayer.payments.urls")),
     path("rates/", include("ratepayer.rates.urls")),
+    path("outbox/", include("ratepayer.outbox.urls")),
     path("", include("ratepayer.customers.urls")),
     path("", include("ratepayer.console.urls")),
 ]

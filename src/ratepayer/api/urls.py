@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from . import billing, customers, errors
+from . import billing, customers, errors, outbox
 from .auth import ApiTokenAuth
 from .idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
@@ -64,3 +64,4 @@ errors.install(api)
 
 api.add_router("/", customers.router, tags=["customers and accounts"])
 api.add_router("/", billing.router, tags=["billing"])
+api.add_router("/", outbox.router, tags=["outgoing e-mail"])

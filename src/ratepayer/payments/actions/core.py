@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -36,6 +35,7 @@ from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
+from ratepayer.outbox import actions as outbox
 from ratepayer.staff import approvals, audit, permissions
 
 from .. import calculations, queries
@@ -336,9 +336,11 @@ def email_receipt(*, user, payment: Payment, to: str) -> None:
     if payment.change_given:
         lines.append(f"Change given: {format_money(payment.change_given)}")
     lines.append(f"Balance after payment: {format_money(queries.account_balance(payment.account_id))}")
-    send_mail(f"Payment receipt {payment.receipt_number}", "\n".join(lines), None, [to])
-    audit.record("payment.receipt_emailed", user_id=user.pk, obj=payment, account_id=payment.account_id,
-                 summary=f"Receipt {payment.receipt_number} e-mailed")
+    with transaction.atomic():
+        outbox.queue_message(to=to, subject=f"Payment receipt {payment.receipt_number}", body="\n".join(lines),
+                             kind="receipt", obj=payment, account_id=payment.account_id)
+        audit.record("payment.receipt_emailed", user_id=user.pk, obj=payment, account_id=payment.account_id,
+                     summary=f"Receipt {payment.receipt_number} e-mailed")
 
 
 # --------------------------------------------------------------------------- drawer close and deposit
@@ -534,7 +536,9 @@ def _notify_return(payment: Payment, code: str, fee: Decimal) -> bool:
             + (f" and a returned-payment fee of {format_money(fee)} was added" if fee else "") + ". "
             "Please pay the balance by another method or call us.")
     if contact is not None:
-        send_mail("Your payment was returned", body, None, [contact.email])
+        # written in the import's transaction, sent by a worker after it commits
+        outbox.queue_message(to=contact.email, subject="Your payment was returned", body=body, kind="ach_return",
+                             obj=payment, account_id=payment.account_id)
     audit.record("payment.return_notified", obj=payment, account_id=payment.account_id,
                  summary=("E-mailed " + contact.email if contact else "Letter queued to mailing address")
                  + f": payment returned {code}".rstrip())

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files from STATIC_ROOT (collected by `ratepayer serve`), compressed and cached, by the app server
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,6 +152,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+WHITENOISE_MAX_AGE = 3600  # file names are not hashed: an hour, so a new release's CSS arrives the same day
 STATIC_ROOT = Path(os.environ.get("RATEPAYER_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("RATEPAYER_MEDIA_ROOT", VAR_DIR / "media"))
 
@@ -180,7 +183,12 @@ SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("RATEPAYER_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if SECURE_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATEPAYER_BEHIND_PROXY", False) else None
+# Behind a TLS-terminating proxy: the addresses gunicorn trusts for X-Forwarded-*
+# headers (RATEPAYER_FORWARDED_ALLOW_IPS), and Django then takes the proxy's word
+# that the request was HTTPS. Set either variable only when a proxy is in front.
+FORWARDED_ALLOW_IPS = os.environ.get("RATEPAYER_FORWARDED_ALLOW_IPS", "")
+BEHIND_PROXY = env_bool("RATEPAYER_BEHIND_PROXY", bool(FORWARDED_ALLOW_IPS))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("RATEPAYER_SESSION_SECONDS", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -188,6 +196,14 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The production web server (`ratepayer serve` without RATEPAYER_DEBUG runs gunicorn).
+WEB_BIND = os.environ.get("RATEPAYER_BIND", "127.0.0.1:8000")
+WEB_WORKERS = int(os.environ.get("RATEPAYER_WEB_WORKERS", 2))
+WEB_THREADS = int(os.environ.get("RATEPAYER_WEB_THREADS", 4))
+WEB_TIMEOUT = int(os.environ.get("RATEPAYER_WEB_TIMEOUT", 60))
+# Background task workers `ratepayer serve` starts beside the web server (0: run `ratepayer worker` yourself).
+TASK_WORKERS = int(os.environ.get("RATEPAYER_TASK_WORKERS", 0))
 
 # Login throttling (staff.throttle): failed attempts per username and per address.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("RATEPAYER_LOGIN_FAILURE_LIMIT", 5))
@@ -198,6 +214,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RATEPAYER_LOG_LEVEL", "WARNING")},
+    # a request for a host not in RATEPAYER_ALLOWED_HOSTS gets its 400; scanners send many, no traceback each
+    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
 }
 
 # The utility this installation serves (name on documents, NACHA company name, ...).

@@ -18,6 +18,7 @@ would kill has gone.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import timedelta
 
@@ -38,8 +39,9 @@ logger = logging.getLogger("ratepayer.worker")
 class SweepingWorker(Worker):
     """django-tasks' worker, with a sweep for abandoned work when idle."""
 
-    def __init__(self, *, sweep_interval: float, claim_timeout: timedelta, **kwargs):
+    def __init__(self, *, sweep_interval: float, claim_timeout: timedelta, parent_pid: int | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.parent_pid = parent_pid
         self.sweep_interval = sweep_interval
         self.claim_timeout = claim_timeout
         self.last_sweep = float("-inf")
@@ -64,6 +66,9 @@ class SweepingWorker(Worker):
     def run(self) -> None:
         """django-tasks' loop (``Worker.run``), sweeping whenever no task is ready."""
         while self.running:
+            if self.parent_pid is not None and os.getppid() != self.parent_pid:
+                logger.warning("worker %s: the server that started it has gone; stopping", self.worker_id)
+                return
             close_old_connections()
             tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name,
                                                         queue_name__in=self.queue_names)
@@ -99,6 +104,8 @@ class Command(BaseCommand):
         parser.add_argument("--claim-timeout", type=float, default=billrun.DEFAULT_CLAIM_TIMEOUT.total_seconds(),
                             help="seconds after which another worker's bill-run chunk claim counts as abandoned "
                                  "(default 300)")
+        parser.add_argument("--exit-with-parent", type=int, default=None, metavar="PID",
+                            help="stop when process PID (the `ratepayer serve` that started it) is gone")
 
     def handle(self, *args, **options):
         logging.getLogger("django_tasks_db").setLevel(logging.INFO if options["verbosity"] > 1 else logging.WARNING)
@@ -106,6 +113,7 @@ class Command(BaseCommand):
             queue_names=options["queue_name"].split(","), interval=options["interval"], batch=False,
             backend_name="default", startup_delay=False, max_tasks=options["max_tasks"],
             worker_id=f"ratepayer-{get_random_string(12)}", excluded_queue_names=[],
-            sweep_interval=options["sweep_interval"], claim_timeout=timedelta(seconds=options["claim_timeout"]))
+            sweep_interval=options["sweep_interval"], claim_timeout=timedelta(seconds=options["claim_timeout"]),
+            parent_pid=options["exit_with_parent"])
         worker.configure_signals()  # never run_with_reloader: see the module docstring
         worker.run()

@@ -112,3 +112,67 @@ def test_production_server_refuses_to_start_without_allowed_hosts(migrated_url, 
     done = subprocess.run([sys.executable, "-m", "ratepayer.cli", "serve", "--addrport", f"127.0.0.1:{free_port()}"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "RATEPAYER_ALLOWED_HOSTS" in done.stderr
+
+
+START_RUN = """
+import django; django.setup()
+from datetime import date
+from ratepayer.billing import synthetic
+from ratepayer.billing.actions import start_bill_run
+from ratepayer.customers.models import BillCycle
+from tests import factories
+synthetic.build(accounts=40, cycle_code="K1", seed=11, start=date(2025, 1, 14), period_end=date(2025, 2, 14))
+user = factories.staff_users()["specialist"]
+start_bill_run(user=user, cycle=BillCycle.objects.get(code="K1"), period_end=date(2025, 2, 14))
+"""
+
+PREPARE_PDFS = """
+import django; django.setup()
+from ratepayer.billing.actions import request_documents
+from ratepayer.billing.models import BillRun
+from django.contrib.auth import get_user_model
+request_documents(user=get_user_model().objects.get(username="specialist"), run=BillRun.objects.get())
+"""
+
+
+def test_serve_runs_workers_that_finish_a_bill_run_and_its_pdfs_and_stop_with_it(migrated_url, tmp_path):
+    """What `make demo` runs: the development server with two workers beside it."""
+    env = {**command_env(migrated_url), "RATEPAYER_MEDIA_ROOT": str(tmp_path / "media"),
+           "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}",
+           "RATEPAYER_EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "ratepayer.cli", "serve", "--addrport", f"127.0.0.1:{port}",
+                               "--task-workers", "2"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    workers: set[int] = set()
+    try:
+        wait_for_port(port, server)
+        workers = children_of(server.pid)
+        assert len(workers) == 2
+        subprocess.run([sys.executable, "-c", START_RUN], cwd=ROOT, env=env, check=True, timeout=600)
+
+        def query(sql):
+            out = subprocess.run([sys.executable, "-m", "ratepayer.cli", "shell", "-c",
+                                  f"from django.db import connection; c = connection.cursor(); c.execute({sql!r}); "
+                                  "print(c.fetchall())"], cwd=ROOT, env=env, capture_output=True, text=True,
+                                 timeout=120)
+            lines = out.stdout.strip().splitlines()  # after "N objects imported automatically"
+            return lines[-1] if lines else ""
+
+        deadline = time.monotonic() + 300
+        while "finished" not in query("SELECT status FROM billing_billrun") and time.monotonic() < deadline:
+            time.sleep(1)
+        assert query("SELECT status, bills_issued + bills_held FROM billing_billrun") == "[('finished', 40)]"
+        subprocess.run([sys.executable, "-c", PREPARE_PDFS], cwd=ROOT, env=env, check=True, timeout=600)
+        issued = int(query("SELECT COUNT(*) FROM billing_bill WHERE status = 'issued'").strip("[(,)]"))
+        deadline = time.monotonic() + 300
+        while len(list((tmp_path / "media").rglob("bill-*.pdf"))) < issued and time.monotonic() < deadline:
+            time.sleep(1)
+        assert issued > 0 and len(list((tmp_path / "media").rglob("bill-*.pdf"))) == issued
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=90)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers and not any(alive(pid) for pid in workers), "the workers outlived the server"

@@ -19,9 +19,9 @@ before and after: the machine is shared, so read the wall time with the load.
 
 Goals (issue 5, 2-core machine, PostgreSQL): ≥ 5,000 payments/s; NACHA file < 10 s.
 Where the time goes: payments and applications, journal entries and lines are
-written with ``ratepayer.bulk.insert_rows`` (COPY on PostgreSQL), lookups of
+written with ``ratepayer.db.bulk.insert_rows`` (COPY on PostgreSQL), lookups of
 thousands of ids go as one array parameter (the ``__among`` lookup), keys are
-checked per statement (``ratepayer.references``), garbage collection is paused
+checked per statement (``ratepayer.db.references``), garbage collection is paused
 for the file (``bulk.gc_paused``), the NACHA file reads enrollments as tuples
 and decrypts only the entries it writes. What is left is per-payment Python
 (parsing, application, entry specs, COPY text) and, on PostgreSQL, the

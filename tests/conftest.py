@@ -32,10 +32,10 @@ def browser():
 
 
 def _maintenance_flag(allow_delete: bool) -> None:
-    """Set or clear the SQLite row the delete triggers yield to (staff.dbtriggers)."""
+    """Set or clear the SQLite row the delete triggers yield to (ratepayer.db.triggers)."""
     from django.db import connection
 
-    from ratepayer.staff.dbtriggers import MAINTENANCE_TABLE
+    from ratepayer.db.triggers import MAINTENANCE_TABLE
 
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -70,6 +70,18 @@ def users(db):
 @pytest.fixture
 def utility(db, users):
     return factories.small_utility(users["specialist"])
+
+
+@pytest.fixture
+def signed_in(client, users):
+    """signed_in("senior") -> the test client signed in as that role's user."""
+
+    def sign_in(name: str):
+        client.logout()
+        assert client.login(username=name, password=factories.PASSWORD)
+        return client
+
+    return sign_in
 
 
 @pytest.hookimpl(wrapper=True)

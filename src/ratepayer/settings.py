@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves the API docs page's Swagger UI from its bundled static files, not a CDN
+    "ratepayer.db",  # database mechanisms (the ``__among`` lookup); no models
     "ratepayer.staff",
     "ratepayer.outbox",
     "ratepayer.rates",

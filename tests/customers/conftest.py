@@ -1,2 +1,2 @@
-# The console's sign-in fixtures serve the customer pages too.
-from tests.console.conftest import _plain_http, signed_in  # noqa: F401
+# The console's plain-HTTP fixture serves the customer pages too (signed_in is in tests/conftest.py).
+from tests.console.conftest import _plain_http  # noqa: F401

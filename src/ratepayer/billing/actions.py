@@ -15,8 +15,9 @@ from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import ServiceAgreement
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
+from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import JournalEntry
-from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff import approvals, audit, permissions, transitions
 
 from . import billrun
 from .errors import BillingError
@@ -68,13 +69,9 @@ def request_adjustment(*, user, agreement: ServiceAgreement, direction: str, amo
     return adjustment
 
 
-def _transition(adjustment: Adjustment, new_status: str, **fields) -> None:
-    if new_status not in Adjustment.TRANSITIONS[adjustment.status]:
-        raise BillingError(f"An adjustment that is {adjustment.get_status_display().lower()} cannot become {new_status}.")
-    updated = Adjustment.objects.filter(pk=adjustment.pk, status=adjustment.status).update(status=new_status, **fields)
-    if not updated:
-        raise BillingError("The adjustment changed meanwhile; reload and try again.")
-    adjustment.status = new_status
+def _transition(adjustment: Adjustment, new_status: str, **options) -> None:
+    transitions.change_status(adjustment, new_status, refused=BillingError, account_id=adjustment.account_id,
+                              **options)
 
 
 def _post_adjustment(adjustment: Adjustment, *, posted_by) -> None:
@@ -92,11 +89,9 @@ def _post_adjustment(adjustment: Adjustment, *, posted_by) -> None:
                  agreement_id=agreement.pk, memo=memo),
         ],
         source=adjustment, idempotency_key=f"adjustment:{adjustment.pk}", created_by=posted_by)
-    _transition(adjustment, Adjustment.Status.POSTED, journal_entry=entry)
-    adjustment.journal_entry = entry
-    audit.record("adjustment.posted", user_id=posted_by.pk, obj=adjustment, account_id=adjustment.account_id,
-                 summary=f"{adjustment} posted as JE{entry.pk}",
-                 after={"status": "posted", "journal_entry": entry.pk, "amount": adjustment.amount})
+    _transition(adjustment, Adjustment.Status.POSTED, fields={"journal_entry": entry},
+                action="adjustment.posted", user_id=posted_by.pk, summary=f"{adjustment} posted as JE{entry.pk}",
+                after={"status": "posted", "journal_entry": entry.pk, "amount": adjustment.amount})
 
 
 def _on_approved(request, approver) -> None:
@@ -107,13 +102,14 @@ def _on_approved(request, approver) -> None:
 
 def _on_rejected(request, decider) -> None:
     adjustment = Adjustment.objects.select_for_update().get(pk=request.payload["adjustment_id"])
-    _transition(adjustment, Adjustment.Status.REJECTED if request.status == "rejected" else Adjustment.Status.CANCELLED)
-    audit.record(f"adjustment.{adjustment.status}", user_id=decider.pk, obj=adjustment, account_id=adjustment.account_id,
-                 summary=f"{adjustment} {adjustment.status}: {request.decision_note}")
+    new_status = Adjustment.Status.REJECTED if request.status == "rejected" else Adjustment.Status.CANCELLED
+    _transition(adjustment, new_status, action=f"adjustment.{new_status}", user_id=decider.pk,
+                summary=f"{adjustment} {new_status}: {request.decision_note}")
 
 
 def register_approval_handlers() -> None:
     approvals.register(ADJUSTMENT_KIND, _on_approved, _on_rejected)
+    approvals.register_refusals(BillingError, CustomerError, LedgerError)
     register_bill_handlers()
 
 
@@ -123,11 +119,7 @@ CANCEL_REBILL_KIND = "billing.cancel_rebill"
 
 
 def _set_bill_status(bill: Bill, new_status: str, **fields) -> None:
-    if new_status not in Bill.TRANSITIONS[bill.status]:
-        raise BillingError(f"A bill that is {bill.get_status_display().lower()} cannot become {new_status}.")
-    if not Bill.objects.filter(pk=bill.pk, status=bill.status).update(status=new_status, **fields):
-        raise BillingError("The bill changed meanwhile; reload and try again.")
-    bill.status = new_status
+    transitions.change_status(bill, new_status, refused=BillingError, what=f"Bill {bill.pk}", fields=fields)
 
 
 def release_bill(*, user, bill: Bill, note: str = "") -> Bill:

@@ -56,8 +56,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Max, Q, Sum
 from django.utils import timezone
 
-from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
+from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.models import ARBalance

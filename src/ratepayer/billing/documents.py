@@ -30,8 +30,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
-from ratepayer.bulk import gc_paused
 from ratepayer.customers.models import Contact
+from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import scanline
 from ratepayer.outbox import actions as outbox
 from ratepayer.outbox.errors import OutboxError

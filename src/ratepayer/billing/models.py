@@ -226,7 +226,7 @@ class Bill(models.Model):
 
     TRANSITIONS = {"held": {"issued", "cancelled"}, "issued": {"cancelled"}, "cancelled": set()}
 
-    # db_constraint=False: checked per statement (ratepayer.references, migration 0005); db_index=False
+    # db_constraint=False: checked per statement (ratepayer.db.references, migration 0005); db_index=False
     # where a composite index below starts with the column
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="bills", db_constraint=False,
                                 db_index=False)

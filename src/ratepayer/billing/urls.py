@@ -1,4 +1,6 @@
-"""Console pages of the billing app (mounted under /billing/ by ratepayer.urls)."""
+"""Console pages of the billing app: ``urlpatterns`` under /billing/, and
+``account_urlpatterns`` under an account's own address (/accounts/<number>/...);
+ratepayer.urls mounts both in the one ``billing`` namespace."""
 
 from django.urls import path
 
@@ -21,4 +23,8 @@ urlpatterns = [
     path("bills/<int:bill_id>/cancel-rebill", views.cancel_rebill, name="cancel_rebill"),
     path("e-bills/", views.deliveries, name="deliveries"),
     path("policy/", views.policy, name="policy"),
+]
+
+account_urlpatterns = [
+    path("accounts/<str:number>/adjust/", views.account_adjust, name="account_adjust"),
 ]

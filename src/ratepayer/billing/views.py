@@ -1,6 +1,6 @@
-"""Billing console pages: cycle calendar, bill runs with live progress, the
-review queue, bills with their PDF, cancel/rebill, e-bills sent, and the
-effective-dated billing policy. Views
+"""Billing console pages: adjustments on an account, cycle calendar, bill runs
+with live progress, the review queue, bills with their PDF, cancel/rebill,
+e-bills sent, and the effective-dated billing policy. Views
 check input, call actions and queries, and render; the rules live in the
 actions (which refuse what a role may not do, whatever the page shows)."""
 
@@ -11,18 +11,23 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from ratepayer.customers.models import BillCycle
-from ratepayer.staff import permissions
+from ratepayer.customers.models import Account, BillCycle
+from ratepayer.customers.queries import service_balances
+from ratepayer.kernel.money import format_money
+from ratepayer.ledger.errors import LedgerError
+from ratepayer.staff import limits, permissions
+from ratepayer.staff.forms import add_domain_error
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
 from ratepayer.staff.views import staff_page
 
 from . import actions, documents, queries
 from .errors import BillingError
+from .forms import AdjustmentForm
 from .models import Bill, BillDelivery, BillingPolicy, BillLine, BillRun
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -261,3 +266,40 @@ def policy(request):
         form = PolicyForm(initial={**initial, "effective_from": today + timedelta(days=1)})
     return render(request, "billing/policy.html", {
         "rows": rows, "current": current, "form": form, "can_edit": can_edit, "today": today}, status=status)
+
+
+# --- adjustments ---------------------------------------------------------------
+
+@staff_page
+def account_adjust(request, number):
+    account = get_object_or_404(Account.objects.select_related("customer"), number=number)
+    permissions.require(request.user, "adjustment.request", "make adjustments")
+    if request.method == "POST":
+        form = AdjustmentForm(request.POST, account=account)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                adjustment = actions.request_adjustment(
+                    user=request.user, agreement=data["agreement"], direction=data["direction"],
+                    amount=str(data["amount"]), reason_code=data["reason"].code, memo=data["memo"],
+                    effective_date=data["effective_date"])
+            except (BillingError, LedgerError) as exc:
+                add_domain_error(form, exc)
+            else:
+                if adjustment.status == "posted":
+                    messages.success(request, f"{adjustment.get_direction_display().split(' (')[0]} adjustment of "
+                                              f"{format_money(adjustment.amount)} posted.")
+                else:
+                    messages.warning(request, f"{format_money(adjustment.amount)} is above your adjustment limit: "
+                                              f"request #{adjustment.approval_request_id} waits for another "
+                                              "person's approval. Nothing is posted until then.")
+                return redirect("customers:account", number=account.number)
+    elif request.method == "GET":
+        form = AdjustmentForm(account=account, initial={"agreement": request.GET.get("agreement")})
+    else:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    return render(request, "billing/adjust.html", {
+        "account": account, "form": form,
+        "my_limit": limits.limit_for(request.user, "adjustment"),
+        "services": service_balances(account),
+    }, status=400 if request.method == "POST" else 200)

@@ -1,59 +1,51 @@
-"""The console's main navigation.
+"""The console's main navigation, gathered from the apps.
 
-Other apps add their own pages by appending to ``ENTRIES`` (usually from their
-AppConfig.ready)::
-
-    from ratepayer.console.nav import ENTRIES, NavEntry
-    ENTRIES.append(NavEntry("Bill runs", "billing:runs", "billing.run", order=40))
+Each app declares its pages in its own ``nav.py`` (a module-level ``ENTRIES``
+list of ``ratepayer.staff.nav.NavEntry``); ``discover()``, called from the
+console's AppConfig.ready, imports ``<app>.nav`` of every installed app and
+adds its entries to ``ENTRIES`` here. A domain app never imports the console
+(DESIGN §3): a new app adds a ``nav.py`` and nothing else.
 
 An entry is shown only when its URL name resolves and the user's role has its
 capability, so a half-built app or a forbidden page never appears as a link.
-
-Entries are grouped into menus so the bar stays one line however many apps
-add pages: an entry names its ``menu``, or falls in the menu of its app
-(``MENU_OF_APP``, by URL namespace). A menu the user would see with a single
-link is shown as that plain link.
-(Console sits on top of every app, so this is the one place apps may import
-from it: a list to append to, nothing else.)
+Entries are grouped into the menu they name, so the bar stays one line however
+many apps add pages; a menu the user would see with a single link is shown as
+that plain link.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import import_module
 
+from django.apps import apps
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import module_has_submodule
 
 from ratepayer.staff import permissions
+from ratepayer.staff.nav import NavEntry
 
+__all__ = ["ENTRIES", "NavEntry", "NavLink", "NavMenu", "bar_for", "discover", "links_for"]
 
-@dataclass(frozen=True)
-class NavEntry:
-    label: str
-    url_name: str
-    capability: str
-    order: int = 100
-    shortcut: str = ""  # second key after "g" (g a = approvals)
-    menu: str | None = None  # None: the app's menu (MENU_OF_APP); "": top level
-
-
-ADMINISTRATION = "Administration"
-
-ENTRIES: list[NavEntry] = [
+# the console's own pages; discover() adds every app's
+CONSOLE_ENTRIES = [
     NavEntry("Home", "console:home", "account.view", order=0, shortcut="h"),
     NavEntry("Search", "console:search", "account.view", order=10, shortcut="s"),
-    NavEntry("Approvals", "console:approvals", "approval.decide", order=20, shortcut="a"),
-    NavEntry("My requests", "console:approvals", "adjustment.request", order=21),
-    NavEntry("Approval limits", "console:limits", "account.view", order=80, shortcut="l", menu=ADMINISTRATION),
-    NavEntry("Staff", "console:staff", "users.admin", order=85, shortcut="u", menu=ADMINISTRATION),
-    NavEntry("Audit trail", "console:audit", "audit.view", order=90, shortcut="t", menu=ADMINISTRATION),
 ]
+ENTRIES: list[NavEntry] = list(CONSOLE_ENTRIES)
+_discovered: set[str] = set()
 
-# Menus of the apps' pages, by URL namespace; a page that is the first stop
-# of many people (the cashier, the rates list) stays on the bar.
-MENU_OF_APP = {"payments": "Payments", "billing": "Billing", "metering": "Meter reading"}
-TOP_LEVEL = {"payments:cashier", "rates:schedules"}
-# A menu's page named like the menu gets a clearer name inside it.
-LABEL_IN_MENU = {"billing:calendar": "Bill calendar"}
+
+def discover() -> None:
+    """Add the ``ENTRIES`` of each installed app's ``nav`` module (once per app)."""
+    for config in apps.get_app_configs():
+        if config.name in _discovered or config.name == __package__:
+            continue
+        _discovered.add(config.name)
+        if not module_has_submodule(config.module, "nav"):
+            continue
+        module = import_module(f"{config.name}.nav")
+        ENTRIES.extend(getattr(module, "ENTRIES", ()))
 
 
 @dataclass(frozen=True)
@@ -76,14 +68,6 @@ class NavMenu:
         return "".join(c if c.isalnum() else "-" for c in self.label.lower())
 
 
-def _menu_of(entry: NavEntry) -> str:
-    if entry.menu is not None:
-        return entry.menu
-    if entry.url_name in TOP_LEVEL:
-        return ""
-    return MENU_OF_APP.get(entry.url_name.partition(":")[0], "")
-
-
 def links_for(user) -> list[NavLink]:
     """The entries this user may follow, in order, one link per URL."""
     caps = permissions.capabilities(user)
@@ -99,8 +83,7 @@ def links_for(user) -> list[NavLink]:
         if url in seen:
             continue
         seen.add(url)
-        links.append(NavLink(entry.label, url, entry.shortcut, _menu_of(entry),
-                             LABEL_IN_MENU.get(entry.url_name, entry.label)))
+        links.append(NavLink(entry.label, url, entry.shortcut, entry.menu, entry.label_in_menu or entry.label))
     return links
 
 

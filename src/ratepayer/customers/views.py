@@ -13,9 +13,9 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from ratepayer.console.forms import add_domain_error
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import permissions
+from ratepayer.staff.forms import add_domain_error
 from ratepayer.staff.views import staff_page
 
 from . import actions, forms, queries

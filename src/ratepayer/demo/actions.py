@@ -1,6 +1,6 @@
 """Emptying the configured database for a fresh demo (`ratepayer demo --reset`).
 
-Journal and audit tables are append-only (staff.dbtriggers), so rows cannot
+Journal and audit tables are append-only (ratepayer.db.triggers), so rows cannot
 simply be deleted; and a flush would also drop the rows data migrations seed
 (roles, chart of accounts, adjustment reasons). So the database is recreated
 instead: on SQLite the file is deleted, on PostgreSQL every table of the

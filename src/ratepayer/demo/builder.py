@@ -45,7 +45,6 @@ from django.test.utils import override_settings
 from django.utils import timezone
 from faker import Faker
 
-from ratepayer import bulk
 from ratepayer.customers.actions import account_number_for, reindex_accounts
 from ratepayer.customers.fields import tax_id_digest
 from ratepayer.customers.models import (
@@ -61,6 +60,7 @@ from ratepayer.customers.models import (
     ServiceAgreement,
     ServicePoint,
 )
+from ratepayer.db import bulk
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.chart import seed_chart
 from ratepayer.outbox import actions as outbox
@@ -521,7 +521,7 @@ def _plan_routes(build: DemoBuild) -> None:
 # --- writing steps --------------------------------------------------------------
 
 def insert_rows(model: type[models.Model], fields: list[str], rows: list[tuple]) -> list[int]:
-    """``ratepayer.bulk.insert_rows`` with the field names the build writes
+    """``ratepayer.db.bulk.insert_rows`` with the field names the build writes
     (``customer``, not ``customer_id``): COPY on PostgreSQL, one prepared
     statement on SQLite, the new primary keys returned in row order."""
     return bulk.insert_rows(model, [model._meta.get_field(name).attname for name in fields], rows)

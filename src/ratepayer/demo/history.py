@@ -44,8 +44,8 @@ from django.db.models import Sum
 from ratepayer.billing import billrun
 from ratepayer.billing.actions import release_bill
 from ratepayer.billing.models import Bill, BillSegment
-from ratepayer.bulk import insert_rows
 from ratepayer.customers.models import Account, Meter, MeterInstallation
+from ratepayer.db.bulk import insert_rows
 from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.metering.actions import ReadInput, load_intervals_bulk, load_reads_bulk

@@ -10,7 +10,7 @@ Design (DESIGN §6):
   migrations 0003 and 0005 say why not a deferred row trigger). So an entry's
   lines are written in one statement, and no code path can commit an
   unbalanced entry. The keys of a line are checked per statement as well
-  (``ratepayer.references``).
+  (``ratepayer.db.references``).
 - GL accounts come from the posting-rule table (event × service × class),
   never from constants in code; `PostingRules` loads the table once per batch.
 - Lines on the receivable control account (142) carry the customer account and
@@ -18,7 +18,7 @@ Design (DESIGN §6):
   in the same transaction, by a set-based `balance = balance + delta` UPDATE
   on rows locked in primary-key order, so concurrent posters neither lose nor
   double an amount.
-- Batches are written with `ratepayer.bulk.insert_rows` (COPY on PostgreSQL,
+- Batches are written with `ratepayer.db.bulk.insert_rows` (COPY on PostgreSQL,
   one prepared statement on SQLite): a fixed number of statements per batch.
 - Journal rows are append-only (triggers on both databases). A correction is
   `reverse(entry)`: a new entry with every line's sides swapped, linked to the
@@ -38,7 +38,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from ratepayer.bulk import insert_rows
+from ratepayer.db.bulk import insert_rows
 from ratepayer.kernel.money import CENT, to_decimal
 
 from .errors import LedgerError, MissingPostingRule, UnbalancedEntry

@@ -85,7 +85,7 @@ class JournalEntry(AppendOnlyModel):
 
 
 class JournalLine(AppendOnlyModel):
-    # db_constraint=False: the keys are checked per statement (ratepayer.references, migration 0004)
+    # db_constraint=False: the keys are checked per statement (ratepayer.db.references, migration 0004)
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="lines", db_constraint=False)
     gl_account = models.ForeignKey(GLAccount, on_delete=models.PROTECT, related_name="lines", db_constraint=False,
                                    db_index=False)

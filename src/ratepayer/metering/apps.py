@@ -24,11 +24,3 @@ class MeteringConfig(AppConfig):
         from ratepayer.customers.actions import register_read_recorder
 
         register_read_recorder(_read_for_customers)
-        try:
-            from ratepayer.console.nav import ENTRIES, NavEntry
-        except ImportError:  # the console app is not installed (a stripped-down deployment)
-            return
-        ENTRIES.extend([
-            NavEntry("Meter reads", "metering:entry", "reads.manage", order=45, shortcut="m"),
-            NavEntry("Read exceptions", "metering:exceptions", "reads.manage", order=46, shortcut="x"),
-        ])

@@ -215,7 +215,7 @@ class Payment(models.Model):
         POSTED = "posted", "Posted"
         REVERSED = "reversed", "Reversed"
 
-    # db_constraint=False: checked per statement (ratepayer.references, migration 0006); db_index=False
+    # db_constraint=False: checked per statement (ratepayer.db.references, migration 0006); db_index=False
     # where a composite index below starts with the column
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="payments", db_constraint=False,
                                 db_index=False)
@@ -269,7 +269,7 @@ class Payment(models.Model):
 class PaymentApplication(models.Model):
     """What a payment paid: one row per agreement. A reversal re-ages exactly these."""
 
-    # checked per statement (ratepayer.references); the unique constraint's index serves ``payment``
+    # checked per statement (ratepayer.db.references); the unique constraint's index serves ``payment``
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="applications", db_constraint=False,
                                 db_index=False)
     agreement = models.ForeignKey(ServiceAgreement, on_delete=models.PROTECT, related_name="payment_applications",

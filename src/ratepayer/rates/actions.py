@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ratepayer.rating import Tariff, TariffError, example_paths, load_tariff, parse_tariff
-from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff import approvals, audit, permissions, transitions
 from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.models import ApprovalRequest
 
@@ -141,19 +141,11 @@ def update_draft(*, user, version: RateVersion, effective_from: date, document: 
 
 
 def _check_transition(version: RateVersion, new_status: str) -> None:
-    if new_status not in RateVersion.TRANSITIONS[version.status]:
-        raise RatesError(f"Version #{version.pk} is {version.get_status_display().lower()} and cannot become "
-                         f"{RateVersion.Status(new_status).label.lower()}.")
+    transitions.check(version, new_status, refused=RatesError, what=f"Version #{version.pk}")
 
 
-def _transition(version: RateVersion, new_status: str, **fields) -> None:
-    _check_transition(version, new_status)
-    updated = RateVersion.objects.filter(pk=version.pk, status=version.status).update(status=new_status, **fields)
-    if not updated:
-        raise RatesError(f"Version #{version.pk} changed meanwhile; reload and try again.")
-    version.status = new_status
-    for name, value in fields.items():
-        setattr(version, name, value)
+def _transition(version: RateVersion, new_status: str, **options) -> None:
+    transitions.change_status(version, new_status, refused=RatesError, what=f"Version #{version.pk}", **options)
 
 
 def submit_for_approval(*, user, version: RateVersion) -> ApprovalRequest:
@@ -216,11 +208,11 @@ def _on_approved(request: ApprovalRequest, approver) -> None:
         _check_date_free(version.schedule, version.effective_from)
     except RatesError as exc:
         raise ApprovalError(str(exc).removeprefix("Effective from: ")) from exc
-    _transition(version, RateVersion.Status.APPROVED, approved_by=approver, approved_at=timezone.now())
-    audit.record("rates.version_approved", user_id=approver.pk, obj=version,
-                 summary=f"{version.schedule.code}: version #{version.pk} approved, in force from "
-                         f"{version.effective_from}",
-                 before={"status": "pending"}, after={"status": "approved", "request": request.pk})
+    _transition(version, RateVersion.Status.APPROVED, fields={"approved_by": approver, "approved_at": timezone.now()},
+                action="rates.version_approved", user_id=approver.pk,
+                summary=f"{version.schedule.code}: version #{version.pk} approved, in force from "
+                        f"{version.effective_from}",
+                before={"status": "pending"}, after={"status": "approved", "request": request.pk})
 
 
 def _on_rejected(request: ApprovalRequest, decider) -> None:
@@ -228,11 +220,11 @@ def _on_rejected(request: ApprovalRequest, decider) -> None:
     if not withdrawn:  # deciding about rates, either way, is for those who may approve them
         permissions.require(decider, "rates.approve", "reject rate schedule versions")
     version = RateVersion.objects.select_for_update().select_related("schedule").get(pk=request.payload["version_id"])
-    _transition(version, RateVersion.Status.DRAFT if withdrawn else RateVersion.Status.REJECTED)
+    new_status = RateVersion.Status.DRAFT if withdrawn else RateVersion.Status.REJECTED
     what = "withdrawn, back to draft" if withdrawn else f"rejected: {request.decision_note}"
-    audit.record(f"rates.version_{'withdrawn' if withdrawn else 'rejected'}", user_id=decider.pk, obj=version,
-                 summary=f"{version.schedule.code}: version #{version.pk} {what}"[:300],
-                 before={"status": "pending"}, after={"status": version.status})
+    _transition(version, new_status, action=f"rates.version_{'withdrawn' if withdrawn else 'rejected'}",
+                user_id=decider.pk, summary=f"{version.schedule.code}: version #{version.pk} {what}"[:300],
+                before={"status": "pending"}, after={"status": new_status})
 
 
 def register_approval_handlers() -> None:

@@ -31,6 +31,10 @@ Handler = Callable[[ApprovalRequest, Any], None]
 _handlers: dict[str, Handler] = {}
 _rejection_handlers: dict[str, Handler] = {}
 _deciding_capability: dict[str, str] = {}
+# Exceptions a handler raises to refuse the work with a message a clerk can act
+# on (nothing changed); the pages show them instead of failing. Each app that
+# registers a handler names its own (staff never imports the domains).
+_refusals: list[type[Exception]] = [ApprovalError]
 
 DECIDE = "approval.decide"
 
@@ -45,6 +49,18 @@ def register(kind: str, on_approve: Handler, on_reject: Handler | None = None, *
     _deciding_capability[kind] = capability
     if on_reject is not None:
         _rejection_handlers[kind] = on_reject
+
+
+def register_refusals(*exceptions: type[Exception]) -> None:
+    """Name the exception classes this app's handlers raise to refuse a request."""
+    for exc in exceptions:
+        if exc not in _refusals:
+            _refusals.append(exc)
+
+
+def refusals() -> tuple[type[Exception], ...]:
+    """The exceptions an approve/reject may raise that the clerk should read."""
+    return tuple(_refusals)
 
 
 def capability_to_decide(kind: str) -> str:

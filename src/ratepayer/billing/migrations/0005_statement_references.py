@@ -1,4 +1,4 @@
-"""Bills, segments and lines check their keys per statement (``ratepayer.references``
+"""Bills, segments and lines check their keys per statement (``ratepayer.db.references``
 says why), and drop the single-column indexes that a composite index starting
 with the same column already serves (and those of the rarely set user keys)."""
 
@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from ratepayer.references import StatementReferences
+from ratepayer.db.references import StatementReferences
 
 
 class Migration(migrations.Migration):

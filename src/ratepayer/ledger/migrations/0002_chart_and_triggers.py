@@ -1,7 +1,7 @@
 from django.db import migrations
 
+from ratepayer.db.triggers import make_append_only
 from ratepayer.ledger.chart import seed_chart
-from ratepayer.staff.dbtriggers import make_append_only
 
 append_only_forwards, append_only_backwards = make_append_only("ledger_journalentry", "ledger_journalline")
 

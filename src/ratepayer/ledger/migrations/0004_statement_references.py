@@ -1,7 +1,7 @@
 """Journal lines check their four keys per statement, and the write path loses unused indexes.
 
 * ``entry``, ``gl_account``, ``account`` and ``agreement`` of a journal line
-  are checked by ``ratepayer.references`` triggers instead of row-level
+  are checked by ``ratepayer.db.references`` triggers instead of row-level
   foreign keys (that module says why and what is measured).
 * Indexes nothing reads are dropped: the single-column indexes that a
   composite index starting with the same column already serves, the second
@@ -15,8 +15,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from ratepayer.references import StatementReferences
-from ratepayer.staff.dbtriggers import make_append_only
+from ratepayer.db.references import StatementReferences
+from ratepayer.db.triggers import make_append_only
 
 append_only_forwards, append_only_backwards = make_append_only("ledger_journalentry", "ledger_journalline")
 

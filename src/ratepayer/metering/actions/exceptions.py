@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ratepayer.customers.models import MeterInstallation
-from ratepayer.staff import audit, permissions
+from ratepayer.staff import audit, permissions, transitions
 
 from .. import calculations as calc
 from ..errors import MeteringError, RowProblem
@@ -143,13 +143,8 @@ def work_exception(*, user, exception: ReadException | int, decision: str, note:
 
 
 def _set_read_status(read: RegisterRead, status: str) -> None:
-    if status not in RegisterRead.TRANSITIONS[read.status]:
-        raise MeteringError(f"A read that is {read.get_status_display().lower()} cannot become {status}.")
     try:
         with transaction.atomic():
-            updated = RegisterRead.objects.filter(pk=read.pk, status=read.status).update(status=status)
+            transitions.change_status(read, status, refused=MeteringError, what=f"The read of {read.read_date}")
     except IntegrityError:
         raise MeteringError(f"Meter {read.meter} already has a valid read on {read.read_date}.") from None
-    if not updated:
-        raise MeteringError("The read changed meanwhile; reload and try again.")
-    read.status = status

@@ -28,9 +28,9 @@ from django.db.models import Max, Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.fields import decrypt_many
 from ratepayer.customers.models import Account
+from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.formats import nacha
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money

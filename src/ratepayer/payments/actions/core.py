@@ -29,14 +29,14 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ratepayer.bulk import gc_paused, insert_rows
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money, round_money, to_decimal
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
 from ratepayer.outbox import actions as outbox
-from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff import approvals, audit, permissions, transitions
 
 from .. import calculations, queries
 from ..errors import PaymentError
@@ -346,15 +346,9 @@ def email_receipt(*, user, payment: Payment, to: str) -> None:
 # --------------------------------------------------------------------------- drawer close and deposit
 
 
-def _transition(session: DrawerSession, new_status: str, **fields) -> None:
-    if new_status not in DrawerSession.TRANSITIONS[session.status]:
-        raise PaymentError(f"A drawer that is {session.get_status_display().lower()} cannot become {new_status}.")
-    updated = DrawerSession.objects.filter(pk=session.pk, status=session.status).update(status=new_status, **fields)
-    if not updated:
-        raise PaymentError("The drawer changed meanwhile; reload and try again.")
-    session.status = new_status
-    for name, value in fields.items():
-        setattr(session, name, value)
+def _transition(session: DrawerSession, new_status: str, fields: dict | None = None, **options) -> None:
+    transitions.change_status(session, new_status, refused=PaymentError, what=f"Drawer {session.pk}", fields=fields,
+                              **options)
 
 
 def _post_variance(session: DrawerSession, user) -> None:
@@ -398,7 +392,7 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
                   "count": {"cash": {k: int(v or 0) for k, v in cash_count.items() if int(v or 0)},
                             "checks": [str(c) for c in checks]}}
         if abs(variance) > policy.drawer_variance_limit:
-            _transition(session, DrawerSession.Status.VARIANCE_PENDING, **fields)
+            _transition(session, DrawerSession.Status.VARIANCE_PENDING, fields)
             request = approvals.request_approval(
                 maker=user, kind=DRAWER_VARIANCE_KIND,
                 summary=f"Drawer {session.pk} ({session.clerk.get_username()}, {session.business_date}) is "
@@ -407,7 +401,7 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
             DrawerSession.objects.filter(pk=session.pk).update(approval_request_id=request.pk)
             session.approval_request_id = request.pk
         else:
-            _transition(session, DrawerSession.Status.CLOSED, **fields)
+            _transition(session, DrawerSession.Status.CLOSED, fields)
             _post_variance(session, user)
         audit.record("drawer.counted", user_id=user.pk, obj=session, summary=f"Drawer {session.pk} counted",
                      after={k: v for k, v in fields.items() if k != "closed_at"})
@@ -422,10 +416,10 @@ def _on_variance_approved(request, approver) -> None:
 
 def _on_variance_rejected(request, decider) -> None:
     session = DrawerSession.objects.select_for_update().get(pk=request.payload["session_id"])
-    _transition(session, DrawerSession.Status.OPEN, counted_cash=None, counted_checks=None, variance=None,
-                closed_at=None, approval_request_id=None)
-    audit.record("drawer.recount", user_id=decider.pk, obj=session,
-                 summary=f"Drawer {session.pk} reopened for a recount: {request.decision_note}")
+    _transition(session, DrawerSession.Status.OPEN, {"counted_cash": None, "counted_checks": None, "variance": None,
+                                                     "closed_at": None, "approval_request_id": None},
+                action="drawer.recount", user_id=decider.pk,
+                summary=f"Drawer {session.pk} reopened for a recount: {request.decision_note}")
 
 
 def _slip(prefix: str, day: date, seq: int) -> str:
@@ -468,7 +462,7 @@ def prepare_deposit(*, user, sessions: Sequence[DrawerSession], business_date: d
                 created_by=user))
         first = deposits[0] if deposits else None
         for s in locked:
-            _transition(s, DrawerSession.Status.DEPOSITED, deposit=first)
+            _transition(s, DrawerSession.Status.DEPOSITED, {"deposit": first})
         audit.record("deposit.prepared", user_id=user.pk, obj=first,
                      summary=f"Deposit of {len(locked)} drawer(s): cash {format_money(cash)}, checks "
                              f"{format_money(checks)}, cards {format_money(cards)}")

@@ -20,8 +20,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
-from ratepayer.bulk import gc_paused
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import bai2, lockbox
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import audit

@@ -24,8 +24,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 
-from ratepayer.bulk import gc_paused
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import phone_payments
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post

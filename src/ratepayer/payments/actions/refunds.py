@@ -20,7 +20,7 @@ from ratepayer.customers.models import ServiceAgreement
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post
 from ratepayer.ledger.models import ARBalance
-from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff import approvals, audit, permissions, transitions
 
 from .. import queries
 from ..errors import PaymentError
@@ -81,14 +81,9 @@ def submit(refund: Refund, user, *, account_number: str) -> None:
                  summary=f"Refund {format_money(refund.amount)} ({refund.get_status_display().lower()})")
 
 
-def _transition(refund: Refund, new_status: str, **fields) -> None:
-    if new_status not in Refund.TRANSITIONS[refund.status]:
-        raise PaymentError(f"A refund that is {refund.get_status_display().lower()} cannot become {new_status}.")
-    if not Refund.objects.filter(pk=refund.pk, status=refund.status).update(status=new_status, **fields):
-        raise PaymentError("The refund changed meanwhile; reload and try again.")
-    refund.status = new_status
-    for name, value in fields.items():
-        setattr(refund, name, value)
+def _transition(refund: Refund, new_status: str, fields: dict | None = None, **options) -> None:
+    transitions.change_status(refund, new_status, refused=PaymentError, fields=fields, account_id=refund.account_id,
+                              **options)
 
 
 def _next_check_number() -> str:
@@ -112,8 +107,8 @@ def _issue(refund: Refund, user) -> None:
                              memo=refund.reason[:200]),
                         Line(credit_gl, credit=refund.amount, account_id=refund.account_id, memo=refund.payee)],
                  source=refund, idempotency_key=f"refund:{refund.pk}", created_by=user)
-    _transition(refund, Refund.Status.ISSUED, payable_entry=entry, issued_on=today,
-                check_number=_next_check_number() if refund.method == "check" else "")
+    _transition(refund, Refund.Status.ISSUED, {"payable_entry": entry, "issued_on": today,
+                                               "check_number": _next_check_number() if refund.method == "check" else ""})
 
 
 def _issue_deposit_refund(refund: Refund, user) -> None:
@@ -134,8 +129,8 @@ def _issue_deposit_refund(refund: Refund, user) -> None:
     deposit.paid_out += refund.amount
     SecurityDeposit.objects.filter(pk=deposit.pk).update(
         paid_out=deposit.paid_out, status=SecurityDeposit.Status.RELEASED if deposit.held == 0 else deposit.status)
-    _transition(refund, Refund.Status.ISSUED, payable_entry=entry, issued_on=today,
-                check_number=_next_check_number() if refund.method == "check" else "")
+    _transition(refund, Refund.Status.ISSUED, {"payable_entry": entry, "issued_on": today,
+                                               "check_number": _next_check_number() if refund.method == "check" else ""})
 
 
 def _on_approved(request, approver) -> None:
@@ -169,7 +164,7 @@ def clear_refund(*, user, refund: Refund, cleared_on: date) -> Refund:
                      lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, memo=refund.payee),
                             Line(credit_gl, credit=refund.amount, memo=refund.payee)],
                      source=refund, idempotency_key=f"refund_paid:{refund.pk}", created_by=user)
-        _transition(refund, Refund.Status.CLEARED, cleared_on=cleared_on, cleared_entry=entry)
+        _transition(refund, Refund.Status.CLEARED, {"cleared_on": cleared_on, "cleared_entry": entry})
     return refund
 
 
@@ -188,10 +183,9 @@ def move_uncashed_to_unclaimed(*, user, on: date) -> list[Refund]:
                                 Line(credit_gl, credit=refund.amount, account_id=refund.account_id,
                                      memo=refund.payee)],
                          source=refund, idempotency_key=f"refund_unclaimed:{refund.pk}", created_by=user)
-            _transition(refund, Refund.Status.UNCLAIMED, unclaimed_on=on, unclaimed_entry=entry)
-            audit.record("refund.unclaimed", user_id=getattr(user, "pk", None), obj=refund,
-                         account_id=refund.account_id,
-                         summary=f"Check {refund.check_number} {format_money(refund.amount)} dormant since "
-                                 f"{refund.issued_on}: unclaimed property")
+            _transition(refund, Refund.Status.UNCLAIMED, {"unclaimed_on": on, "unclaimed_entry": entry},
+                        action="refund.unclaimed", user_id=getattr(user, "pk", None),
+                        summary=f"Check {refund.check_number} {format_money(refund.amount)} dormant since "
+                                f"{refund.issued_on}: unclaimed property")
             moved.append(refund)
     return moved

@@ -1,4 +1,4 @@
-"""Payments and their applications check their keys per statement (``ratepayer.references``
+"""Payments and their applications check their keys per statement (``ratepayer.db.references``
 says why); indexes a composite one already serves, ``created_by``'s and the LIKE
 twin of ``external_reference`` (now a unique constraint) are dropped."""
 
@@ -6,7 +6,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from ratepayer.references import StatementReferences
+from ratepayer.db.references import StatementReferences
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from django.db import migrations
 
-from ratepayer.staff.dbtriggers import make_append_only
+from ratepayer.db.triggers import make_append_only
 from ratepayer.staff.roles import DEFAULT_LIMITS, ROLES
 
 

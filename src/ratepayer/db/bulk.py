@@ -1,4 +1,6 @@
-"""Set-based inserts for the batch paths (bill runs, ledger postings, payment files).
+"""Set-based inserts for the batch paths (bill runs, ledger postings, payment
+files), and ``gc_paused`` for a batch. (The ``__among`` lookup the batch reads
+use is in ``ratepayer.db.lookups``.)
 
 Django's ``bulk_create`` builds a model instance per row and runs every
 field's preparation per value; a multi-row ``INSERT ... VALUES (%s, ...)`` of
@@ -128,36 +130,6 @@ def _executemany(table: str, names: list[str], rows: Sequence, return_ids: bool)
         cursor.execute("SELECT last_insert_rowid()")
         last = cursor.fetchone()[0]
     return list(range(last - len(rows) + 1, last + 1))
-
-
-class Among(models.Lookup):
-    """``field__among=ids``: membership in a list passed as ONE parameter.
-
-    ``__in`` with thousands of values prepares each value in Python and sends
-    a statement with thousands of placeholders (which psycopg then parses);
-    a bill-run chunk does this a dozen times. Here the list travels whole:
-    ``= ANY(%s)`` with an array on PostgreSQL, ``IN (SELECT value FROM
-    json_each(%s))`` with a JSON array on SQLite. For ints and strings."""
-
-    lookup_name = "among"
-    prepare_rhs = False
-    can_use_none_as_rhs = False
-
-    def get_prep_lookup(self):
-        return list(self.rhs)
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            if all(type(v) is int for v in self.rhs):
-                # an array literal: psycopg's list adapter inspects every element in Python
-                return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, "{" + ",".join(map(str, self.rhs)) + "}"]
-            return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]
-        return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(self.rhs)]
-
-
-models.Field.register_lookup(Among)
-models.ForeignObject.register_lookup(Among)
 
 
 @contextmanager

@@ -35,10 +35,10 @@ same rule with set-based triggers instead:
 * SQLite has row triggers only; there the same checks are row triggers, which
   cost little in-process. Their delete check yields to the
   ``ratepayer_maintenance`` row the test suite sets to flush tables (as the
-  append-only triggers of ``staff.dbtriggers`` do).
+  append-only triggers of ``ratepayer.db.triggers`` do).
 
 Primary keys are never updated (Django does not), so an UPDATE of a
-referenced key is not checked. ``tests/test_references.py`` proves both
+referenced key is not checked. ``tests/db/test_references.py`` proves both
 refusals on both databases and that every ``db_constraint=False`` key of our
 models has its triggers — a later migration that rebuilds a table on SQLite
 drops the table's triggers, and that test says so.
@@ -50,7 +50,7 @@ import hashlib
 
 from django.db import migrations
 
-from ratepayer.staff.dbtriggers import MAINTENANCE_TABLE, NOT_IN_MAINTENANCE
+from ratepayer.db.triggers import MAINTENANCE_TABLE, NOT_IN_MAINTENANCE
 
 References = dict[str, str]  # referencing column -> referenced table (its "id")
 

@@ -1,4 +1,4 @@
-"""ratepayer.bulk: set-based inserts and the ``__among`` lookup, on both databases."""
+"""ratepayer.db.bulk: set-based inserts and the ``__among`` lookup, on both databases."""
 
 from datetime import date
 
@@ -7,8 +7,8 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ratepayer.bulk import insert_rows
 from ratepayer.customers.models import Account
+from ratepayer.db.bulk import insert_rows
 from ratepayer.ledger.models import JournalEntry
 from ratepayer.staff.models import AuditEvent
 
@@ -87,7 +87,7 @@ def test_among_matches_like_in_with_one_parameter(utility):
 def test_gc_paused_pauses_for_the_batch_and_nests():
     import gc
 
-    from ratepayer.bulk import gc_paused
+    from ratepayer.db.bulk import gc_paused
 
     assert gc.isenabled()
     with gc_paused():

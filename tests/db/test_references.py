@@ -1,4 +1,4 @@
-"""Keys checked per statement (ratepayer.references) refuse what a foreign key refuses, on both databases."""
+"""Keys checked per statement (ratepayer.db.references) refuse what a foreign key refuses, on both databases."""
 
 from datetime import date
 from decimal import Decimal
@@ -7,9 +7,9 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
+from ratepayer.db.references import trigger_names
 from ratepayer.ledger.actions import Line, post
 from ratepayer.ledger.models import GLAccount, JournalEntry, JournalLine
-from ratepayer.references import trigger_names
 
 D = Decimal
 pytestmark = pytest.mark.django_db

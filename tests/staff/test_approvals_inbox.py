@@ -49,7 +49,7 @@ def test_senior_is_not_shown_a_rate_version_and_is_refused_if_posting_anyway(cli
         html = client.get(url).content.decode()
         assert f'id="request-{request.pk}"' not in html and f'data-approve="{request.pk}"' not in html
     before = _snapshot()
-    url = reverse("console:approval_decide", args=[request.pk])
+    url = reverse("staff:approval_decide", args=[request.pk])
     response = client.post(url, {"decision": "approve", "note": "looks fine"})
     assert response.status_code == 403
     response = client.post(url, {"decision": "reject", "note": "no"})
@@ -65,7 +65,7 @@ def test_a_second_supervisor_sees_and_approves_it(client, users, pending_rate_ve
     client.force_login(checker)
     html = client.get("/approvals/").content.decode()
     assert f'data-approve="{request.pk}"' in html
-    response = client.post(reverse("console:approval_decide", args=[request.pk]), {"decision": "approve"})
+    response = client.post(reverse("staff:approval_decide", args=[request.pk]), {"decision": "approve"})
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.status == "approved"

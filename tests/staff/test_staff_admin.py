@@ -49,7 +49,7 @@ def test_a_taken_username_or_missing_role_is_a_form_error_and_changes_nothing(cl
 def test_change_role_deactivate_reactivate_and_reset_password(client, users):
     target = users["specialist"]
     client.force_login(users["supervisor"])
-    url = reverse("console:staff_user", args=[target.pk])
+    url = reverse("staff:staff_user", args=[target.pk])
     assert client.post(url, {"op": "role", "role": roles.SENIOR}).status_code == 302
     assert actions.permissions.roles_of(User.objects.get(pk=target.pk)) == [roles.SENIOR]
 
@@ -95,7 +95,7 @@ def test_other_roles_are_refused_and_nothing_changes(client, users, name):
     before = _snapshot()
     assert client.get("/staff/").status_code == 403
     assert client.post("/staff/", {"username": "sneaky", "role": roles.SUPERVISOR}).status_code == 403
-    url = reverse("console:staff_user", args=[target.pk])
+    url = reverse("staff:staff_user", args=[target.pk])
     assert client.get(url).status_code == 403
     for data in ({"op": "role", "role": roles.SUPERVISOR}, {"op": "deactivate", "reason": "x"},
                  {"op": "reset_password"}):

@@ -31,3 +31,20 @@ def test_admin_is_not_mounted(client):
     assert client.get("/admin/", secure=True).status_code == 404
     assert client.get("/admin/login/", secure=True).status_code == 404
     assert "django.contrib.admin" not in settings.INSTALLED_APPS
+
+
+def test_the_first_supervisor_is_created_by_a_command_not_an_admin_site(db, capsys):
+    import pytest
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError, call_command
+
+    from ratepayer.staff import roles
+
+    call_command("supervisor", "create", "mgarcia", "--first-name", "Maria", "--last-name", "Garcia")
+    printed = capsys.readouterr().out
+    user = get_user_model().objects.get(username="mgarcia")
+    assert list(user.groups.values_list("name", flat=True)) == [roles.SUPERVISOR] and not user.is_superuser
+    password = printed.split("temporary password ")[1].split()[0]
+    assert user.check_password(password)
+    with pytest.raises(CommandError, match="already taken"):
+        call_command("supervisor", "create", "mgarcia")

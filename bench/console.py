@@ -182,6 +182,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--database-url", default="", help="a PostgreSQL database (default: start one here)")
     parser.add_argument("--no-build", action="store_true", help="use the demo already in --database-url")
+    parser.add_argument("--months", type=int, default=None, help="months of demo history (default: the demo's)")
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per step")
     parser.add_argument("--steps", default="50:1.0,100:0.5,150:0.25,200:0.1,200:0",
                         help="sessions:think-seconds per step, the first being the clerk's pace")
@@ -211,7 +212,9 @@ def main() -> None:
             started = time.perf_counter()
             build_env = {**env, "RATEPAYER_DEBUG": "1"}
             subprocess.run([*RATEPAYER, "migrate", "-v", "0"], env=build_env, check=True, cwd=ROOT)
-            subprocess.run([*RATEPAYER, "demo", "--reset", "--accounts", str(args.accounts), "--seed", str(args.seed)],
+            months = [] if args.months is None else ["--months", str(args.months)]
+            subprocess.run([*RATEPAYER, "demo", "--reset", "--accounts", str(args.accounts), "--seed", str(args.seed),
+                            *months],
                            env=build_env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
             build_seconds = round(time.perf_counter() - started, 1)
         production = {**env, "RATEPAYER_SECRET_KEY": SECRET, "RATEPAYER_ALLOWED_HOSTS": "127.0.0.1",

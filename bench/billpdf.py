@@ -1,6 +1,6 @@
 """Benchmark: bill PDFs (WeasyPrint) rendered one at a time and for a whole run.
 
-Builds a small synthetic utility (``ratepayer.billing.synthetic``) in a fresh
+Builds a small synthetic utility (``ratepayer.demo.synthetic``) in a fresh
 database — a scratch SQLite file by default, or a new database on the
 PostgreSQL server of --database-url (dropped after) — and bills it for 13
 months through the real bill run, so every bill has a full usage history.
@@ -94,7 +94,8 @@ def build_year_of_bills(accounts: int):
     """The synthetic utility billed monthly for 13 months; returns the last run."""
     from django.contrib.auth import get_user_model
 
-    from ratepayer.billing import billrun, synthetic
+    from ratepayer.billing import billrun
+    from ratepayer.demo import synthetic
     from ratepayer.metering.actions import load_reads_bulk
     from ratepayer.metering.models import RegisterRead
 

@@ -1,7 +1,7 @@
 """Benchmark: one bill run of a synthetic utility.
 
 Builds N residential accounts (electric for all, water for ~75 %, sewer for
-~60 %; ``ratepayer.billing.synthetic``) with an opening and a closing read per
+~60 %; ``ratepayer.demo.synthetic``) with an opening and a closing read per
 meter, in a fresh database — a scratch SQLite file by default, or a new
 database created on the PostgreSQL server of --database-url (dropped after) —
 then bills the cycle with ``--workers`` processes through the real pipeline
@@ -120,9 +120,10 @@ def main() -> None:
         from django.core.management import call_command
         from django.db import connection
 
-        from ratepayer.billing import billrun, synthetic
+        from ratepayer.billing import billrun
         from ratepayer.billing.models import Bill
         from ratepayer.customers.models import BillCycle
+        from ratepayer.demo import synthetic
         from ratepayer.ledger import checks
 
         call_command("migrate", "--no-input", verbosity=0)

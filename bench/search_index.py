@@ -1,6 +1,6 @@
 """Benchmark: rebuilding the accent-folded search index, and folded searches.
 
-Builds N synthetic accounts (ratepayer.billing.synthetic, no reads) into a
+Builds N synthetic accounts (ratepayer.demo.synthetic, no reads) into a
 scratch SQLite file or the database given with --database-url (emptied and
 migrated first), names every fifth customer with accents, apostrophes and
 hyphens ("José Martínez-O'Brien 17"), then measures
@@ -63,9 +63,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from ratepayer.billing import synthetic
     from ratepayer.customers.models import Customer
     from ratepayer.customers.queries import search_account_ids
+    from ratepayer.demo import synthetic
 
     if args.database_url:
         call_command("flush", "--no-input", verbosity=0)

@@ -10,6 +10,9 @@ PYTEST=(.venv/bin/python -m pytest -q -p no:randomly "$@")
 echo "== lint (ruff) =="
 .venv/bin/ruff check src tests bench || exit 1
 
+echo "== types (mypy on the pure packages) =="
+.venv/bin/mypy src/ratepayer/kernel src/ratepayer/rating src/ratepayer/formats || exit 1
+
 echo "== tests on SQLite =="
 RATEPAYER_DATABASE_URL= "${PYTEST[@]}"
 sqlite_status=$?

@@ -24,7 +24,39 @@ ROLE_USERS = {
 }
 
 
+# the data migrations that seed reference rows; each seeder is idempotent
+SEEDING_MIGRATIONS = [
+    "ratepayer.staff.migrations.0002_roles_and_append_only:seed_roles",
+    "ratepayer.ledger.chart:seed_chart",
+    "ratepayer.payments.migrations.0002_chart_rules_policy:forwards",
+    "ratepayer.payments.migrations.0005_deposit_rules:forwards",
+    "ratepayer.billing.migrations.0002_reasons:seed",
+    "ratepayer.billing.migrations.0004_default_policy:seed",
+    "ratepayer.metering.migrations.0002_default_policy:seed",
+]
+
+
+def reference_data() -> None:
+    """The rows the data migrations seed (roles and limits, chart of accounts, posting
+    rules, policies, adjustment reasons), put back where missing. A transactional test
+    (``django_db(transaction=True)``) empties every table when it ends, so the next one
+    found no role groups — its specialist was "not allowed to create customers" — and
+    no posting rules. Replaying the seeders themselves keeps one definition of the data."""
+    import importlib
+
+    from django.apps import apps
+
+    for target in SEEDING_MIGRATIONS:
+        module, function = target.split(":")
+        seeder = getattr(importlib.import_module(module), function)
+        if function == "seed_chart":
+            seeder(apps)
+        else:
+            seeder(apps, None)  # a RunPython function: (apps, schema_editor)
+
+
 def staff_users() -> dict:
+    reference_data()
     return {name: create_staff_user(username=name, password=PASSWORD, roles=[role], first_name=name.title())
             for name, role in ROLE_USERS.items()}
 

@@ -308,6 +308,23 @@ def test_search_bad_query_is_422_naming_the_parameter(api, utility, tokens, para
     assert response.json()["detail"][0]["loc"][0] == "query"
 
 
-def test_search_query_count_is_fixed(api, utility, tokens, django_assert_max_num_queries):
+def _search_queries(api, token, q: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = api.get("/api/v1/accounts/search", token=token, q=q)
+    assert response.status_code == 200
+    return len(captured), len(response.json())
+
+
+def test_search_query_count_is_fixed(api, utility, users, tokens, django_assert_max_num_queries):
+    """The same number of queries for one match as for many: measured at two sizes."""
+    from tests.payments.helpers import second_account
+
+    api.get("/api/v1/accounts/search", token=tokens["assistant"], q="nobody")  # token's last use recorded
+    one_queries, one_found = _search_queries(api, tokens["assistant"], "pine")
+    for n in range(12):
+        second_account(users["specialist"], utility, name=f"Pine Resident {n}", line1=f"{20 + n} Pine St")
+    many_queries, many_found = _search_queries(api, tokens["assistant"], "pine")
+    assert (one_found, many_found) == (1, 13)
+    assert many_queries == one_queries
     with django_assert_max_num_queries(7):
         assert api.get("/api/v1/accounts/search", token=tokens["assistant"], q="pine").status_code == 200

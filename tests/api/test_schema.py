@@ -71,6 +71,23 @@ def test_every_endpoint_has_an_example_of_its_body_and_of_its_answer(schema):
     assert not missing
 
 
+def test_every_operation_has_an_example_request(schema):
+    """A JSON body has a schema example (checked above); a file upload, whose body is a form, has a
+    curl example (x-codeSamples); an operation with no body needs only its path."""
+    missing = []
+    for path, method, operation in operations(schema):
+        body = operation.get("requestBody", {}).get("content", {})
+        if "multipart/form-data" in body and not operation.get("x-codeSamples"):
+            missing.append(f"{method.upper()} {path}: a file upload without a curl example")
+        for media in body:
+            if media not in ("application/json", "multipart/form-data"):
+                missing.append(f"{method.upper()} {path}: unexpected body {media}")
+    assert not missing
+    uploads = [path for path, method, operation in operations(schema)
+               if "multipart/form-data" in operation.get("requestBody", {}).get("content", {})]
+    assert "/api/v1/payment-files/lockbox" in uploads and "/api/v1/read-files" in uploads
+
+
 def test_every_error_answer_is_a_problem_with_a_code(schema):
     problem = schema["components"]["schemas"]["Problem"]
     assert {"code", "message"} <= set(problem["required"])

@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from ratepayer.billing.sample_rates import install_sample_rates
 from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.models import Account, BillCycle, Meter, ServiceAgreement
+from ratepayer.demo.sample_rates import install_sample_rates
 from tests.billing import fake_metering
 
 

@@ -23,7 +23,7 @@ RATEPAYER = [sys.executable, "-m", "ratepayer.cli"]
 SEED = """
 import django; django.setup()
 from datetime import date
-from ratepayer.billing import synthetic
+from ratepayer.demo import synthetic
 for code in {codes!r}:
     synthetic.build(accounts={accounts}, cycle_code=code, seed=11, start=date(2025, 1, 14), period_end=date(2025, 2, 14))
 """
@@ -140,24 +140,55 @@ def test_a_run_killed_with_sigkill_resumes_to_exactly_one_bill_per_account(datab
 
 
 def test_two_workers_produce_the_same_bills_as_one(database):
+    """Two cycles built from the same seed are identical; A1 is billed by one worker, A2
+    by two worker processes. Both workers must have billed chunks, and every bill, segment
+    and line of A2 must equal A1's to the cent (matched in account order)."""
     database.prepare(accounts=150, codes=("A1", "A2"))  # the same seed: two identical cycles
-    one = database.ratepayer("billrun", "--cycle", "A1", "--period-end", "2025-02-14", "--chunk-accounts", "5")
-    two = database.ratepayer("billrun", "--cycle", "A2", "--period-end", "2025-02-14", "--chunk-accounts", "5",
+    one = database.ratepayer("billrun", "--cycle", "A1", "--period-end", "2025-02-14", "--chunk-accounts", "2")
+    two = database.ratepayer("billrun", "--cycle", "A2", "--period-end", "2025-02-14", "--chunk-accounts", "2",
                              "--workers", "2")
     assert "Finished" in one.stdout and "Finished" in two.stdout, two.stderr
 
+    def of_cycle(code):
+        return ("JOIN billing_billrun r ON r.id = b.run_id JOIN customers_billcycle c ON c.id = r.cycle_id "
+                f"WHERE c.code = '{code}'")
+
+    def cents(column):
+        return f"CAST(ROUND({column} * 100) AS INTEGER)"
+
     def bills(code):
         return database.query(
-            "SELECT b.period_start, b.current_charges, b.status, "
-            "(SELECT COUNT(*) FROM billing_billsegment s WHERE s.bill_id = b.id) "
-            "FROM billing_bill b JOIN billing_billrun r ON r.id = b.run_id "
-            f"JOIN customers_billcycle c ON c.id = r.cycle_id WHERE c.code = '{code}' ORDER BY b.account_id")
+            "SELECT b.period_start, b.period_end, b.bill_date, b.due_date, b.status, "
+            f"{cents('b.current_charges')}, {cents('b.previous_balance')}, {cents('b.amount_due')} "
+            f"FROM billing_bill b {of_cycle(code)} ORDER BY b.account_id")
+
+    def lines(code):
+        rows = database.query(
+            "SELECT b.account_id, s.service, s.customer_class, CAST(ROUND(s.quantity * 10000) AS INTEGER), "
+            f"{cents('s.total')}, l.sequence, l.kind, l.description, CAST(ROUND(l.quantity * 10000) AS INTEGER), "
+            f"{cents('l.amount')}, l.gl_account "
+            "FROM billing_billline l JOIN billing_billsegment s ON s.id = l.segment_id "
+            f"JOIN billing_bill b ON b.id = s.bill_id {of_cycle(code)} "
+            "ORDER BY b.account_id, s.service, l.sequence")
+        accounts = sorted({row[0] for row in rows})  # the two cycles' accounts differ: compare by rank
+        rank = {account: n for n, account in enumerate(accounts)}
+        return [(rank[row[0]], *row[1:]) for row in rows]
 
     first, second = bills("A1"), bills("A2")
     assert len(first) == 150 and first == second
-    workers = database.query("SELECT COUNT(DISTINCT c.worker) FROM billing_billrunchunk c JOIN billing_billrun r "
-                             "ON r.id = c.run_id JOIN customers_billcycle y ON y.id = r.cycle_id WHERE y.code = 'A2'")
-    assert workers[0][0] >= 1
+    assert sum(row[5] for row in first) > 0  # real charges, compared to the cent
+    first_lines, second_lines = lines("A1"), lines("A2")
+    assert len(first_lines) >= 150 and first_lines == second_lines
+
+    chunks = database.query(
+        "SELECT ch.worker, COUNT(*), SUM(CASE WHEN ch.status = 'done' THEN 1 ELSE 0 END) "
+        "FROM billing_billrunchunk ch JOIN billing_billrun r ON r.id = ch.run_id "
+        "JOIN customers_billcycle c ON c.id = r.cycle_id WHERE c.code = 'A2' GROUP BY ch.worker")
+    by_worker = {worker: (claimed, done) for worker, claimed, done in chunks}
+    assert len(by_worker) == 2, f"both worker processes must claim chunks: {by_worker}"
+    assert len({worker.split(":")[1] for worker in by_worker}) == 2  # host:pid:nonce — two processes
+    assert all(claimed == done >= 1 for claimed, done in by_worker.values())
+    assert sum(done for _, done in by_worker.values()) == 75  # 150 accounts in chunks of 2, each billed once
     assert database.ratepayer("ledger", "check").returncode == 0
 
 

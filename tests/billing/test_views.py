@@ -112,7 +112,7 @@ def test_print_file_download(client, town, users):
 SEED_CONSOLE_RUN = """
 import django; django.setup()
 from datetime import date
-from ratepayer.billing import synthetic
+from ratepayer.demo import synthetic
 from ratepayer.staff import roles
 from ratepayer.staff.actions import create_staff_user
 create_staff_user(username="specialist", password={password!r}, roles=[roles.SPECIALIST])

@@ -18,12 +18,17 @@ def test_api_docs_page_lists_endpoints_and_tries_one_with_a_token(page, live_ser
     outside_requests = []
     page.on("request", lambda r: outside_requests.append(r.url) if not r.url.startswith(live_server.url) else None)
 
+    # Swagger UI draws ~70 operations in the browser; on a loaded CI machine that takes longer than
+    # the suite's default wait (a bound on waiting, not a timing under test).
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(60_000)
     page.goto(live_server.url + "/api/v1/docs")
     page.wait_for_selector(".opblock-summary-path")
     paths = page.locator(".opblock-summary-path").all_inner_texts()
     for path in ["/api/v1/accounts/search", "/api/v1/accounts/{number}", "/api/v1/accounts/{number}/agreements",
                  "/api/v1/accounts/{number}/balances", "/api/v1/accounts/{number}/transactions",
-                 "/api/v1/customers/{customer_id}"]:
+                 "/api/v1/customers/{customer_id}", "/api/v1/payments", "/api/v1/meters/{serial}/reads",
+                 "/api/v1/approvals/{request_id}/decision", "/api/v1/payment-files/lockbox"]:
         assert any(p.replace("\u200b", "") == path for p in paths), (path, paths)
     screenshot(page, "api-docs")
 
@@ -32,7 +37,10 @@ def test_api_docs_page_lists_endpoints_and_tries_one_with_a_token(page, live_ser
     page.click(".auth-btn-wrapper button.authorize")
     page.click("button.btn-done")
 
-    operation = page.locator("#operations-customers_and_accounts-ratepayer_api_customers_get_account")
+    # Swagger UI's element id is operations-<tag>-<operationId>; the operation id is the view's name.
+    ids = page.locator(".opblock").evaluate_all("nodes => nodes.map(n => n.id)")
+    assert "operations-payments-take_payment" in ids, ids
+    operation = page.locator("#operations-customers_and_accounts-get_account")
     operation.locator(".opblock-summary").click()
     operation.locator("button.try-out__btn").click()
     operation.locator("input[placeholder='number']").fill(number)

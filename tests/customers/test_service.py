@@ -67,3 +67,22 @@ def test_account_numbers_carry_a_luhn_check_digit():
 
     assert actions.account_number_for(1000001) == "10000016"
     assert is_valid_luhn(actions.account_number_for(1234567))
+
+
+def test_a_size_class_is_kept_and_moves_with_the_customer(utility, users):
+    user = users["specialist"]
+    actions.stop_service(user=user, agreement=utility.electric, end_date=date(2025, 1, 31))
+    start = {"user": user, "account": utility.account, "service_point": utility.electric.service_point,
+             "rate_schedule": utility.electric.rate_schedule, "customer_class": "residential",
+             "bill_cycle": utility.cycle, "start_date": date(2025, 2, 1)}
+    before = ServiceAgreement.objects.count()
+    with pytest.raises(CustomerError, match="Size class 'huge' is not one of: small, medium, large, extra_large"):
+        actions.start_service(**start, size_class="huge")
+    assert ServiceAgreement.objects.count() == before
+    agreement = actions.start_service(**start, size_class="medium")
+    assert agreement.size_class == "medium"
+    new_home = actions.create_premise(user=user, line1="9 Alder Ave", city="Everett", zip="98201",
+                                      services=["electric", "water"])
+    moved = actions.transfer_service(user=user, account=utility.account, to_premise=new_home,
+                                     move_date=date(2025, 6, 15))
+    assert {a.service: a.size_class for a in moved}["electric"] == "medium"

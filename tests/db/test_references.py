@@ -95,12 +95,11 @@ def test_an_update_to_a_missing_key_is_refused(utility):
     assert bill.account_id == utility.account.pk
 
 
+@pytest.mark.postgres_only("SQLite has one writer at a time: no concurrent delete to race with")
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_waits_for_a_transaction_still_writing_a_reference_and_is_then_refused():
     """The race a foreign key's row lock prevents: B deletes a GL account while A's
     uncommitted lines name it. B must wait for A and then refuse."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has one writer at a time: no concurrent delete to race with")
     import threading
 
     import psycopg

@@ -86,6 +86,25 @@ def test_every_class_service_and_role_and_a_clean_ledger(demo):
     assert AuditEvent.objects.filter(action="demo.built").count() == 1
 
 
+def account_classes() -> dict[int, set[str]]:
+    classes: dict[int, set[str]] = {}
+    for account, customer_class in ServiceAgreement.objects.values_list("account_id", "customer_class"):
+        classes.setdefault(account, set()).add(customer_class)
+    return classes
+
+
+def test_accounts_by_class_are_the_requested_mix(demo):
+    """docs/demo.md: about 85% residential, 12% commercial, 2% industrial, 1% public authority
+    (each class at least one account); counted from the agreements in the database."""
+    classes = account_classes()
+    assert set(classes) == set(Account.objects.values_list("pk", flat=True))  # every account has service
+    assert all(len(c) == 1 for c in classes.values())  # an account is of one class
+    by_class = Counter(next(iter(c)) for c in classes.values())
+    assert by_class == {"residential": 127, "commercial": round(SMALL * 0.12), "industrial": round(SMALL * 0.02),
+                        "public_authority": 2}  # 1.5 rounds to 2
+    assert sum(by_class.values()) == SMALL
+
+
 def test_rate_schedules_hold_the_real_tariff_documents(demo):
     versions = RateVersion.objects.select_related("schedule")
     # every example, each effective-dated version of it approved (Schedule 7 has six)
@@ -97,7 +116,9 @@ def test_rate_schedules_hold_the_real_tariff_documents(demo):
         assert tariff.service == version.schedule.service
         assert [v.effective for v in tariff.versions] == [version.effective_from]
     used = set(ServiceAgreement.objects.values_list("rate_schedule__code", flat=True))
-    assert {"E-CPU-RES", "E-24", "W-RES", "W-GEN", "S-RES"} <= used
+    assert {"E-7", "E-24", "W-RES", "W-GEN", "S-RES", "S-WAV", "S-GEN"} <= used
+    # Schedule 7 asks for a size class: every residential electric agreement has one
+    assert not ServiceAgreement.objects.filter(rate_schedule__code="E-7", size_class="").exists()
     # every agreement's schedule is for its own service
     assert not ServiceAgreement.objects.exclude(rate_schedule__service=models_f("service")).exists()
 

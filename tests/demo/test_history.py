@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Avg, Count, Max
+from django.db.models import Avg, Count, Max, Q
 
-from ratepayer.billing.models import Bill, BillRun, BillSegment
+from ratepayer.billing.models import Bill, BillLine, BillRun, BillSegment
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.demo import builder
 from ratepayer.ledger.checks import run_all
@@ -45,6 +45,24 @@ SELECT b.id,
 """
 
 
+# Each bill's lines, segments and totals in whole cents, summed by the database.
+BILL_SUMS = """
+SELECT b.id,
+       CAST(ROUND(b.current_charges * 100) AS BIGINT),
+       CAST(ROUND(b.amount_due * 100) AS BIGINT) - CAST(ROUND(b.previous_balance * 100) AS BIGINT),
+       (SELECT COALESCE(SUM(CAST(ROUND(s.total * 100) AS BIGINT)), 0)
+          FROM billing_billsegment s WHERE s.bill_id = b.id),
+       (SELECT COALESCE(SUM(CAST(ROUND(l.amount * 100) AS BIGINT)), 0)
+          FROM billing_billline l JOIN billing_billsegment s ON s.id = l.segment_id WHERE s.bill_id = b.id),
+       (SELECT COUNT(*) FROM billing_billsegment s WHERE s.bill_id = b.id
+           AND CAST(ROUND(s.total * 100) AS BIGINT) <>
+               (SELECT COALESCE(SUM(CAST(ROUND(l.amount * 100) AS BIGINT)), 0)
+                  FROM billing_billline l WHERE l.segment_id = s.id))
+  FROM billing_bill b
+ WHERE b.run_id IS NOT NULL
+"""
+
+
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """One small demo for the module (a history takes a while to live)."""
@@ -69,6 +87,16 @@ def test_every_bill_states_the_receivable_owed_before_its_bill_date(inside):
     assert wrong == []
     # and the payments behind those balances were made: a bill run is not the last thing that happened
     assert Payment.objects.filter(received_on__lt=Bill.objects.aggregate(m=Max("bill_date"))["m"]).count() > 100
+
+
+def test_every_bills_lines_add_up_to_its_segments_and_its_total(inside):
+    with connection.cursor() as cursor:
+        cursor.execute(BILL_SUMS)
+        rows = cursor.fetchall()
+    assert len(rows) > 200
+    wrong = [row for row in rows if not (row[1] == row[2] == row[3] == row[4] and row[5] == 0)]
+    assert wrong == []  # (bill, current charges, due - previous, segments, lines, segments off their lines)
+    assert sum(row[1] for row in rows) > 0
 
 
 def test_history_runs_through_yesterday_and_nothing_is_dated_later(inside):
@@ -157,3 +185,27 @@ def test_a_history_of_bills_and_payments_through_every_path(inside):
     amounts = Bill.objects.filter(run__isnull=False, status="issued").aggregate(a=Avg("current_charges"))["a"]
     assert Decimal(40) < amounts < Decimal(2000)
     assert run_all()["ok"] is True
+
+
+def test_the_real_tariffs_that_ask_for_facts_bill_demo_customers(inside):
+    """Schedule 7 (size class), winter-average sewer (the water's winter use)
+    and Union Gap sewer (the water meter's size) each rated issued bills of
+    the demo; a sewer on water use bills the water meter's reads, and no bill
+    waits for a fact the bill run did not pass."""
+    issued = BillSegment.objects.filter(bill__run__isnull=False, bill__status="issued", cancelled=False)
+    for code in ("E-7", "S-WAV", "S-GEN"):
+        segments = issued.filter(rate_version__schedule__code=code)
+        assert segments.filter(total__gt=0).exists(), code
+        if code != "E-7":
+            # billed on the premise's water meter, with its reads
+            assert not segments.filter(Q(meter_serials="") | Q(closing_read_id__isnull=True)).exists(), code
+    base = BillLine.objects.filter(segment__in=issued.filter(rate_version__schedule__code="E-7"),
+                                   description__startswith="Daily base charge")
+    assert set(base.values_list("rate", flat=True)) <= {Decimal(r) for r in ("0.32", "0.38", "0.45", "0.40", "0.48",
+                                                                             "0.56")}
+    assert base.exists()
+    waiting = Bill.objects.filter(status="held").values_list("hold_reasons", flat=True)
+    for reasons in waiting:
+        for reason in reasons:
+            for fact in ("size_class", "meter_size", "winter average", "water service"):
+                assert fact not in reason["message"], reason

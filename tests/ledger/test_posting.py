@@ -126,10 +126,9 @@ def test_ledger_check_names_a_tampered_cached_balance(utility):
     assert f"agreement {utility.electric.pk}: cached balance 1.00" in failed["cached_balances"]["failures"][0]
 
 
+@pytest.mark.postgres_only("the balance trigger is PostgreSQL's; SQLite relies on the Python check")
 def test_postgres_trigger_refuses_unbalanced_lines_and_split_entries(utility):
     # the trigger runs at the end of each INSERT statement, so a savepoint shows it (no commit needed)
-    if connection.vendor != "postgresql":
-        pytest.skip("the balance trigger is PostgreSQL's; SQLite relies on the Python check")
     entry = post(event="bill_charge", effective_date=date(2025, 1, 31), description="bill", lines=bill_lines(utility))
     lines_before = JournalLine.objects.count()
     # a line added later to a posted entry unbalances it: refused by the statement trigger

@@ -60,8 +60,7 @@ def expected_amount(n: int, i: int) -> Decimal:
     return Decimal(1 + (i * 7 + n) % 13) + Decimal((i * 3) % 100) / 100
 
 
-@pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-                    reason="needs PostgreSQL: SQLite serializes every writer, so there is no concurrency to test; "
+@pytest.mark.postgres_only("SQLite serializes every writer, so there is no concurrency to test; "
                            "run the suite with RATEPAYER_DATABASE_URL pointing at PostgreSQL")
 def test_eight_processes_posting_to_the_same_accounts_lose_and_double_nothing():
     """Runs on a database of its own (the test database is not touched), so

@@ -128,14 +128,12 @@ def test_a_duplicate_payment_is_refused_in_a_clerks_words(users, utility, drawer
     assert Payment.objects.count() == 1
 
 
-@pytest.mark.postgres_only
+@pytest.mark.postgres_only("SQLite serializes every writer")
 @pytest.mark.django_db(transaction=True)
 def test_three_sessions_importing_one_file_at_once_post_it_once(users, accounts):
     """Issue 10, point 8: three processes importing the same file posted it once and two
     crashed with IntegrityError. Three threads (three connections) start together; one
     posts, the other two are told the file was imported."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: SQLite serializes every writer")
     content = samples.lockbox_csv(accounts)
     start = threading.Barrier(3)
     outcomes: list[str] = []

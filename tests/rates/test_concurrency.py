@@ -9,7 +9,6 @@ import time
 from datetime import date
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from ratepayer.rates import actions, queries
@@ -20,9 +19,7 @@ from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.models import ApprovalRequest
 from tests.factories import PASSWORD
 
-pytestmark = pytest.mark.skipif(
-    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="needs PostgreSQL: SQLite serializes every writer, so there is no race to test")
+pytestmark = pytest.mark.postgres_only("SQLite serializes every writer, so there is no race to test")
 
 
 @pytest.mark.django_db(transaction=True)

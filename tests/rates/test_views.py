@@ -1,7 +1,8 @@
 """Rates console pages through the test client: refusals change nothing,
 errors name the field and line, the calculator writes nothing."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -211,17 +212,47 @@ def test_calculator_rates_an_interval_csv_by_calendar_month(signed_in, examples)
     assert response.context["form"].non_field_errors() == ["bad.csv: line 3: kwh 'x' is not a number"]
 
 
-@pytest.mark.skipif(not GREEN_BUTTON.exists(), reason="shared Green Button sample not present")
 def test_calculator_reads_green_button(signed_in, examples):
+    """A Green Button feed built here: 48 hourly readings of 1,000 + 250·n Wh from
+    2024-06-01 00:00 Pacific — two whole summer days, 330 kWh in all."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.formats import samples
+
+    june_1_pacific = int(datetime(2024, 6, 1, 7, tzinfo=UTC).timestamp())
+    feed = samples.green_button(start=june_1_pacific, count=48)
+    upload = SimpleUploadedFile("usage.xml", feed, content_type="application/xml")
+    client = signed_in("specialist")
+    with CaptureQueriesContext(connection) as run:
+        response = client.post("/rates/calculator/", {
+            "schedule": examples["E-SCL-RES"].pk, "on_date": "2024-06-01", "intervals": upload})
+    assert_no_writes(run.captured_queries)
+    assert response.status_code == 200, response.context["form"].errors
+    result = response.context["result"]
+    quote = result["quote"]
+    assert quote.intervals == 48 and "usage.xml" in result["source"]
+    assert [(b.period.start, b.period.days) for b in quote.bills] == [(date(2024, 6, 1), 2)]
+    # Seattle City Light residential, summer: base 2 days x $0.2728 = $0.5456 -> $0.55;
+    # first 10 kWh/day x 2 days = 20 kWh x $0.1291 = $2.582 -> $2.58; the other 310 kWh x $0.1372
+    # = $42.532 -> $42.53; total $45.66
+    assert sum(line.quantity for line in quote.bills[0].lines if line.unit == "kWh") == Decimal("330")
+    assert [str(line.amount) for line in quote.bills[0].lines] == ["0.55", "2.58", "42.53"]
+    assert str(quote.total) == "45.66"
+    assert "$45.66" in response.content.decode()
+
+
+@pytest.mark.skipif(not GREEN_BUTTON.exists(), reason="shared Green Button sample not present")
+def test_calculator_reads_a_third_party_green_button_sample(signed_in, examples):
+    """Interoperability with a feed written elsewhere (the figures are checked above)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("usage.xml", GREEN_BUTTON.read_bytes(), content_type="application/xml")
     response = signed_in("specialist").post("/rates/calculator/", {
         "schedule": examples["E-SCL-RES"].pk, "on_date": "2024-06-01", "intervals": upload})
     assert response.status_code == 200, response.context["form"].errors
-    result = response.context["result"]
-    assert result["quote"].intervals > 0 and result["quote"].total > 0
-    assert "usage.xml" in result["source"]
+    quote = response.context["result"]["quote"]
+    assert quote.intervals > 0 and quote.bills
+    assert quote.total == sum(line.amount for bill in quote.bills for line in bill.lines) > 0
 
 
 def test_a_stored_version_that_does_not_validate_is_flagged(signed_in, utility):

@@ -144,3 +144,17 @@ def test_rider_of_must_name_kinds_or_earlier_components():
         rating.parse_tariff(doc)
     doc["versions"][0]["components"][-1]["of"] = ["energy", "base"]
     assert rating.parse_tariff(doc)
+
+
+def test_a_tariff_names_the_facts_it_bills_on():
+    from ratepayer import rating
+
+    def facts(name):
+        return rating.facts_needed(rating.load_tariff(name))
+
+    assert facts("snopud_schedule_7") == {"usage", "size_class"}
+    assert facts("union_gap_sewer") == {"usage", "meter_size"}
+    assert facts("example_winter_average_sewer") == {"usage", "winter_average_daily"}
+    assert facts("lake_stevens_sewer") == {"dwelling_units"}
+    assert facts("snopud_schedule_24") == {"usage", "connected_load_kw"}
+    assert all(fact in rating.FACTS for path in rating.example_paths() for fact in facts(path))

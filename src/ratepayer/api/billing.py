@@ -256,6 +256,8 @@ class PolicyIn(Schema):
     high_bill_minimum_history: int
     max_consecutive_estimates: int
     regular_period_days: int
+    winter_first_month: int = 12
+    winter_last_month: int = 3
     bill_message: str = ""
     bill_message_es: str = ""
     bill_message_ru: str = ""

@@ -27,7 +27,7 @@ from ratepayer.metering.errors import AlreadyImported, ImportRejected, MeteringE
 from ratepayer.outbox.errors import OutboxError
 from ratepayer.payments.errors import ImportRefused, PaymentError
 from ratepayer.rates.errors import RatesError
-from ratepayer.staff.errors import ApprovalError, PermissionRefused
+from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
 
 
 class ApiError(Exception):
@@ -54,6 +54,7 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (LedgerError, 400, "ledger_refused"),
     (CustomerError, 400, "customer_refused"),
     (RatesError, 400, "rates_refused"),
+    (StaffError, 400, "staff_refused"),
     (OutboxError, 400, "outbox_refused"),
 ]
 
@@ -123,3 +124,13 @@ def install(api) -> None:
 
     for cls, _status, _code in DOMAIN_ERRORS:
         api.add_exception_handler(cls, _domain)
+
+
+def found(query, message: str, **filters):
+    """The one row of ``query`` (a model or queryset) matching ``filters``, or 404 ``not_found`` with
+    ``message`` (which says what was looked for and that nothing was changed)."""
+    manager = getattr(query, "_default_manager", None)
+    row = (manager.all() if manager is not None else query).filter(**filters).first()
+    if row is None:
+        raise ApiError(404, "not_found", message)
+    return row

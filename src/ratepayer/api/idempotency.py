@@ -88,8 +88,14 @@ def _replay(stored: IdempotencyKey, print_: str):
     return Status(stored.status_code, stored.response)
 
 
-def idempotent(view):
-    """Wrap a POST endpoint: require the key, replay or run-and-store."""
+SECRET_SHOWN_ONCE = "(shown once, in the first answer; it is not kept)"
+
+
+def idempotent(view, secret: tuple[str, ...] = ()):
+    """Wrap a POST endpoint: require the key, replay or run-and-store.
+
+    ``secret``: top-level fields of the answer (a temporary password) that are
+    not stored with the key: a replay answers them as ``SECRET_SHOWN_ONCE``."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -123,7 +129,10 @@ def idempotent(view):
                 # a refusal returned, not raised: it changed nothing; the key stays free
                 transaction.set_rollback(True)
                 return Status(status, payload)
-            IdempotencyKey.objects.filter(pk=row.pk).update(status_code=status, response=payload)
+            stored_payload = payload
+            if secret and isinstance(payload, dict):
+                stored_payload = {k: (SECRET_SHOWN_ONCE if k in secret else v) for k, v in payload.items()}
+            IdempotencyKey.objects.filter(pk=row.pk).update(status_code=status, response=stored_payload)
         return Status(status, payload)
 
     # ninja resolves string annotations in the wrapper's module; give it the view's, resolved there.

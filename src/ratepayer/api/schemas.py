@@ -40,13 +40,14 @@ def examples(*values: dict) -> ConfigDict:
 
 
 def write(router, path: str, *, response: dict[int, type], operation_id: str, summary: str,
-          description: str | None = None, **kwargs):
-    """``router.post`` for an action: idempotency key, error bodies, operation id."""
+          description: str | None = None, secret: tuple[str, ...] = (), **kwargs):
+    """``router.post`` for an action: idempotency key, error bodies, operation id.
+    ``secret``: answer fields never stored with the idempotency key (api.idempotency)."""
 
     def decorator(view):
         return router.post(path, response={**WRITE_ERRORS, **response}, operation_id=operation_id,
                            summary=summary, description=description or (view.__doc__ or "").strip() or None,
-                           **kwargs)(idempotent(view))
+                           **kwargs)(idempotent(view, secret=secret))
 
     return decorator
 
@@ -59,3 +60,12 @@ def read(router, path: str, *, response: dict[int, type], operation_id: str, sum
                           summary=summary, **kwargs)(view)
 
     return decorator
+
+
+def curl_example(path: str, fields: str) -> dict:
+    """``openapi_extra`` for a file upload: an example request (its body is a form, not JSON,
+    so it has no schema example); the example test accepts either."""
+    return {"x-codeSamples": [{"lang": "shell", "label": "curl", "source": (
+        f"curl -X POST https://ratepayer.example.org/api/v1{path} \\\n"
+        "  -H 'Authorization: Bearer rp_...' -H 'Idempotency-Key: 6f1c1b3e-2f4a-4c8e-9d0b-0c7d3f6a9e12' \\\n"
+        f"  {fields}")}]}

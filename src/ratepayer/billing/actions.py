@@ -337,10 +337,12 @@ POLICY_RANGES: dict[str, tuple[int, int, str]] = {
     "high_bill_minimum_history": (0, 24, "Bills of history for the high-bill test: 0 to 24"),
     "max_consecutive_estimates": (0, 12, "Consecutive estimates: 0 to 12"),
     "regular_period_days": (7, 92, "Regular period: 7 to 92 days"),
+    "winter_first_month": (1, 12, "Winter from: a month, 1 to 12"),
+    "winter_last_month": (1, 12, "Winter through: a month, 1 to 12"),
 }
 POLICY_FIELDS = ("days_to_bill", "days_until_due", "high_bill_percent", "high_bill_minimum_history",
-                 "max_consecutive_estimates", "regular_period_days", "interval_register_tolerance_percent", "bill_message", "bill_message_es",
-                 "bill_message_ru")
+                 "max_consecutive_estimates", "regular_period_days", "interval_register_tolerance_percent", "winter_first_month",
+                 "winter_last_month", "bill_message", "bill_message_es", "bill_message_ru")
 
 
 def _policy_values(policy: BillingPolicy | None) -> dict:
@@ -350,7 +352,8 @@ def _policy_values(policy: BillingPolicy | None) -> dict:
 def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_until_due: int, high_bill_percent,
                        high_bill_minimum_history: int, max_consecutive_estimates: int, regular_period_days: int,
                        bill_message: str = "", bill_message_es: str = "", bill_message_ru: str = "",
-                       interval_register_tolerance_percent="1.00", today: date | None = None) -> BillingPolicy:
+                       interval_register_tolerance_percent="1.00", winter_first_month: int = 12,
+                       winter_last_month: int = 3, today: date | None = None) -> BillingPolicy:
     """Put a new billing policy in force from ``effective_from``: a new row, never
     an edit, and never from a day already begun (bills of that day were made
     under the policy then in force). Supervisors only; audited; all or nothing."""
@@ -361,7 +364,8 @@ def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_un
                            "earliest; bills already made keep the policy they were made under.")
     values = {"days_to_bill": days_to_bill, "days_until_due": days_until_due,
               "high_bill_minimum_history": high_bill_minimum_history,
-              "max_consecutive_estimates": max_consecutive_estimates, "regular_period_days": regular_period_days}
+              "max_consecutive_estimates": max_consecutive_estimates, "regular_period_days": regular_period_days,
+              "winter_first_month": winter_first_month, "winter_last_month": winter_last_month}
     for name, (low, high, message) in POLICY_RANGES.items():
         if not isinstance(values[name], int) or not low <= values[name] <= high:
             raise BillingError(f"{message}.")

@@ -33,6 +33,14 @@ Design (DESIGN §7)
 * A segment states the quantity it billed and where it came from: the
   register's advance, or the intervals' total for a meter rated from its
   interval data (``billed_quantity``).
+* A tariff is passed the facts it asks for (``rating.facts_needed``): the
+  agreement's size class (Snohomish PUD Schedule 7), the meter's size, and
+  for a sewer service, which has no meter, the water service's at the same
+  premise — its meter's size (Union Gap), its use over the period (the
+  sewer segment bills the water segment's reads) and its average use per day
+  over the latest winter of the billing policy (winter-average sewer), from
+  metering's reads of the winter months since the customer's start, in one
+  query per chunk.
 * The bill run does not render documents; PDFs are rendered on demand and by
   background tasks (``billing.tasks``).
 """
@@ -45,7 +53,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from importlib import import_module
@@ -61,6 +69,7 @@ from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.models import ARBalance
+from ratepayer.metering.queries import winter_average_daily
 from ratepayer.rates.models import RateVersion
 from ratepayer.rating import RatingError, ServiceInfo, TariffError
 
@@ -75,7 +84,7 @@ from .models import (
     BillSegment,
     CycleSchedule,
 )
-from .rating_batch import ScheduleTariff, combine_versions, rate_interval_group, rate_registers
+from .rating_batch import ScheduleTariff, combine_versions, rate_interval_group, rate_register_group
 
 ZERO = Decimal("0.00")
 # Seconds spent per stage in this process (bench/billrun.py reports where the time goes).
@@ -306,7 +315,10 @@ class BillDraft:
 
 
 AGREEMENT_FIELDS = ("pk", "account_id", "service", "customer_class", "service_point_id", "start_date", "end_date",
-                    "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "account__customer__language")
+                    "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "size_class",
+                    "service_point__premise_id", "account__customer__language")
+# Facts an unmetered sewer service takes from the water service at its premise.
+WATER_FACTS = frozenset({"usage", "meter_size", "winter_average_daily"})
 
 
 def due_agreements(account_ids: Sequence[int], cycle_id: int | None, period_end: date) -> list[dict]:
@@ -327,7 +339,9 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
             .values("agreement_id").annotate(last_end=Max("period_end"), last_read=Max("read_date"))}
     drafts: dict[int, SegmentDraft] = {}
     requests = []
-    meters = meters_for([a["service_point_id"] for a in agreements], period_end)
+    meters, water_at = meters_at([a["service_point__premise_id"] for a in agreements], period_end)
+    on_water: dict[int, int] = {}  # sewer agreement id -> the water service point it is billed on
+    winter_points: dict[int, int] = {}  # agreement id -> service point whose winter use it needs
     for a in agreements:
         previous = last.get(a["pk"])
         if previous and previous["last_end"] >= period_end:
@@ -344,7 +358,21 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
             draft.regular_days = context.policy.regular_period_days
         info = meters.get(a["service_point_id"])
         draft.metered = info is not None
-        draft.service_info = ServiceInfo(meter_size=(info or {}).get("size") or None,
+        facts = tariff_facts(context, a["rate_schedule_id"])
+        size = (info or {}).get("size") or None
+        point = a["service_point_id"] if draft.metered else None
+        if not draft.metered and a["service"] == "sewer" and facts & WATER_FACTS:
+            water = water_at.get(a["service_point__premise_id"])
+            if water is None:
+                draft.problem_code = "usage_problem"
+                draft.problem = "the sewer is billed on the water service at the premise, which has no water meter"
+            else:
+                point, size = water
+                if "usage" in facts:
+                    on_water[a["pk"]] = point
+        if point is not None and "winter_average_daily" in facts:
+            winter_points[a["pk"]] = point
+        draft.service_info = ServiceInfo(meter_size=size, size_class=a["size_class"] or None,
                                          dwelling_units=a["dwelling_units"] or 1,
                                          connected_load_kw=a["connected_load_kw"])
         drafts[a["pk"]] = draft
@@ -371,6 +399,15 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
         draft.usage = result
         draft.period = Period(result.period_start, result.period_end)
         draft.read_date = result.period_end
+    if on_water:
+        bill_on_water_use(drafts, on_water)
+    if winter_points:
+        first, last = context.policy.winter_before(period_end)
+        spans = {pk: (point, max(first, drafts[pk].agreement["start_date"])) for pk, point in winter_points.items()}
+        averages = winter_average_daily(spans.values(), last)
+        for agreement_id, span in spans.items():
+            draft = drafts[agreement_id]
+            draft.service_info = replace(draft.service_info, winter_average_daily=averages.get(span))
     rate_drafts(list(drafts.values()), context)
     STAGE_SECONDS["rating"] += time.perf_counter() - started
     started = time.perf_counter()
@@ -379,14 +416,53 @@ def draft_bills(agreements: list[dict], period_end: date, context: RunContext) -
     return bills
 
 
-def meters_for(service_point_ids: Sequence[int], period_end: date) -> dict[int, dict]:
-    """Service points with a meter installed during the period -> {size} (1 query)."""
+def meters_at(premise_ids: Sequence[int], period_end: date) -> tuple[dict[int, dict], dict[int, tuple[int, str | None]]]:
+    """Meters installed during the period at these premises (1 query):
+    (service point -> {size}, premise -> (water service point, its meter's size))."""
     out: dict[int, dict] = {}
-    for sp, size in (MeterInstallation.objects.filter(service_point_id__among=service_point_ids, installed_on__lte=period_end)
-                     .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=period_end - timedelta(days=400)))
-                     .order_by("service_point_id", "installed_on").values_list("service_point_id", "meter__size")):
+    water: dict[int, tuple[int, str | None]] = {}
+    for sp, size, premise, service in (
+            MeterInstallation.objects.filter(service_point__premise_id__among=sorted(set(premise_ids)),
+                                             installed_on__lte=period_end)
+            .filter(Q(removed_on__isnull=True) | Q(removed_on__gte=period_end - timedelta(days=400)))
+            .order_by("service_point_id", "installed_on")
+            .values_list("service_point_id", "meter__size", "service_point__premise_id", "service_point__service")):
         out[sp] = {"size": size}
-    return out
+        if service == "water":
+            water[premise] = (sp, size or None)
+    return out, water
+
+
+def tariff_facts(context: RunContext, schedule_id: int) -> frozenset[str]:
+    tariff = context.tariffs.get(schedule_id)
+    return tariff.facts if isinstance(tariff, ScheduleTariff) else frozenset()
+
+
+def bill_on_water_use(drafts: dict[int, SegmentDraft], on_water: dict[int, int]) -> None:
+    """A sewer segment billed on water use takes the water segment's usage at
+    its premise (same chunk: the water service is on the same account), over
+    the sewer's own first day to the water's closing read."""
+    water_by_point = {d.agreement["service_point_id"]: d for d in drafts.values()
+                      if d.agreement["service"] == "water"}
+    for agreement_id, point in on_water.items():
+        draft = drafts[agreement_id]
+        if draft.problem:
+            continue
+        water = water_by_point.get(point)
+        if water is None:
+            draft.problem_code = "usage_problem"
+            draft.problem = ("the sewer is billed on the premise's water use, but that water service is not "
+                             "billed with this account for the period")
+        elif water.usage is None:
+            draft.problem_code = "usage_problem"
+            draft.problem = f"the sewer is billed on the premise's water use: {water.problem or 'no water usage'}"
+        elif water.usage.period_end < draft.period.start:
+            draft.problem_code = "usage_problem"
+            draft.problem = f"the water's closing read of {water.usage.period_end} is before the sewer's first day"
+        else:
+            draft.usage = water.usage
+            draft.period = Period(draft.period.start, water.usage.period_end)
+            draft.read_date = water.usage.period_end
 
 
 def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
@@ -421,7 +497,7 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
         quantities = [m.usage.quantity if m.usage is not None else Decimal(0) for m in members]
         demand = [m.usage.demand_kw for m in members] if has_demand else None
         try:
-            bills = rate_registers(tariff, period, quantities, unit, [m.service_info for m in members],
+            bills = rate_register_group(tariff, period, quantities, unit, [m.service_info for m in members],
                                    demand, regular_days)
         except RatingError:
             bills = None
@@ -430,7 +506,7 @@ def rate_drafts(drafts: list[SegmentDraft], context: RunContext) -> None:
             # not hold the others: rate the group one by one to find it
             for m, q in zip(members, quantities, strict=True):
                 try:
-                    bill = rate_registers(tariff, period, [q], unit, [m.service_info],
+                    bill = rate_register_group(tariff, period, [q], unit, [m.service_info],
                                           [m.usage.demand_kw] if has_demand else None, regular_days)[0]
                 except RatingError as exc:
                     m.problem_code, m.problem = "rating_error", str(exc)[:300]

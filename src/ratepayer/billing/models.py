@@ -5,6 +5,8 @@ The bill-run design is in ``billing.billrun``."""
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,7 +16,11 @@ from django.db.models import Q
 from ratepayer.customers.models import Account, BillCycle, ServiceAgreement
 from ratepayer.ledger.models import JournalEntry
 from ratepayer.rates.models import SERVICES, RateVersion
-from ratepayer.rating.bills import rate_text
+from ratepayer.rating import rate_text
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 class AdjustmentReason(models.Model):
@@ -102,6 +108,10 @@ class BillingPolicy(models.Model):
         max_digits=5, decimal_places=2, default=Decimal("1.00"),
         help_text="hold a bill when an interval meter's intervals over the period differ from its register's "
                   "advance by more than this % of the advance")
+    winter_first_month = models.PositiveSmallIntegerField(
+        default=12, help_text="winter-average sewer: the first month of the winter whose water use it is billed on")
+    winter_last_month = models.PositiveSmallIntegerField(
+        default=3, help_text="winter-average sewer: the last month of that winter (may be before the first: Dec-Mar)")
     bill_message = models.CharField(max_length=300, blank=True, help_text="printed on every bill (English)")
     bill_message_es = models.CharField(max_length=300, blank=True)
     bill_message_ru = models.CharField(max_length=300, blank=True)
@@ -112,6 +122,18 @@ class BillingPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Billing policy from {self.effective_from}"
+
+    def winter_before(self, day: date) -> tuple[date, date]:
+        """(first day, last day) of the latest winter that ended on or before
+        ``day``: the base period of winter-average sewer billed on ``day``."""
+        first, last = self.winter_first_month, self.winter_last_month
+        year = day.year
+        end = _month_end(year, last)
+        if end > day:
+            year -= 1
+            end = _month_end(year, last)
+        start_year = year if first <= last else year - 1
+        return date(start_year, first, 1), end
 
 
 class CycleSchedule(models.Model):

@@ -32,6 +32,7 @@ class ScheduleTariff:
     schedule_id: int
     tariff: Tariff
     version_dates: tuple[tuple[date, int], ...]  # (effective_from, RateVersion id), ascending
+    facts: frozenset[str] = frozenset()  # what the tariff bills on (rating.facts_needed)
 
     def version_id_on(self, day: date) -> int | None:
         found = None
@@ -62,13 +63,14 @@ def combine_versions(schedule_id: int, rows: Sequence[tuple[int, date, dict]]) -
                 versions.append(v)
     assert base is not None
     combined = base.model_copy(update={"versions": versions})
-    return ScheduleTariff(schedule_id, combined, tuple((r[1], r[0]) for r in rows))
+    return ScheduleTariff(schedule_id, combined, tuple((r[1], r[0]) for r in rows), rating.facts_needed(combined))
 
 
-def rate_registers(tariff: Tariff, period: Period, quantities: Sequence[Decimal], unit: str,
+def rate_register_group(tariff: Tariff, period: Period, quantities: Sequence[Decimal], unit: str,
                    services: Sequence[ServiceInfo], demand_kw: Sequence[Decimal | None] | None = None,
                    regular_days: int | None = None) -> list[Bill]:
-    """Rate M register usages over one period in one engine call."""
+    """Rate M register usages that share a tariff and a bill period in one call
+    of the engine's public ``rating.rate_registers``."""
     demands: Sequence[Decimal | None] = demand_kw if demand_kw is not None else [None] * len(quantities)
     usages = [RegisterUsage(Decimal(q), unit=unit, demand_kw=d) for q, d in zip(quantities, demands, strict=True)]
     return rating.rate_registers(tariff, usages, period, services=list(services), regular_days=regular_days).bills()

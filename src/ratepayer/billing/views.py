@@ -216,6 +216,10 @@ class PolicyForm(forms.Form):
         label="Interval/register tolerance %", max_digits=5, decimal_places=2,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text="hold a bill whose interval data and register reads differ by more than this %")
+    winter_first_month = forms.IntegerField(label="Winter from (month)", min_value=1, max_value=12, required=False,
+                                            help_text="winter-average sewer: first month of the winter (12 = December)")
+    winter_last_month = forms.IntegerField(label="Winter through (month)", min_value=1, max_value=12, required=False,
+                                           help_text="last month of the winter whose water use sewer is billed on")
     bill_message = forms.CharField(label="Bill message (English)", required=False, max_length=300,
                                    widget=forms.Textarea(attrs={"rows": 2}))
     bill_message_es = forms.CharField(label="Bill message (Spanish)", required=False, max_length=300,
@@ -254,7 +258,8 @@ def policy(request):
         form = PolicyForm(request.POST)
         if form.is_valid():
             try:
-                created = actions.set_billing_policy(user=request.user, **form.cleaned_data, today=today)
+                values = {k: v for k, v in form.cleaned_data.items() if v is not None}  # blank winter: the default
+                created = actions.set_billing_policy(user=request.user, **values, today=today)
             except BillingError as exc:
                 form.add_error(None, f"{exc} Nothing was changed.")
             else:

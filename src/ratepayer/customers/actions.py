@@ -563,7 +563,7 @@ def remove_meter(*, user, installation: MeterInstallation, removed_on: date, rem
 def start_service(*, user, account: Account, service_point: ServicePoint, rate_schedule: RateSchedule,
                   customer_class: str, bill_cycle: BillCycle, start_date: date, dwelling_units: int = 1,
                   connected_load_kw=None, previous: ServiceAgreement | None = None,
-                  event_kind: str = "start", move_in_read=None) -> ServiceAgreement:
+                  event_kind: str = "start", move_in_read=None, size_class: str = "") -> ServiceAgreement:
     """Service from ``start_date``; with ``move_in_read``, the meter's read that
     day is recorded (metering's read entry), so the first bill measures usage
     from the customer's own first day rather than the previous occupant's last read."""
@@ -575,6 +575,9 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         raise CustomerError(f"Account {account.number} is closed.")
     if rate_schedule.service != service_point.service:
         raise CustomerError(f"Rate {rate_schedule.code} is for {rate_schedule.service}, not {service_point.service}.")
+    if size_class and size_class not in ServiceAgreement.SizeClass.values:
+        raise CustomerError(f"Size class {size_class!r} is not one of: "
+                            f"{', '.join(ServiceAgreement.SizeClass.values)}.")
     with transaction.atomic():
         current = (ServiceAgreement.objects.select_for_update()
                    .filter(service_point=service_point, status=ServiceAgreement.Status.ACTIVE).first())
@@ -588,7 +591,7 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         agreement = ServiceAgreement.objects.create(
             account=account, service_point=service_point, service=service_point.service, rate_schedule=rate_schedule,
             customer_class=customer_class, bill_cycle=bill_cycle, start_date=start_date, dwelling_units=dwelling_units,
-            connected_load_kw=connected_load_kw, previous=previous)
+            connected_load_kw=connected_load_kw, size_class=size_class, previous=previous)
         AgreementEvent.objects.create(agreement=agreement, kind=event_kind, effective_date=start_date, created_by=user)
         if reading is not None:
             _record_read(user=user, meter=_meter_at(service_point, start_date, "Move-in read"), read_date=start_date,
@@ -653,7 +656,7 @@ def transfer_service(*, user, account: Account, to_premise: Premise, move_date: 
                 rate_schedule=agreement.rate_schedule, customer_class=agreement.customer_class,
                 bill_cycle=bill_cycle or agreement.bill_cycle, start_date=move_date,
                 dwelling_units=to_premise.dwelling_units, connected_load_kw=agreement.connected_load_kw,
-                previous=agreement, event_kind="transfer_in"))
+                size_class=agreement.size_class, previous=agreement, event_kind="transfer_in"))
         audit.record("service.transferred", user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"moved to {to_premise} on {move_date}")
     return created

@@ -122,6 +122,9 @@ class StartServiceForm(forms.Form):
     start_date = forms.DateField(widget=DATE, label="Start date")
     move_in_read = forms.CharField(max_length=20, required=False, label="Move-in read", widget=READING,
                                    help_text="the meter's register on the start date; leave empty if not read")
+    size_class = forms.ChoiceField(choices=[("", "—"), *ServiceAgreement.SizeClass.choices], required=False,
+                                   label="Size class", help_text="for a rate whose base charge depends on it "
+                                                                 "(Schedule 7)")
 
     def __init__(self, *args, service_points, **kwargs):
         super().__init__(*args, **kwargs)

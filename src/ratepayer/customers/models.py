@@ -226,11 +226,22 @@ class MeterInstallation(models.Model):
 
 
 class ServiceAgreement(models.Model):
-    """An account's service at a service point for a span of dates."""
+    """An account's service at a service point for a span of dates, with the
+    facts about the service its tariff may bill on (dwelling units, connected
+    load, size class); the meter's size comes from the meter installed."""
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
         ENDED = "ended", "Ended"
+
+    class SizeClass(models.TextChoices):
+        """Snohomish PUD Schedule 7's base-charge classes (the tariff's
+        ``amounts_by: size_class`` keys)."""
+
+        SMALL = "small", "Small (multi-family, small services)"
+        MEDIUM = "medium", "Medium (single-family)"
+        LARGE = "large", "Large"
+        EXTRA_LARGE = "extra_large", "Extra-large"
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="agreements")
     service_point = models.ForeignKey(ServicePoint, on_delete=models.PROTECT, related_name="agreements")
@@ -243,6 +254,8 @@ class ServiceAgreement(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     dwelling_units = models.PositiveSmallIntegerField(default=1)
     connected_load_kw = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    size_class = models.CharField(max_length=12, choices=SizeClass.choices, blank=True,
+                                  help_text="the service's size class, for a tariff whose base charge depends on it")
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                                  help_text="the agreement this one continues (transfer of service)")
 

@@ -299,7 +299,7 @@ def account_service(request, number):
                         user=request.user, account=account, service_point=d["service_point"],
                         rate_schedule=d["rate_schedule"], customer_class=d["customer_class"],
                         bill_cycle=d["bill_cycle"], start_date=d["start_date"],
-                        move_in_read=d["move_in_read"] or None)
+                        move_in_read=d["move_in_read"] or None, size_class=d["size_class"])
                     messages.success(request, f"{d['service_point']}: service starts {d['start_date']}"
                                               + (f" with a move-in read of {d['move_in_read']}."
                                                  if d["move_in_read"] else "."))

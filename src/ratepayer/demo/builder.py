@@ -155,6 +155,7 @@ class PlannedPremise:
     space_heat_electric: bool
     services: tuple[str, ...]
     cycle: int = 0  # index into the bill cycles, set by route order
+    water_meter_size: str = ""  # set with the meters
     pk: int | None = None
     points: dict[str, int] = field(default_factory=dict)  # service -> ServicePoint pk
 
@@ -645,6 +646,7 @@ def create_meters(build: DemoBuild) -> None:
                 water_serial += 1
                 sizes = _WATER_SIZES[premise.premise_type]
                 size = rng.choices([s for s, _ in sizes], weights=[w for _, w in sizes])[0]
+                premise.water_meter_size = size
                 meters.append((f"W{water_serial}", "water", "register", "CCF", 4 if size in ("5/8", "3/4") else 6,
                                Decimal(1), size, False, rng.choice(_WATER_MAKERS)))
                 installed = start - timedelta(days=rng.randint(0, 1500))
@@ -656,21 +658,35 @@ def create_meters(build: DemoBuild) -> None:
     build.counts["meters"] = len(meter_ids)
 
 
-# Schedules the bill run can rate with what an agreement carries today (meter
-# size, dwelling units, connected load). Schedule 7 needs a size class and the
-# winter-average and by-meter-size sewer schedules need the water service's
-# history and meter size, which the bill run does not pass yet; those
-# schedules are loaded (the rates pages show them) but not assigned.
-_SCHEDULE_CODES = ("E-CPU-RES", "E-24", "W-RES", "W-GEN", "S-RES")
+# The schedules agreements are put on. Residential electric is on Snohomish
+# PUD Schedule 7, whose daily base charge depends on the agreement's size
+# class; single-family sewer is billed on the winter average of the
+# premise's water use, multi-family sewer per dwelling unit (Lake Stevens),
+# and other sewer on Union Gap's ready-to-serve charge and volume by the
+# water meter's size (no volume charge on a 3/4" meter).
+_SCHEDULE_CODES = ("E-7", "E-24", "W-RES", "W-GEN", "S-RES", "S-WAV", "S-GEN")
 
 
 def _schedule_code(service: str, customer_class: str, large: bool, premise: PlannedPremise) -> str:
     if service == "electric":
-        return "E-CPU-RES" if customer_class == "residential" else "E-24"
+        return "E-7" if customer_class == "residential" else "E-24"
     if service == "water":
         # the tiered residential tariff has a base charge for the 5/8" meter only
         return "W-RES" if customer_class == "residential" and premise.premise_type != "multi_family" else "W-GEN"
-    return "S-RES"
+    if customer_class != "residential":
+        return "S-GEN"
+    return "S-RES" if premise.premise_type == "multi_family" else "S-WAV"
+
+
+def _size_class(service: str, customer_class: str, premise: PlannedPremise) -> str:
+    """Schedule 7's size class (small: multi-family and small services;
+    medium: single-family; large: a single-family home heated electrically,
+    whose service is bigger). The demo's own rule, not the PUD's."""
+    if service != "electric" or customer_class != "residential":
+        return ""
+    if premise.premise_type in ("multi_family", "mobile_home"):
+        return "small"
+    return "large" if premise.space_heat_electric else "medium"
 
 
 def create_accounts(build: DemoBuild) -> None:
@@ -697,7 +713,7 @@ def create_agreements(build: DemoBuild) -> None:
     plan = build.plan
     specialist = build.users["specialist"]
     columns = ["account", "service_point", "service", "rate_schedule", "customer_class", "bill_cycle", "start_date",
-               "end_date", "status", "dwelling_units", "connected_load_kw", "previous"]
+               "end_date", "status", "dwelling_units", "connected_load_kw", "size_class", "previous"]
     for ended_pass in (True, False):
         pending: list[tuple[PlannedService, tuple]] = []
         for account in plan.accounts:
@@ -713,7 +729,8 @@ def create_agreements(build: DemoBuild) -> None:
                 pending.append((s, (
                     account.pk, premise.points[s.service], s.service, schedule.pk, account.customer_class, cycle.pk,
                     s.start, s.end, ServiceAgreement.Status.ENDED if s.end else ServiceAgreement.Status.ACTIVE,
-                    premise.dwelling_units, load, s.previous.pk if s.previous else None)))
+                    premise.dwelling_units, load, _size_class(s.service, account.customer_class, premise),
+                    s.previous.pk if s.previous else None)))
         ids = insert_rows(ServiceAgreement, columns, [row for _, row in pending])
         for (planned, _), pk in zip(pending, ids, strict=True):
             planned.pk = pk

@@ -140,7 +140,8 @@ def create_conversion_bills(build: DemoBuild) -> None:
         bill_date = read + timedelta(days=3)
         owed = balances.get(account.pk) or Decimal("0.00")
         charges = sum((_last_month_charge(s.service, points[plan.premises[s.premise].points[s.service]],
-                                          profiles.get(plan.premises[s.premise].points[s.service]), read)
+                                          profiles.get(plan.premises[s.premise].points[_measured_by(s.service)]),
+                                          read, plan.premises[s.premise])
                        for s in active), Decimal("0.00"))
         bills.append((account.pk, None, read - timedelta(days=30), read, bill_date, bill_date + timedelta(days=21),
                       Bill.Status.ISSUED, [], charges, owed - charges, owed, "en",
@@ -157,16 +158,34 @@ def create_conversion_bills(build: DemoBuild) -> None:
     build.counts["conversion_bills"] = len(ids)
 
 
-def _last_month_charge(service: str, info: dict, profile: tuple[float, float | None] | None, day: date) -> Decimal:
-    """About what the assigned schedule charges for a month of this use: the
-    previous system's bills must look like this system's, or the first bills
-    here would be held as high bills against them."""
-    if service == "sewer":
-        return Decimal(86 * max(1, info["units"]))
+# Union Gap sewer's 2024 ready-to-serve charge by water meter size (S-GEN).
+_READY_TO_SERVE = {"3/4": 59.06, "1": 55.51, "1.5": 106.11, "2": 167.15, "3": 329.77, "4": 512.80}
+
+
+def _measured_by(service: str) -> str:
+    """The service whose meter measures a service's use (sewer: the water's)."""
+    return "water" if service == "sewer" else service
+
+
+def _last_month_charge(service: str, info: dict, profile: tuple[float, float | None] | None, day: date,
+                       premise) -> Decimal:
+    """About what the assigned schedule charges for a month of this use (for
+    sewer, of the premise's water use): the previous system's bills must look
+    like this system's, or the first bills here would be held as high bills
+    against them."""
     monthly, demand = profile or (0.0, None)
+    if service == "sewer":
+        water = monthly * _season("water", info, day)
+        if info["class"] != "residential":  # S-GEN: ready-to-serve by meter size, volume but on 3/4"
+            size = premise.water_meter_size
+            amount = _READY_TO_SERVE.get(size, 59.06) + (0 if size == "3/4" else 3.38 * water)
+            return Decimal(str(round(amount, 2)))
+        if premise.premise_type != "multi_family":  # S-WAV: base and volume (at most the winter average)
+            return Decimal(str(round(59.06 + 3.38 * water, 2)))
+        return Decimal(86 * max(1, info["units"]))
     use = monthly * _season(service, info, day)
     if service == "electric" and info["class"] == "residential":
-        amount = 19 + 0.0879 * use
+        amount = 0.38 * 30 + 0.09231 * use  # Schedule 7 (2025-04-01), a medium base charge
     elif service == "electric":
         amount = (11.1 + 0.0904 * min(use, 30000) + 0.0698 * max(0.0, use - 30000)
                   + 8.47 * max(0.0, (demand or 0) - 100))

@@ -177,6 +177,7 @@ def parse(content: bytes, layout: PhoneCsvLayout, *, name: str | None = None) ->
         if row_problems:
             problems += row_problems
             continue
+        assert day is not None and amount is not None  # a row without them has problems, skipped above
         rows.append(PhoneRow(number, day, reference, account, amount, brand, last4, cell("payer_name")[:120],
                              purpose))
     if trailer is None:

@@ -68,15 +68,15 @@ def decode_text(content: bytes, report: ValidationReport, *, encoding: str = "ut
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     ok = True
     nul_found = long_found = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        if "\x00" in line and nul_found < MAX_PROBLEMS_PER_KIND:
+    for number, row in enumerate(text.split("\n"), start=1):
+        if "\x00" in row and nul_found < MAX_PROBLEMS_PER_KIND:
             nul_found += 1
-            report.error(number, "file", f"a NUL character at column {line.index(chr(0)) + 1}: the file is "
+            report.error(number, "file", f"a NUL character at column {row.index(chr(0)) + 1}: the file is "
                                          "damaged or not a text file")
             ok = False
-        if max_line and len(line) > max_line and long_found < MAX_PROBLEMS_PER_KIND:
+        if max_line and len(row) > max_line and long_found < MAX_PROBLEMS_PER_KIND:
             long_found += 1
-            report.error(number, "file", f"the line is {len(line):,} characters long (at most {max_line:,}): "
+            report.error(number, "file", f"the line is {len(row):,} characters long (at most {max_line:,}): "
                                          "the file is damaged")
             ok = False
     return text if ok else None

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -378,3 +378,38 @@ def meters_for_account(account) -> list[Meter]:
     return list(Meter.objects.filter(
         Q(installations__service_point__agreements__account=account),
         installations__removed_on__isnull=True).distinct().order_by("serial_number"))
+
+
+# --------------------------------------------------------------------------- winter average
+
+
+def winter_average_daily(spans: Iterable[tuple[int, date]], last_day: date) -> dict[tuple[int, date], Decimal]:
+    """Average use per day over a winter for each (service point, first day)
+    of ``spans``, from the point's valid register reads dated first day ..
+    ``last_day`` (one query per 5,000 points): the use between the first and
+    the last of those reads (the sum of the later reads' consumption, across
+    a meter change) divided by the days between them, to 6 places. The first
+    day is the winter's, or the customer's start if later: a new occupant is
+    not billed on the previous one's winter. A span with fewer than two read
+    dates has no average (a new customer) and is left out."""
+    spans = set(spans)
+    if not spans:
+        return {}
+    earliest = min(first for _, first in spans)
+    reads: dict[int, list[tuple[date, Decimal]]] = defaultdict(list)
+    for chunk in in_chunks(sorted({point for point, _ in spans})):
+        for point, day, consumption in (RegisterRead.objects
+                                        .filter(service_point_id__in=chunk, status=RegisterRead.Status.VALID,
+                                                read_date__gte=earliest, read_date__lte=last_day)
+                                        .order_by("service_point_id", "read_date", "id")
+                                        .values_list("service_point_id", "read_date", "consumption")):
+            reads[point].append((day, consumption))
+    out: dict[tuple[int, date], Decimal] = {}
+    for point, first in spans:
+        rows = [(day, c) for day, c in reads.get(point, ()) if day >= first]
+        if not rows or rows[-1][0] <= rows[0][0]:
+            continue
+        opening, closing = rows[0][0], rows[-1][0]
+        use = sum((c for day, c in rows if day > opening), Decimal(0))
+        out[(point, first)] = (use / (closing - opening).days).quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+    return out

@@ -11,6 +11,7 @@ demand), ``lines`` (charges to lines), ``exact`` (fixed-point arithmetic),
 ``bills`` (results), ``engine`` (the entry points), ``urdb``, ``loaders``.
 """
 
+from .bills import rate_text
 from .engine import (
     BatchBill,
     Bill,
@@ -27,11 +28,12 @@ from .engine import (
     winter_average_daily,
 )
 from .loaders import EXAMPLES, LoadError, example_paths, load_green_button, load_interval_csv, load_tariff
-from .model import Tariff, TariffError, parse_tariff, to_document
+from .model import FACTS, Tariff, TariffError, facts_needed, parse_tariff, to_document
 from .urdb import UrdbError, is_urdb, urdb_to_document, urdb_to_tariff
 
 __all__ = [
     "EXAMPLES",
+    "FACTS",
     "BatchBill",
     "Bill",
     "BillLine",
@@ -44,6 +46,7 @@ __all__ = [
     "TariffError",
     "UrdbError",
     "example_paths",
+    "facts_needed",
     "is_urdb",
     "load_green_button",
     "load_interval_csv",
@@ -54,6 +57,7 @@ __all__ = [
     "rate_intervals",
     "rate_many",
     "rate_registers",
+    "rate_text",
     "to_document",
     "urdb_to_document",
     "urdb_to_tariff",

@@ -540,6 +540,47 @@ class Tariff(_Strict):
         raise KeyError(name)
 
 
+FACTS = ("usage", "meter_size", "size_class", "meters", "dwelling_units", "connected_load_kw",
+         "winter_average_daily", "demand_history_kw")
+"""What a tariff may ask for: metered ``usage`` and the ``ServiceInfo`` fields."""
+
+
+def facts_needed(tariff: Tariff) -> frozenset[str]:
+    """The facts about a service that some version of ``tariff`` bills on:
+    ``usage`` (an energy/volume charge, a per-unit rider, a demand charge) and
+    the ``ServiceInfo`` fields its charges name (``meter_size`` or
+    ``size_class`` for amounts or blocks by size, ``dwelling_units`` or
+    ``meters`` to multiply by, ``winter_average_daily`` for winter-average
+    volume, ``connected_load_kw`` for a connected-load minimum,
+    ``demand_history_kw`` for a ratchet). A bill run loads only what its
+    tariffs need (Union Gap sewer: the water meter's size and the water use;
+    Schedule 7: a size class)."""
+    needed: set[str] = set()
+    for version in tariff.versions:
+        for c in version.components:
+            if isinstance(c, FixedCharge):
+                if c.amounts_by:
+                    needed.add(c.amounts_by)
+                if c.multiply_by:
+                    needed.add(c.multiply_by)
+            elif isinstance(c, EnergyCharge):
+                needed.add("usage")
+                if c.blocks_by:
+                    needed.add(c.blocks_by)
+                if c.quantity != "usage":
+                    needed.add("winter_average_daily")
+            elif isinstance(c, DemandCharge):
+                needed.add("usage")
+                if c.ratchet is not None:
+                    needed.add("demand_history_kw")
+            elif isinstance(c, MinimumCharge):
+                if c.connected_load is not None:
+                    needed.add("connected_load_kw")
+            elif isinstance(c, Rider) and c.per_unit is not None:
+                needed.add("usage")
+    return frozenset(needed)
+
+
 def to_document(tariff: Tariff) -> dict[str, Any]:
     """The tariff as a JSON-ready document (decimals as strings, dates ISO);
     ``parse_tariff(to_document(t)) == t``. For storing tariffs in a database."""

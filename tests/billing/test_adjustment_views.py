@@ -47,9 +47,14 @@ def test_adjustment_within_limit_posts(signed_in, utility):
 
 
 @pytest.mark.parametrize("overrides, field, message", [
-    ({"amount": "abc"}, "amount", "Enter a number"),
-    ({"amount": "-5"}, "amount", "greater than or equal to 0.01"),
-    ({"amount": "1.005"}, "amount", "no more than 2 decimal places"),
+    ({"amount": "abc"}, "amount", "'abc' is not an amount"),
+    ({"amount": "-5"}, "amount", "'-5' is negative"),
+    ({"amount": "0.00"}, "amount", "Enter at least 0.01"),
+    ({"amount": "1.005"}, "amount", "more than two decimals"),
+    ({"amount": "1e2"}, "amount", "'1e2' is written with an exponent"),
+    ({"amount": "1e12"}, "amount", "'1e12' is written with an exponent"),
+    ({"amount": "1,000.00"}, "amount", "'1,000.00' has a comma"),
+    ({"amount": "99999999999.99"}, "amount", "more than $9,999,999.99"),
     ({"memo": ""}, "memo", "This field is required"),
     ({"direction": "debit"}, "reason", "LEAK cannot be used for a debit"),
     ({"reason": "NOPE"}, "reason", "Select a valid choice"),
@@ -60,6 +65,16 @@ def test_bad_adjustments_name_the_field_and_change_nothing(signed_in, utility, o
     assert response.status_code == 400
     assert message in " ".join(response.context["form"].errors[field])
     assert not Adjustment.objects.exists() and not JournalEntry.objects.exists()
+
+
+def test_a_one_cent_adjustment_is_accepted(signed_in, utility):
+    # a float min_value (0.01) compared with Decimal("0.01") refused it
+    response = signed_in("specialist").post(account_url(utility, "billing:account_adjust"),
+                                            adjustment_form(utility, amount="0.01"))
+    assert response.status_code == 302
+    assert Adjustment.objects.get().amount == D("0.01") and balance(utility.water) == D("-0.01")
+    from ratepayer.ledger import checks
+    assert checks.run_all()["ok"]
 
 
 def test_adjustment_on_another_accounts_service_is_refused(signed_in, utility, users):

@@ -32,12 +32,12 @@ def _snapshot():
 
 
 def test_a_supervisor_adds_a_policy_in_force_from_its_date(users):
-    old = billrun.policy_on(timezone.localdate())
+    old = billrun.billing_policy_on(timezone.localdate())
     policy = actions.set_billing_policy(user=users["supervisor"], effective_from=TOMORROW, **VALUES)
     assert policy.high_bill_percent == Decimal("80.00") and policy.days_to_bill == 3
     assert policy.interval_register_tolerance_percent == Decimal("1.50")
-    assert billrun.policy_on(timezone.localdate()) == old  # today's bills keep today's policy
-    assert billrun.policy_on(TOMORROW) == policy
+    assert billrun.billing_policy_on(timezone.localdate()) == old  # today's bills keep today's policy
+    assert billrun.billing_policy_on(TOMORROW) == policy
     event = AuditEvent.objects.get(action="billing_policy.set", object_id=str(policy.pk))
     assert event.user == users["supervisor"]
     assert event.before["days_to_bill"] == old.days_to_bill and event.after["high_bill_percent"] == "80.00"
@@ -93,7 +93,7 @@ def test_page_lists_policies_and_only_supervisors_get_the_form(client, users, dj
     client.force_login(users["supervisor"])
     with django_assert_max_num_queries(8):
         html = client.get("/billing/policy/").content.decode()
-    in_force = billrun.policy_on(timezone.localdate())
+    in_force = billrun.billing_policy_on(timezone.localdate())
     assert "Add policy" in html and f'name="days_to_bill" value="{in_force.days_to_bill}"' in html  # starts from today's
     response = client.post("/billing/policy/", {"effective_from": TOMORROW, **VALUES})
     assert response.status_code == 400 and "already starts on" in response.content.decode()

@@ -170,7 +170,7 @@ def test_adjustment_within_limit_posts_and_shows_in_history(page, live_server, b
     page.select_option("#id_reason", "LEAK")
     page.fill("#id_memo", "Leak repaired 2025-01-12, plumber's receipt seen")
     page.click("text=Submit adjustment")
-    assert "greater than or equal to 0.01" in page.locator(".field.has-error").inner_text()
+    assert "Enter at least 0.01" in page.locator(".field.has-error").inner_text()
     assert not Adjustment.objects.exists()
     page.fill("#id_amount", "42.10")
     assert_fits_width(page)

@@ -52,6 +52,7 @@ def test_cashier_line_drawer_close_and_deposit(page, live_server, payments_data)
     page.click("text=Take payment")
     assert page.locator("#receipt-amount").inner_text() == "$165.50"
     assert page.locator("#receipt-change").inner_text() == "$34.50"
+    assert page.locator("#receipt-clerk").inner_text() == "Assistant"  # the person, not the user name
     screenshot(page, "payments-receipt")
     page.click("text=E-mail receipt")
     assert "e-mailed" in page.locator(".messages").inner_text()
@@ -68,11 +69,13 @@ def test_cashier_line_drawer_close_and_deposit(page, live_server, payments_data)
     page.click("text=Take payment")
     assert "Routing number" in page.locator(".msg-error").inner_text()
     assert Payment.objects.count() == 1
-    page.check("input[name=tender][value=check]")
-    page.fill("#amount", "20.00")
-    page.fill("#check_number", "1042")
+    # the form comes back as filled: still a check of $20.00 (never cash with the $165.50 balance)
+    assert page.locator("input[name=tender][value=check]").is_checked()
+    assert page.input_value("#amount") == "20.00"
+    assert page.input_value("#check_number") == "1042" and page.input_value("#payer_name") == "Jane Doe"
+    assert page.locator("#check_routing").is_visible() and not page.locator("#tendered").is_visible()
+    screenshot(page, "payments-check-refused")
     page.fill("#check_routing", "021000021")
-    page.fill("#payer_name", "Jane Doe")
     page.click("text=Take payment")
     assert page.locator("#receipt-amount").inner_text() == "$20.00"
     # close the drawer: float 100 + cash 165.50 = 265.50, and one check
@@ -102,6 +105,8 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
     page.set_input_files("#lockbox-file", str(lbx))
     page.click("text=Import lockbox")
     assert page.locator("#file-total").inner_text() == "$195.50"
+    # the result in words: 2 checks in the file, 1 posted, 1 to suspense (no debug line of raw counts)
+    assert page.locator("#file-posted").inner_text() == "1" and page.locator("#file-suspense").inner_text() == "1"
     assert "account 99999997 not found" in page.inner_text("main")
     screenshot(page, "payments-lockbox-file")
     # the same file again is refused, nothing posted twice
@@ -129,6 +134,9 @@ def test_lockbox_suspense_and_bank_reconciliation(page, live_server, payments_da
     nav_to(page, "Bank reconciliation")
     assert "Every deposit ties to the bank" in page.inner_text("main")
     assert "B301" in page.inner_text("main")
+    summary = page.locator("#recon-summary").inner_text()
+    assert "Bank lines matched to our deposits\t1\t$195.50" in summary
+    assert "Bank lines not matched\t1\t$12.00" in summary and "late (more than 3 days)\t0\t$0.00" in summary
     assert_fits_width(page)
     screenshot(page, "payments-reconciliation")
     line = BankLine.objects.get(bank_reference="B301")
@@ -164,3 +172,28 @@ def test_assistant_cannot_open_file_pages(page, live_server, payments_data):
     assert "Payment files" not in page.text_content("nav.mainnav")
     page.goto(live_server.url + "/payments/files/")
     assert "not allowed" in page.inner_text("main")
+
+
+def test_a_short_drawer_is_called_short_and_needs_a_reason(page, live_server, payments_data):
+    u = payments_data.utility
+    login(page, live_server, "assistant")
+    nav_to(page, "Cashier")
+    page.fill("#opening_float", "0.00")
+    page.click("text=Open drawer")
+    page.fill("#q", u.account.number)
+    page.keyboard.press("Enter")
+    page.fill("#amount", "25.00")
+    page.click("text=Take payment")
+    nav_to(page, "Drawers & deposits")
+    page.fill("[id='d_20.00']", "1")  # $25.00 taken, $20.00 counted
+    page.click("text=Count and close")
+    assert "the drawer is short $5.00" in page.locator(".msg-error").inner_text()
+    assert DrawerSession.objects.get().status == "open"
+    page.fill("[id='d_20.00']", "1")
+    page.fill("#reason", "gave a five too many in change")
+    page.click("text=Count and close")
+    assert "Drawer closed short $5.00" in page.locator(".messages").inner_text()
+    assert "balanced" not in page.inner_text("main")
+    assert "short $5.00" in page.inner_text("main")
+    assert_fits_width(page)
+    screenshot(page, "payments-drawer-short")

@@ -72,9 +72,9 @@ def test_read_policy_is_effective_dated_and_set_by_supervisors(db, users, capsys
     assert ReadPolicy.objects.count() == before
     call_command("reads", "policy", "--set", "--from", "2025-07-01", "--high-factor", "4", "--user", "supervisor",
                  "--max-consecutive-estimates", "3")
-    assert actions.policy_on(date(2025, 6, 30)).high_factor == Decimal(3)
-    assert actions.policy_on(date(2025, 7, 1)).high_factor == Decimal(4)
-    assert actions.policy_on(date(2025, 7, 1)).max_consecutive_estimates == 3
+    assert actions.read_policy_on(date(2025, 6, 30)).high_factor == Decimal(3)
+    assert actions.read_policy_on(date(2025, 7, 1)).high_factor == Decimal(4)
+    assert actions.read_policy_on(date(2025, 7, 1)).max_consecutive_estimates == 3
     assert AuditEvent.objects.filter(action="read_policy.set", user=users["supervisor"]).exists()
     capsys.readouterr()
     call_command("reads", "policy", "--format", "json")

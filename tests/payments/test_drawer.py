@@ -63,9 +63,16 @@ def test_a_balanced_drawer_closes_and_deposits(users, day):
 
 def test_small_short_posts_to_the_variance_account(users, day):
     short = {"20.00": 7, "5.00": 1}  # 0.50 short
+    with pytest.raises(PaymentError, match=r"^Reason: the drawer is short \$0.50"):
+        actions.close_drawer(user=users["assistant"], session=day, cash_count=short, check_amounts=["80.00", "20.00"])
+    day.refresh_from_db()
+    assert day.status == "open" and day.variance is None
     session = actions.close_drawer(user=users["assistant"], session=day, cash_count=short,
-                                   check_amounts=["80.00", "20.00"])
+                                   check_amounts=["80.00", "20.00"], reason="two quarters missing after recount")
     assert session.status == "closed" and session.variance == D("-0.50")
+    assert session.count["variance_reason"] == "two quarters missing after recount"
+    assert actions.core.over_short_words(session.variance) == "short $0.50"
+    assert actions.core.over_short_words(D("5.00")) == "over $5.00" and actions.core.over_short_words(D(0)) == "balanced"
     assert gl_balance("903.9") == D("0.50")
     actions.prepare_deposit(user=users["assistant"], sessions=[session], business_date=date(2025, 3, 3))
     assert gl_balance("131.1") == D("0.00")
@@ -75,7 +82,7 @@ def test_small_short_posts_to_the_variance_account(users, day):
 def test_a_large_variance_waits_for_another_persons_approval(users, day):
     clerk, senior = users["assistant"], users["senior"]
     session = actions.close_drawer(user=clerk, session=day, cash_count={"20.00": 6, "5.00": 1, "0.25": 2},
-                                   check_amounts=["80.00", "20.00"])
+                                   check_amounts=["80.00", "20.00"], reason="a twenty missing")
     assert session.status == "variance_pending" and session.variance == D("-20.00")
     assert not JournalLine.objects.filter(gl_account__number="903.9").exists()
     with pytest.raises(PaymentError, match="only closed"):
@@ -87,7 +94,7 @@ def test_a_large_variance_waits_for_another_persons_approval(users, day):
     session.refresh_from_db()
     assert session.status == "open" and session.variance is None
     session = actions.close_drawer(user=clerk, session=session, cash_count={"20.00": 6, "5.00": 1, "0.25": 2},
-                                   check_amounts=["80.00", "20.00"])
+                                   check_amounts=["80.00", "20.00"], reason="recounted, still a twenty short")
     approvals.approve(request_id=session.approval_request_id, approver=senior, note="counted twice, short")
     session.refresh_from_db()
     assert session.status == "closed" and gl_balance("903.9") == D("20.00")
@@ -97,7 +104,7 @@ def test_a_large_variance_waits_for_another_persons_approval(users, day):
 def test_the_maker_cannot_approve_their_own_variance(users, day):
     senior = users["senior"]
     session = actions.close_drawer(user=senior, session=day, cash_count={"100.00": 3},
-                                   check_amounts=["80.00", "20.00"])
+                                   check_amounts=["80.00", "20.00"], reason="unexplained")
     assert session.status == "variance_pending"
     with pytest.raises(ApprovalError, match="Nobody approves their own work"):
         approvals.approve(request_id=session.approval_request_id, approver=senior)

@@ -38,6 +38,7 @@ from ratepayer.customers.queries import accounts_for_search
 from ratepayer.ledger.models import JournalLine
 from ratepayer.rates.models import RateSchedule
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from .errors import ApiError, found
 from .pagination import limit_param, offset_param
@@ -283,7 +284,7 @@ def get_customer(request, customer_id: int):
     if customer is None:
         raise HttpError(404, f"There is no customer {customer_id}.")
     numbers = list(Account.objects.filter(customer=customer).order_by("number").values_list("number", flat=True))
-    audit.record("customer.viewed", user_id=user.pk, obj=customer, summary=f"opened customer {customer.name}")
+    audit.record(AuditAction.CUSTOMER_VIEWED, user_id=user.pk, obj=customer, summary=f"opened customer {customer.name}")
     return _customer_out(user, customer, numbers)
 
 

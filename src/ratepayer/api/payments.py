@@ -26,7 +26,7 @@ from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.formats.lockbox import CsvLayout
 from ratepayer.payments import actions
-from ratepayer.payments.errors import PaymentError
+from ratepayer.payments.errors import PaymentError, PaymentNeedsApproval
 from ratepayer.payments.models import (
     AutopayEnrollment,
     BankLine,
@@ -96,6 +96,7 @@ class DrawerCloseIn(Schema):
                              "check_amounts": ["84.12", "40.00"]})
     cash_count: dict[str, int] = Field(description="pieces counted per denomination (\"100\" … \"0.01\")")
     check_amounts: list[str] = Field([], description="each check and money order in the drawer")
+    reason: str = Field("", description="why the count is over or short (required unless it balances)")
 
 
 @write(router, "/drawers/{drawer_id}/close", response={200: DrawerOut}, operation_id="close_drawer",
@@ -106,7 +107,7 @@ def close_drawer(request, drawer_id: int, payload: DrawerCloseIn):
     if any(n < 0 for n in payload.cash_count.values()):
         raise PaymentError("Cash count: the number of pieces cannot be negative.")
     done = actions.close_drawer(user=request.auth, session=session, cash_count=payload.cash_count,
-                                check_amounts=payload.check_amounts)
+                                check_amounts=payload.check_amounts, reason=payload.reason)
     return Status(200, _drawer_out(done))
 
 
@@ -147,20 +148,35 @@ def _payment_out(payment: Payment) -> PaymentOut:
                       status=payment.status, change_given=payment.change_given)
 
 
-@write(router, "/payments", response={201: PaymentOut}, operation_id="take_payment",
+class PaymentWait(Schema):
+    model_config = examples({"approval_request_id": 301, "status": "pending",
+                             "message": "Needs approval: a cash payment of $15,000.00 is above your limit of "
+                                        "$10,000.00 for cash at the counter. Request #301 waits for another "
+                                        "person's approval; nothing is posted until then."})
+    approval_request_id: int
+    status: str
+    message: str
+
+
+@write(router, "/payments", response={201: PaymentOut, 202: PaymentWait}, operation_id="take_payment",
        summary="Take a counter payment (cash, check, card, money order) into your open drawer")
 def take_payment(request, payload: PaymentIn):
-    """The Idempotency-Key is also the payment's counter token: the same key never posts twice."""
+    """The Idempotency-Key is also the payment's counter token: the same key never posts twice. Above your
+    limit for the tender the payment is not posted: it waits for another person's approval (202), and posts
+    into your drawer when approved."""
     permissions.require(request.auth, "payment.take", "take payments")
     account = _account(payload.account)
     session = actions.open_session_for(request.auth)
     if session is None:
         raise ApiError(409, "drawer_not_open", "Open your cash drawer first (POST /drawers). Nothing was changed.")
-    payment = actions.take_payment(
-        user=request.auth, session=session, account=account, tender=payload.tender, amount=payload.amount,
-        tendered=payload.tendered, check_number=payload.check_number, check_routing=payload.check_routing,
-        payer_name=payload.payer_name, card_brand=payload.card_brand, card_last4=payload.card_last4,
-        processor_reference=payload.processor_reference, token=_counter_token(request))
+    try:
+        payment = actions.take_payment(
+            user=request.auth, session=session, account=account, tender=payload.tender, amount=payload.amount,
+            tendered=payload.tendered, check_number=payload.check_number, check_routing=payload.check_routing,
+            payer_name=payload.payer_name, card_brand=payload.card_brand, card_last4=payload.card_last4,
+            processor_reference=payload.processor_reference, token=_counter_token(request))
+    except PaymentNeedsApproval as waiting:
+        return Status(202, PaymentWait(approval_request_id=waiting.request.pk, status="pending", message=str(waiting)))
     return Status(201, _payment_out(payment))
 
 

@@ -13,11 +13,12 @@ from django.utils import timezone
 from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import ServiceAgreement
-from ratepayer.kernel.money import format_money, round_money, to_decimal
+from ratepayer.kernel.money import check_amount, format_money, parse_amount, round_money, to_decimal
 from ratepayer.ledger.actions import Line, PostingRules, post, post_entries, reverse
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import JournalEntry
 from ratepayer.staff import approvals, audit, permissions, transitions
+from ratepayer.staff.audit import AuditAction
 
 from . import billrun
 from .errors import BillingError
@@ -33,9 +34,11 @@ def request_adjustment(*, user, agreement: ServiceAgreement, direction: str, amo
     Refused (nothing written) without the capability or with bad input."""
     permissions.require(user, "adjustment.request", "make adjustments")
     try:
-        amount = round_money(to_decimal(amount))
+        # a sign is read (and refused below in words); every other rule is parse_amount's
+        amount = (parse_amount(amount, allow_negative=True) if isinstance(amount, str)
+                  else check_amount(to_decimal(amount), allow_negative=True))
     except ValueError as exc:
-        raise BillingError(f"Amount: {exc}") from exc
+        raise BillingError(str(exc) if str(exc).startswith("Amount:") else f"Amount: {exc}") from exc
     if amount <= 0:
         raise BillingError("Amount: enter a positive amount; choose debit or credit for the direction.")
     if direction not in Adjustment.Direction.values:
@@ -60,7 +63,7 @@ def request_adjustment(*, user, agreement: ServiceAgreement, direction: str, amo
                 payload={"adjustment_id": adjustment.pk}, subject=adjustment, account_id=agreement.account_id)
             Adjustment.objects.filter(pk=adjustment.pk).update(approval_request_id=request.pk)
             adjustment.approval_request_id = request.pk
-            audit.record("adjustment.requested", user_id=user.pk, obj=adjustment, account_id=adjustment.account_id,
+            audit.record(AuditAction.ADJUSTMENT_REQUESTED, user_id=user.pk, obj=adjustment, account_id=adjustment.account_id,
                          summary=f"{adjustment} waits for approval (request #{request.pk})",
                          after={"amount": amount, "direction": direction, "reason": reason.code})
         else:
@@ -90,7 +93,7 @@ def _post_adjustment(adjustment: Adjustment, *, posted_by) -> None:
         ],
         source=adjustment, idempotency_key=f"adjustment:{adjustment.pk}", created_by=posted_by)
     _transition(adjustment, Adjustment.Status.POSTED, fields={"journal_entry": entry},
-                action="adjustment.posted", user_id=posted_by.pk, summary=f"{adjustment} posted as JE{entry.pk}",
+                action=AuditAction.ADJUSTMENT_POSTED, user_id=posted_by.pk, summary=f"{adjustment} posted as JE{entry.pk}",
                 after={"status": "posted", "journal_entry": entry.pk, "amount": adjustment.amount})
 
 
@@ -102,8 +105,10 @@ def _on_approved(request, approver) -> None:
 
 def _on_rejected(request, decider) -> None:
     adjustment = Adjustment.objects.select_for_update().get(pk=request.payload["adjustment_id"])
-    new_status = Adjustment.Status.REJECTED if request.status == "rejected" else Adjustment.Status.CANCELLED
-    _transition(adjustment, new_status, action=f"adjustment.{new_status}", user_id=decider.pk,
+    rejected = request.status == "rejected"
+    new_status = Adjustment.Status.REJECTED if rejected else Adjustment.Status.CANCELLED
+    action = AuditAction.ADJUSTMENT_REJECTED if rejected else AuditAction.ADJUSTMENT_CANCELLED
+    _transition(adjustment, new_status, action=action, user_id=decider.pk,
                 summary=f"{adjustment} {new_status}: {request.decision_note}")
 
 
@@ -143,7 +148,7 @@ def release_bill(*, user, bill: Bill, note: str = "") -> Bill:
             BillRun.objects.filter(pk=bill.run_id).update(
                 bills_held=F("bills_held") - 1, bills_issued=F("bills_issued") + 1,
                 amount_issued=F("amount_issued") + bill.current_charges)
-        audit.record("bill.released", user_id=user.pk, obj=bill, account_id=bill.account_id,
+        audit.record(AuditAction.BILL_RELEASED, user_id=user.pk, obj=bill, account_id=bill.account_id,
                      summary=f"held bill {bill.pk} ({format_money(bill.current_charges)}) released"
                              + (f": {note}" if note else ""),
                      before={"status": "held", "hold_reasons": bill.hold_reasons}, after={"status": "issued"})
@@ -187,7 +192,7 @@ def correct_held_bill(*, user, bill: Bill, note: str) -> Bill:
         new = _rebill(bill, user=user, force_issue=False)
         if bill.run_id:
             BillRun.objects.filter(pk=bill.run_id).update(bills_held=F("bills_held") - 1)
-        audit.record("bill.corrected", user_id=user.pk, obj=new, account_id=bill.account_id,
+        audit.record(AuditAction.BILL_CORRECTED, user_id=user.pk, obj=new, account_id=bill.account_id,
                      summary=f"held bill {bill.pk} re-billed as {new.pk} ({new.get_status_display().lower()}): {note}",
                      before={"bill": bill.pk}, after={"bill": new.pk, "status": new.status})
     return new
@@ -228,7 +233,7 @@ def _cancel_and_rebill(bill_id: int, *, user, reason: str) -> Bill:
         reverse(entry=entry, effective_date=max(timezone.localdate(), bill.bill_date),
                 description=f"Cancel bill {bill.pk}: {reason}"[:300], created_by=user, event="bill_cancel")
     new = _rebill(bill, user=user, force_issue=True)
-    audit.record("bill.cancel_rebill", user_id=user.pk, obj=new, account_id=bill.account_id,
+    audit.record(AuditAction.BILL_CANCEL_REBILL, user_id=user.pk, obj=new, account_id=bill.account_id,
                  summary=f"bill {bill.pk} ({format_money(bill.current_charges)}) cancelled and rebilled as "
                          f"{new.pk} ({format_money(new.current_charges)}): {reason}",
                  before={"bill": bill.pk, "amount": bill.current_charges},
@@ -275,8 +280,8 @@ def issue_final_bill(*, user, account) -> Bill | None:
         _, due_date = billrun.scheduled_dates(bill_date, context.policy)
         bill = billrun.write_bills(drafts, run=None, period_end=last_end, bill_date=bill_date, due_date=due_date,
                                    context=context, created_by=user)[0]
-        audit.record("bill.final", user_id=user.pk, obj=bill, account_id=account.pk,
-                     summary=f"final bill {bill.pk} through {last_end}: {format_money(bill.amount_due)} due "
+        audit.record(AuditAction.BILL_FINAL, user_id=user.pk, obj=bill, account_id=account.pk,
+                     summary=f"final bill of {bill.bill_date} through {last_end}: {format_money(bill.amount_due)} due "
                              f"{bill.due_date}" + (" (held for review)" if bill.status == Bill.Status.HELD else ""),
                      after={"bill": bill.pk, "status": bill.status, "current_charges": bill.current_charges})
     return bill
@@ -312,7 +317,7 @@ def start_bill_run(*, user, cycle, period_end, workers: int = 1) -> BillRun:
         if pending:
             for _ in range(max(1, min(workers, pending))):
                 transaction.on_commit(lambda: work_on_bill_run.enqueue(run.pk))
-        audit.record("billrun.started", user_id=user.pk, obj=run,
+        audit.record(AuditAction.BILLRUN_STARTED, user_id=user.pk, obj=run,
                      summary=f"bill run {cycle.code} {period_end}: {pending} chunk(s) queued")
     run.refresh_from_db()
     return run
@@ -324,7 +329,7 @@ def request_documents(*, user, run: BillRun) -> None:
 
     permissions.require(user, "billing.run", "prepare bill documents")
     transaction.on_commit(lambda: render_bill_documents.enqueue(run.pk))
-    audit.record("billrun.documents_requested", user_id=user.pk, obj=run, summary=f"documents for {run}")
+    audit.record(AuditAction.BILLRUN_DOCUMENTS_REQUESTED, user_id=user.pk, obj=run, summary=f"documents for {run}")
 
 
 # --- billing policy ---------------------------------------------------------------
@@ -394,7 +399,7 @@ def set_billing_policy(*, user, effective_from: date, days_to_bill: int, days_un
         before = BillingPolicy.objects.filter(effective_from__lt=effective_from).order_by("-effective_from").first()
         policy = BillingPolicy.objects.create(effective_from=effective_from, high_bill_percent=percent,
                                               interval_register_tolerance_percent=tolerance, **values, **messages)
-        audit.record("billing_policy.set", user_id=user.pk, obj=policy,
+        audit.record(AuditAction.BILLING_POLICY_SET, user_id=user.pk, obj=policy,
                      summary=f"billing policy in force from {effective_from}",
                      before=_policy_values(before), after=_policy_values(policy))
     return policy

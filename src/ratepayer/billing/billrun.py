@@ -61,11 +61,12 @@ from importlib import import_module
 import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.db.models import Avg, Count, F, Max, Q
 from django.utils import timezone
 
 from ratepayer.customers.models import MeterInstallation, ServiceAgreement
 from ratepayer.db.bulk import gc_paused, insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar, Period
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.models import ARBalance
@@ -109,7 +110,7 @@ def usage_api():
 # --------------------------------------------------------------------------- policy and schedules
 
 
-def policy_on(day: date) -> BillingPolicy:
+def billing_policy_on(day: date) -> BillingPolicy:
     policy = BillingPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if policy is None:
         raise BillingError(f"No billing policy is in force on {day}; a supervisor adds one under Billing › Policy.")
@@ -147,7 +148,7 @@ def plan_run(*, cycle, period_end: date, user=None, chunk_accounts: int = DEFAUL
     if schedule is not None:
         bill_date, due_date = schedule.bill_date, schedule.due_date
     else:
-        bill_date, due_date = scheduled_dates(period_end, policy_on(period_end))
+        bill_date, due_date = scheduled_dates(period_end, billing_policy_on(period_end))
     with transaction.atomic():
         run, _ = BillRun.objects.get_or_create(
             cycle=cycle, period_end=period_end,
@@ -271,7 +272,7 @@ class RunContext:
     def load(cls, run_or_date) -> RunContext:
         period_end = run_or_date.period_end if isinstance(run_or_date, BillRun) else run_or_date
         request_cls, usage_fn = usage_api()
-        return cls(period_end=period_end, policy=policy_on(period_end), tariffs=load_tariffs(),
+        return cls(period_end=period_end, policy=billing_policy_on(period_end), tariffs=load_tariffs(),
                    rules=PostingRules(), usage_request=request_cls, usage_for_billing=usage_fn)
 
 
@@ -316,7 +317,7 @@ class BillDraft:
 
 AGREEMENT_FIELDS = ("pk", "account_id", "service", "customer_class", "service_point_id", "start_date", "end_date",
                     "status", "rate_schedule_id", "dwelling_units", "connected_load_kw", "size_class",
-                    "service_point__premise_id", "account__customer__language")
+                    "service_point__premise_id", "account__customer__language", "account__number")
 # Facts an unmetered sewer service takes from the water service at its premise.
 WATER_FACTS = frozenset({"usage", "meter_size", "winter_average_daily"})
 
@@ -644,7 +645,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
         return []
     started = time.perf_counter()
     balances = dict(ARBalance.objects.filter(account_id__among=[d.account_id for d in drafts]).values("account_id")
-                    .annotate(total=Sum("balance")).values_list("account_id", "total"))
+                    .annotate(total=MoneySum("balance")).values_list("account_id", "total"))
     now = timezone.now()
     bills = []
     for d in drafts:
@@ -694,7 +695,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
                 ar_lines[(receivable, a["pk"])] += line.amount
                 credit_lines[(credit_gl, a["pk"])] += line.amount
         if bill.status == Bill.Status.ISSUED:
-            spec = entry_for(bill, ar_lines, credit_lines)
+            spec = entry_for(bill, ar_lines, credit_lines, account_number=d.segments[0].agreement["account__number"])
             if spec is not None:
                 entries.append(spec)
     insert_rows(BillLine, LINE_COLUMNS, line_rows, return_ids=False)
@@ -705,7 +706,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
     return bills
 
 
-def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | None:
+def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict, *, account_number: str) -> EntrySpec | None:
     """Dr receivable per agreement / Cr revenue and tax per agreement; a net
     credit goes on the other side, so every line stays non-negative."""
     lines = []
@@ -720,7 +721,7 @@ def entry_for(bill: Bill, ar_lines: dict, credit_lines: dict) -> EntrySpec | Non
     if len(lines) < 2:
         return None
     return EntrySpec(event="bill", effective_date=bill.bill_date,
-                     description=f"Bill {bill.pk} for account {bill.account_id}, period ending {bill.period_end}",
+                     description=f"Bill {bill.pk} for account {account_number}, period ending {bill.period_end}",
                      lines=lines, source_type="billing.bill", source_id=bill.pk, idempotency_key=bill.idempotency_key)
 
 
@@ -756,7 +757,7 @@ def entry_for_stored_bill(bill: Bill, rules: PostingRules) -> EntrySpec | None:
         receivable, _ = gl_for_line(kind, service, customer_class, rules)
         ar_lines[(receivable, agreement_id)] += amount
         credit_lines[(gl, agreement_id)] += amount
-    return entry_for(bill, ar_lines, credit_lines)
+    return entry_for(bill, ar_lines, credit_lines, account_number=bill.account.number)
 
 
 def hold_label(code: str) -> str:

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from ratepayer.customers.models import ServiceAgreement
+from ratepayer.staff.forms import MoneyField
 
 from .models import Adjustment, AdjustmentReason
 
@@ -14,9 +15,7 @@ class AdjustmentForm(forms.Form):
     agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label="Service",
                                        empty_label=None)
     direction = forms.ChoiceField(choices=Adjustment.Direction.choices, widget=forms.RadioSelect)
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0.01,
-                                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
-                                                              "class": "money"}))
+    amount = MoneyField(minimum="0.01")
     reason = forms.ModelChoiceField(queryset=AdjustmentReason.objects.filter(is_active=True), to_field_name="code",
                                     empty_label="— choose a reason —")
     memo = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}),

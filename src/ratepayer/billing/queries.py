@@ -45,7 +45,7 @@ def cycle_calendar(year: int) -> list[tuple[BillCycle, list[CalendarCell]]]:
                 policy = policies.get(month)
                 if policy is None:
                     try:
-                        policy = policies[month] = billrun.policy_on(read)
+                        policy = policies[month] = billrun.billing_policy_on(read)
                     except Exception:
                         continue
                 bill_date, due = billrun.scheduled_dates(read, policy, calendar)
@@ -56,6 +56,40 @@ def cycle_calendar(year: int) -> list[tuple[BillCycle, list[CalendarCell]]]:
 
 def recent_runs(limit: int = 30):
     return BillRun.objects.select_related("cycle").order_by("-created_at")[:limit]
+
+
+# why a bill is held, in the words of the review queue (Bill.hold_reasons codes)
+HOLD_REASON_WORDS = {
+    "usage_problem": "Read missing or unusable",
+    "missing_rate": "No rate in force",
+    "too_many_estimates": "Estimated too many times in a row",
+    "zero_usage": "Zero usage on an active service",
+    "interval_register_mismatch": "Interval data and register disagree",
+    "negative_total": "Bill total is negative",
+    "high_bill": "High bill (above the 12-month average)",
+}
+
+
+@dataclass
+class HoldReason:
+    words: str
+    count: int
+    details: list[str]
+
+
+def hold_summary(reasons: list[dict]) -> list[HoldReason]:
+    """Each reason once, in words, with how many times it occurs on the bill
+    and the messages that say where (one per service)."""
+    grouped: dict[str, HoldReason] = {}
+    for reason in reasons or []:
+        code = reason.get("code") or ""
+        words = HOLD_REASON_WORDS.get(code) or code.replace("_", " ").capitalize() or "Held for review"
+        entry = grouped.setdefault(words, HoldReason(words, 0, []))
+        entry.count += 1
+        message = reason.get("message") or ""
+        if message and message not in entry.details:
+            entry.details.append(message)
+    return list(grouped.values())
 
 
 def held_bills(run_id: int | None = None):

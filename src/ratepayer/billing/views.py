@@ -21,6 +21,7 @@ from ratepayer.customers.queries import service_balances
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.staff import limits, permissions
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.forms import add_domain_error
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
 from ratepayer.staff.views import staff_page
@@ -113,6 +114,10 @@ def review(request):
     run_id = request.GET.get("run")
     bills = queries.held_bills(int(run_id) if run_id and run_id.isdigit() else None)
     page = Paginator(bills, 50).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    for bill in page.object_list:
+        bill.reasons = queries.hold_summary(bill.hold_reasons)
+        bill.held_days = (today - timezone.localdate(bill.created_at)).days if bill.created_at else None
     return render(request, "billing/review.html", {"page": page, "run_id": run_id,
                                                    "can_run": permissions.has(request.user, "billing.run")})
 
@@ -233,7 +238,7 @@ def _policy_rows(today: date) -> list[BillingPolicy]:
     with who set it (from the audit trail: one query)."""
     policies = list(BillingPolicy.objects.order_by("-effective_from"))
     set_by = {event.object_id: event for event in AuditEvent.objects.filter(
-        action="billing_policy.set", object_id__in=[str(p.pk) for p in policies]).select_related("user")}
+        action=AuditAction.BILLING_POLICY_SET, object_id__in=[str(p.pk) for p in policies]).select_related("user")}
     in_force_seen = False
     for policy in policies:
         if policy.effective_from > today:

@@ -7,12 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
-
 from ratepayer.customers.models import Account, SearchEntry, ServiceAgreement
 from ratepayer.customers.queries import search_account_ids
 from ratepayer.customers.search import query_words
+from ratepayer.db.money import MoneySum
 from ratepayer.ledger.models import ARBalance
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.models import AuditEvent
 
 ZERO = Decimal("0.00")
@@ -49,7 +49,7 @@ def search_hits(query: str, limit: int = 25) -> list[SearchHit]:
         suffix = "" if status == ServiceAgreement.Status.ACTIVE else " (service ended)"
         addresses.setdefault(account_id, f"{premise_line1}, {premise_city}{suffix}")
     balances = dict(ARBalance.objects.filter(account_id__in=ids).values("account_id")
-                    .annotate(total=Sum("balance")).values_list("account_id", "total"))
+                    .annotate(total=MoneySum("balance")).values_list("account_id", "total"))
     words = query_words(query)
     kinds: dict[int, set[str]] = defaultdict(set)
     if words:
@@ -67,7 +67,7 @@ def search_hits(query: str, limit: int = 25) -> list[SearchHit]:
 
 def recently_opened_accounts(user, limit: int = 10) -> list[Account]:
     """Accounts this user opened most recently (from the audit trail)."""
-    ids = list(AuditEvent.objects.filter(user=user, action="account.viewed", account_id__isnull=False)
+    ids = list(AuditEvent.objects.filter(user=user, action=AuditAction.ACCOUNT_VIEWED, account_id__isnull=False)
                .order_by("-at", "-id").values_list("account_id", flat=True)[: limit * 5])
     ids = list(dict.fromkeys(ids))[:limit]
     accounts = {a.pk: a for a in Account.objects.filter(pk__in=ids).select_related("customer")}

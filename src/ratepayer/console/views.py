@@ -11,6 +11,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 
 from ratepayer.staff import approvals, audit, permissions
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.models import ApprovalRequest
 from ratepayer.staff.views import staff_page
 
@@ -69,7 +70,7 @@ class _PasswordChange(auth_views.PasswordChangeView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        audit.record("user.password_changed", obj=self.request.user, user_id=self.request.user.pk,
+        audit.record(AuditAction.USER_PASSWORD_CHANGED, obj=self.request.user, user_id=self.request.user.pk,
                      summary=f"{self.request.user.get_username()} changed their password")
         messages.success(self.request, "Your password is changed.")
         return response

@@ -27,11 +27,13 @@ from django.db.models import Max, Q
 from ratepayer.kernel.checkdigits import luhn_check_digit
 from ratepayer.rates.models import RateSchedule
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from . import search
 from .errors import CustomerError, PossibleDuplicate
 from .fields import mask, tax_id_digits
 from .models import (
+    CUSTOMER_CLASSES,
     LANGUAGES,
     METER_SIZES,
     Account,
@@ -204,14 +206,16 @@ def create_customer(*, user, name: str, kind: str = Customer.Kind.PERSON, first_
                     language: str = "en", tax_id: str = "", date_of_birth: str = "",
                     contacts: Iterable[dict] = ()) -> Customer:
     permissions.require(user, "account.maintain", "create customers")
-    if not name.strip():
-        raise CustomerError("A customer needs a name.")
+    if kind not in Customer.Kind.values:
+        raise CustomerError("Customer is a: choose person or organization.")
+    name = _text(name, "Name", max_length=200)
+    language = _clean_language(language)
     with transaction.atomic():
         customer = Customer.objects.create(kind=kind, name=name.strip(), first_name=first_name, last_name=last_name,
                                            language=language, tax_id=tax_id, date_of_birth=date_of_birth)
         for c in contacts:
             Contact.objects.create(customer=customer, **c)
-        audit.record("customer.created", user_id=user.pk, obj=customer, summary=customer.name,
+        audit.record(AuditAction.CUSTOMER_CREATED, user_id=user.pk, obj=customer, summary=customer.name,
                      after={"name": customer.name, "kind": kind, "language": language, "tax_id": mask(tax_id)})
     return customer
 
@@ -220,13 +224,13 @@ def open_account(*, user, customer: Customer, mailing_line1: str, mailing_city: 
                  mailing_state: str = "WA", mailing_line2: str = "", opened_on: date,
                  paperless: bool = False) -> Account:
     permissions.require(user, "account.maintain", "open accounts")
+    address = clean_mailing_address(mailing_line1=mailing_line1, mailing_line2=mailing_line2,
+                                    mailing_city=mailing_city, mailing_state=mailing_state, mailing_zip=mailing_zip)
     with transaction.atomic():
         number = account_number_for(next_account_sequence())
-        account = Account.objects.create(number=number, customer=customer, mailing_line1=mailing_line1,
-                                         mailing_line2=mailing_line2, mailing_city=mailing_city,
-                                         mailing_state=mailing_state, mailing_zip=mailing_zip, opened_on=opened_on,
-                                         paperless=paperless)
-        audit.record("account.opened", user_id=user.pk, obj=account, account_id=account.pk,
+        account = Account.objects.create(number=number, customer=customer, opened_on=opened_on,
+                                         paperless=_bill_delivery(paperless), **address)
+        audit.record(AuditAction.ACCOUNT_OPENED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"{number} for {customer.name}",
                      after={"mailing_address": account.mailing_address, "opened_on": opened_on,
                             "bill_delivery": "email" if paperless else "paper"})
@@ -269,7 +273,7 @@ def add_contact(*, user, customer: Customer, name: str = "", role: str = "", pho
     with transaction.atomic():
         contact = Contact.objects.create(customer=customer, **fields)
         _one_primary(contact)
-        audit.record("contact.added", user_id=user.pk, obj=customer, summary=f"contact {_contact_words(contact)}",
+        audit.record(AuditAction.CONTACT_ADDED, user_id=user.pk, obj=customer, summary=f"contact {_contact_words(contact)}",
                      after={"contact": contact.pk, **fields})
         reindex_accounts(customer.accounts.values_list("pk", flat=True))
     return contact
@@ -290,7 +294,7 @@ def update_contact(*, user, contact: Contact, name: str = "", role: str = "", ph
         Contact.objects.filter(pk=contact.pk).update(**fields)
         contact.refresh_from_db()
         _one_primary(contact)
-        audit.record("contact.updated", user_id=user.pk, obj=contact.customer,
+        audit.record(AuditAction.CONTACT_UPDATED, user_id=user.pk, obj=contact.customer,
                      summary=f"contact {_contact_words(contact)}", before={"contact": contact.pk, **before},
                      after={"contact": contact.pk, **after})
         reindex_accounts(Account.objects.filter(customer_id=contact.customer_id).values_list("pk", flat=True))
@@ -315,7 +319,7 @@ def remove_contact(*, user, contact: Contact) -> None:
         before = {"contact": contact.pk, **{f: getattr(contact, f) for f in ("name", "role", "phone", "email",
                                                                              "prefers", "is_primary")}}
         contact.delete()
-        audit.record("contact.removed", user_id=user.pk, obj=customer,
+        audit.record(AuditAction.CONTACT_REMOVED, user_id=user.pk, obj=customer,
                      summary=f"contact {_contact_words(contact)} removed", before=before)
         reindex_accounts(customer.accounts.values_list("pk", flat=True))
 
@@ -333,7 +337,7 @@ def change_mailing_address(*, user, account: Account, mailing_line1: str, mailin
             return account
         Account.objects.filter(pk=account.pk).update(**new)
         account.refresh_from_db()
-        audit.record("account.updated", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.ACCOUNT_UPDATED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"mailing address now {account.mailing_address}", before=before, after=after)
         reindex_accounts([account.pk])
     return account
@@ -360,12 +364,64 @@ def change_bill_preferences(*, user, account: Account, language: str | None = No
                 after["bill_delivery"] = "email" if paperless else "paper"
                 Account.objects.filter(pk=account.pk).update(paperless=paperless)
         if after:
-            audit.record("account.updated", user_id=user.pk, obj=account, account_id=account.pk,
+            audit.record(AuditAction.ACCOUNT_UPDATED, user_id=user.pk, obj=account, account_id=account.pk,
                          summary="bill " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in after.items()),
                          before=before, after=after)
     account.refresh_from_db()
     account.customer.refresh_from_db()
     return account
+
+
+def _clean_names(*, kind, name, first_name, last_name) -> tuple[str, str, str]:
+    """(name as billed, first name, last name), or CustomerError naming the field.
+    A person's billed name is "First Last" unless given."""
+    if kind not in Customer.Kind.values:
+        raise CustomerError("Customer is a: choose person or organization.")
+    first_name = _text(first_name, "First name", max_length=80, required=False)
+    last_name = _text(last_name, "Last name", max_length=80, required=False)
+    name = _text(name, "Organization name" if kind == Customer.Kind.ORGANIZATION else "Name", max_length=200,
+                 required=False)
+    if kind == Customer.Kind.PERSON and not name:
+        if not last_name:
+            raise CustomerError("Last name: a person needs a last name.")
+        name = f"{first_name} {last_name}".strip()
+    if not name:
+        raise CustomerError("Organization name: this is required.")
+    return name, first_name, last_name
+
+
+def update_customer(*, user, customer: Customer, kind: str, name: str = "", first_name: str = "",
+                    last_name: str = "", tax_id: str | None = None, date_of_birth=None) -> Customer:
+    """Correct the customer's name or kind (a typo, a marriage, an organization's
+    new legal name), and replace their tax ID or date of birth. ``None`` (or
+    empty) for tax ID or date of birth keeps what is on file: the console never
+    shows them to roles that may not see them, so it cannot send them back.
+    Audited old -> new (the tax ID masked); search finds the new name at once."""
+    permissions.require(user, "account.maintain", "change customer details")
+    name, first_name, last_name = _clean_names(kind=kind, name=name, first_name=first_name, last_name=last_name)
+    new = {"kind": kind, "name": name, "first_name": first_name, "last_name": last_name}
+    if tax_id not in (None, ""):
+        new["tax_id"] = _clean_tax_id(tax_id, kind)
+    if date_of_birth not in (None, ""):
+        new["date_of_birth"] = _clean_date_of_birth(date_of_birth, date.today())
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        before, after = _changes(customer, new)
+        if not after:
+            return customer
+        for field, value in after.items():
+            setattr(customer, field, value)
+        # save(), not update(): the tax ID's digest (duplicate checks) is computed with it
+        customer.save(update_fields=list(after) + (["tax_id_digest"] if "tax_id" in after else []))
+        if "tax_id" in after:
+            before["tax_id"], after["tax_id"] = mask(before["tax_id"]) or "—", mask(after["tax_id"])
+        if "date_of_birth" in after:
+            before["date_of_birth"] = "••••-••-••" if before["date_of_birth"] else "—"
+            after["date_of_birth"] = "••••-••-•• (changed)"
+        audit.record(AuditAction.CUSTOMER_UPDATED, user_id=user.pk, obj=customer, summary=customer.name, before=before,
+                     after=after)
+        reindex_accounts(customer.accounts.values_list("pk", flat=True))
+    return customer
 
 
 def open_customer_account(*, user, kind: str = Customer.Kind.PERSON, name: str = "", first_name: str = "",
@@ -385,18 +441,7 @@ def open_customer_account(*, user, kind: str = Customer.Kind.PERSON, name: str =
     from .queries import possible_duplicates
 
     permissions.require(user, "account.maintain", "open accounts")
-    if kind not in Customer.Kind.values:
-        raise CustomerError("Customer is a: choose person or organization.")
-    first_name = _text(first_name, "First name", max_length=80, required=False)
-    last_name = _text(last_name, "Last name", max_length=80, required=False)
-    name = _text(name, "Organization name" if kind == Customer.Kind.ORGANIZATION else "Name", max_length=200,
-                 required=False)
-    if kind == Customer.Kind.PERSON and not name:
-        if not last_name:
-            raise CustomerError("Last name: a person needs a last name.")
-        name = f"{first_name} {last_name}".strip()
-    if not name:
-        raise CustomerError("Organization name: this is required.")
+    name, first_name, last_name = _clean_names(kind=kind, name=name, first_name=first_name, last_name=last_name)
     address = clean_mailing_address(mailing_line1=mailing_line1, mailing_line2=mailing_line2,
                                     mailing_city=mailing_city, mailing_state=mailing_state, mailing_zip=mailing_zip)
     tax_id = _clean_tax_id(tax_id, kind)
@@ -419,7 +464,7 @@ def open_customer_account(*, user, kind: str = Customer.Kind.PERSON, name: str =
                                    language=language, tax_id=tax_id, date_of_birth=born, contacts=contacts)
         account = open_account(user=user, customer=customer, opened_on=opened_on, paperless=paperless, **address)
         if matches:
-            audit.record("customer.duplicate_confirmed", user_id=user.pk, obj=customer, account_id=account.pk,
+            audit.record(AuditAction.CUSTOMER_DUPLICATE_CONFIRMED, user_id=user.pk, obj=customer, account_id=account.pk,
                          summary=f"{name}: confirmed new although like "
                                  + ", ".join(f"{m.account_number or 'customer ' + str(m.customer_id)} "
                                              f"({'/'.join(m.reasons)})" for m in matches[:10]),
@@ -434,7 +479,7 @@ def add_note(*, user, account: Account, text: str, kind: str = "note") -> Accoun
         raise CustomerError("A note cannot be empty.")
     with transaction.atomic():
         note = AccountNote.objects.create(account=account, text=text.strip(), kind=kind, created_by=user)
-        audit.record("account.note_added", user_id=user.pk, obj=note, account_id=account.pk, summary=text[:120])
+        audit.record(AuditAction.ACCOUNT_NOTE_ADDED, user_id=user.pk, obj=note, account_id=account.pk, summary=text[:120])
     return note
 
 
@@ -465,7 +510,7 @@ def create_premise(*, user, line1: str, city: str, zip: str, line2: str = "", st
                                          premise_type=premise_type, dwelling_units=dwelling_units)
         for service in services:
             ServicePoint.objects.create(premise=premise, service=service)
-        audit.record("premise.created", user_id=user.pk, obj=premise, summary=premise.address,
+        audit.record(AuditAction.PREMISE_CREATED, user_id=user.pk, obj=premise, summary=premise.address,
                      after={"address": premise.address, "zip": premise.zip, "parcel": parcel_number,
                             "type": premise_type, "services": services})
     return premise
@@ -478,7 +523,7 @@ def add_service_point(*, user, premise: Premise, service: str, label: str = "") 
     with transaction.atomic():
         point = ServicePoint.objects.create(premise=premise, service=service,
                                             label=_text(label, "Label", max_length=40, required=False))
-        audit.record("service_point.created", user_id=user.pk, obj=point, summary=str(point))
+        audit.record(AuditAction.SERVICE_POINT_CREATED, user_id=user.pk, obj=point, summary=str(point))
     return point
 
 
@@ -530,6 +575,7 @@ def install_new_meter(*, user, service_point: ServicePoint, serial_number: str, 
 def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_on: date,
                   install_read=0) -> MeterInstallation:
     permissions.require(user, "account.maintain", "install meters")
+    install_read = _reading(install_read, "Install read") or Decimal(0)
     if meter.service != service_point.service:
         raise CustomerError(f"Meter {meter} measures {meter.service}, not {service_point.service}.")
     with transaction.atomic():
@@ -539,7 +585,7 @@ def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_
             raise CustomerError(f"Meter {meter} is installed somewhere else.")
         installation = MeterInstallation.objects.create(meter=meter, service_point=service_point,
                                                         installed_on=installed_on, install_read=install_read)
-        audit.record("meter.installed", user_id=user.pk, obj=installation, summary=f"{meter} at {service_point}",
+        audit.record(AuditAction.METER_INSTALLED, user_id=user.pk, obj=installation, summary=f"{meter} at {service_point}",
                      after={"installed_on": installed_on, "read": install_read})
         reindex_accounts(ServiceAgreement.objects.filter(service_point=service_point).values_list("account_id", flat=True))
     return installation
@@ -547,6 +593,7 @@ def install_meter(*, user, meter: Meter, service_point: ServicePoint, installed_
 
 def remove_meter(*, user, installation: MeterInstallation, removed_on: date, removal_read) -> MeterInstallation:
     permissions.require(user, "account.maintain", "remove meters")
+    removal_read = _reading(removal_read, "Removal read")
     if removed_on < installation.installed_on:
         raise CustomerError("A meter cannot be removed before it was installed.")
     with transaction.atomic():
@@ -555,7 +602,7 @@ def remove_meter(*, user, installation: MeterInstallation, removed_on: date, rem
         if not updated:
             raise CustomerError("That meter was already removed.")
         installation.refresh_from_db()
-        audit.record("meter.removed", user_id=user.pk, obj=installation, summary=f"{installation.meter} removed",
+        audit.record(AuditAction.METER_REMOVED, user_id=user.pk, obj=installation, summary=f"{installation.meter} removed",
                      after={"removed_on": removed_on, "read": removal_read})
     return installation
 
@@ -573,6 +620,10 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         permissions.require(user, "reads.manage", "enter the move-in read")
     if account.status != Account.Status.ACTIVE:
         raise CustomerError(f"Account {account.number} is closed.")
+    if customer_class not in dict(CUSTOMER_CLASSES):
+        raise CustomerError(f"Customer class: choose one of {', '.join(code for code, _ in CUSTOMER_CLASSES)}.")
+    if not isinstance(dwelling_units, int) or not 1 <= dwelling_units <= 5000:
+        raise CustomerError("Dwelling units: a whole number from 1 to 5,000.")
     if rate_schedule.service != service_point.service:
         raise CustomerError(f"Rate {rate_schedule.code} is for {rate_schedule.service}, not {service_point.service}.")
     if size_class and size_class not in ServiceAgreement.SizeClass.values:
@@ -596,7 +647,7 @@ def start_service(*, user, account: Account, service_point: ServicePoint, rate_s
         if reading is not None:
             _record_read(user=user, meter=_meter_at(service_point, start_date, "Move-in read"), read_date=start_date,
                          value=reading, read_type="actual", note=f"move-in read, account {account.number}")
-        audit.record("service.started", user_id=user.pk, obj=agreement, account_id=account.pk,
+        audit.record(AuditAction.SERVICE_STARTED, user_id=user.pk, obj=agreement, account_id=account.pk,
                      summary=f"{service_point.get_service_display()} at {service_point.premise} from {start_date}",
                      after={"rate": rate_schedule.code, "class": customer_class, "cycle": bill_cycle.code,
                             "start_date": start_date, "move_in_read": reading})
@@ -624,7 +675,7 @@ def stop_service(*, user, agreement: ServiceAgreement, end_date: date, event_kin
         if reading is not None:
             _record_read(user=user, meter=_meter_at(agreement.service_point, end_date, "Final read"),
                          read_date=end_date, value=reading, read_type="final", note=note or "final read")
-        audit.record("service.stopped", user_id=user.pk, obj=agreement, account_id=agreement.account_id,
+        audit.record(AuditAction.SERVICE_STOPPED, user_id=user.pk, obj=agreement, account_id=agreement.account_id,
                      summary=f"{agreement.get_service_display()} ends {end_date}",
                      before={"status": "active"},
                      after={"status": "ended", "end_date": end_date, "final_read": reading})
@@ -657,7 +708,7 @@ def transfer_service(*, user, account: Account, to_premise: Premise, move_date: 
                 bill_cycle=bill_cycle or agreement.bill_cycle, start_date=move_date,
                 dwelling_units=to_premise.dwelling_units, connected_load_kw=agreement.connected_load_kw,
                 size_class=agreement.size_class, previous=agreement, event_kind="transfer_in"))
-        audit.record("service.transferred", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.SERVICE_TRANSFERRED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"moved to {to_premise} on {move_date}")
     return created
 
@@ -700,7 +751,7 @@ def close_account(*, user, account: Account, closed_on: date, final_reads: dict 
             stop_service(user=user, agreement=agreement, end_date=closed_on, note=note or "account closed",
                          final_read=final_reads.get(agreement.pk))
         Account.objects.filter(pk=account.pk).update(status=Account.Status.CLOSED, closed_on=closed_on)
-        audit.record("account.closed", user_id=user.pk, obj=account, account_id=account.pk,
+        audit.record(AuditAction.ACCOUNT_CLOSED, user_id=user.pk, obj=account, account_id=account.pk,
                      summary=f"closed {closed_on}" + (f": {note}" if note else ""),
                      before={"status": "active"}, after={"status": "closed", "closed_on": closed_on})
         bill = None
@@ -716,14 +767,14 @@ def close_account(*, user, account: Account, closed_on: date, final_reads: dict 
 def reveal_pii(*, user, customer: Customer) -> dict[str, str]:
     """Unmasked tax ID and date of birth, for roles that need them (audited)."""
     permissions.require(user, "account.view_pii", "see customer tax ID and date of birth")
-    audit.record("customer.pii_viewed", user_id=user.pk, obj=customer, summary=f"PII of {customer.name} shown",
+    audit.record(AuditAction.CUSTOMER_PII_VIEWED, user_id=user.pk, obj=customer, summary=f"PII of {customer.name} shown",
                  account_id=customer.accounts.values_list("pk", flat=True).first())
     return {"tax_id": customer.tax_id, "date_of_birth": customer.date_of_birth}
 
 
 def record_account_view(*, user, account: Account) -> None:
     permissions.require(user, "account.view", "look up accounts")
-    audit.record("account.viewed", user_id=user.pk, obj=account, account_id=account.pk, summary=f"opened account {account.number}")
+    audit.record(AuditAction.ACCOUNT_VIEWED, user_id=user.pk, obj=account, account_id=account.pk, summary=f"opened account {account.number}")
 
 
 def reindex_accounts(account_ids: Iterable[int]) -> int:

@@ -49,6 +49,21 @@ class PreferencesForm(forms.Form):
                                       help_text="E-bills go to the primary contact's e-mail address.")
 
 
+class CustomerForm(forms.Form):
+    """Correct the customer's name or kind; a tax ID or date of birth typed here replaces the one on file."""
+
+    kind = forms.ChoiceField(choices=Customer.Kind.choices, widget=forms.RadioSelect, label="Customer is a")
+    first_name = forms.CharField(max_length=80, required=False, label="First name")
+    last_name = forms.CharField(max_length=80, required=False, label="Last name")
+    name = forms.CharField(max_length=200, required=False, label="Organization name",
+                           help_text="as printed on the bill; for a person, leave empty: first and last name are used")
+    tax_id = forms.CharField(max_length=11, required=False, label="Tax ID (SSN or EIN)",
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                             help_text="leave empty to keep the one on file")
+    date_of_birth = forms.DateField(required=False, widget=DATE, label="Date of birth",
+                                    help_text="leave empty to keep the one on file")
+
+
 class NewCustomerForm(MailingAddressForm):
     kind = forms.ChoiceField(choices=Customer.Kind.choices, widget=forms.RadioSelect, initial=Customer.Kind.PERSON,
                              label="Customer is a")
@@ -82,7 +97,9 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "role", "phone", "email", "prefers", "is_primary"]
-        labels = {"is_primary": "Primary contact (e-bills and calls go here first)", "prefers": "Prefers"}
+        # the actions name fields by these labels ("E-mail: needed when …"), so an error sits under its field
+        labels = {"is_primary": "Primary contact (e-bills and calls go here first)", "prefers": "Prefers",
+                  "email": "E-mail", "name": "Name", "role": "Role", "phone": "Phone"}
 
 
 class PremiseForm(forms.ModelForm):
@@ -95,8 +112,16 @@ class PremiseForm(forms.ModelForm):
         labels = {"line1": "Street address", "line2": "Unit", "zip": "ZIP code", "parcel_number": "Parcel number"}
 
 
+class ServicePointForm(forms.Form):
+    service = forms.ChoiceField(choices=SERVICES, label="Service")
+    label = forms.CharField(max_length=40, required=False, label="Label",
+                            help_text="to tell two points of one service apart, e.g. Irrigation")
+
+
 class MeterInstallForm(forms.Form):
-    service_point = forms.IntegerField(widget=forms.HiddenInput)
+    """One per service point on the premise page (prefixed sp<id>); the page
+    posts the point's id unprefixed, as ``service_point``."""
+
     serial_number = forms.CharField(max_length=32, label="Meter number")
     kind = forms.ChoiceField(choices=Meter._meta.get_field("kind").choices, label="Meter type")
     unit = forms.ChoiceField(choices=Meter._meta.get_field("unit").choices, label="Unit")
@@ -138,6 +163,8 @@ class StartServiceForm(forms.Form):
 class StopServiceForm(forms.Form):
     agreement = forms.ModelChoiceField(queryset=ServiceAgreement.objects.none(), label="Service", empty_label=None)
     end_date = forms.DateField(widget=DATE, label="Last day of service")
+    final_read = forms.CharField(max_length=20, required=False, label="Final read", widget=READING,
+                                 help_text="the meter's register on the last day; leave empty if not read")
     note = forms.CharField(max_length=200, required=False)
 
     def __init__(self, *args, account, **kwargs):
@@ -174,7 +201,8 @@ class CloseAccountForm(forms.Form):
             name = f"read_{agreement.pk}"
             self.fields[name] = forms.CharField(
                 max_length=20, label=f"Final read — {agreement.get_service_display()}, meter {serial}",
-                widget=READING)
+                widget=READING, help_text="the register on the last day of service",
+                error_messages={"required": "Enter this meter's final read: final bills are not estimated."})
             self.read_fields.append((agreement, name))
 
     def final_reads(self) -> dict[int, str]:

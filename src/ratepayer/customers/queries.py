@@ -14,15 +14,18 @@ place in customers that reads them, never the models or actions.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 
 from ratepayer.billing.models import Adjustment, Bill
+from ratepayer.db.money import MoneySum
+from ratepayer.kernel.money import format_money
 from ratepayer.ledger.models import ARBalance, JournalLine
 from ratepayer.payments.models import AutopayEnrollment
 from ratepayer.staff.models import ApprovalRequest, AuditEvent
@@ -30,6 +33,7 @@ from ratepayer.staff.models import ApprovalRequest, AuditEvent
 from . import search
 from .fields import tax_id_digest
 from .models import (
+    LANGUAGES,
     Account,
     AccountNote,
     Contact,
@@ -38,6 +42,7 @@ from .models import (
     Premise,
     SearchEntry,
     ServiceAgreement,
+    ServicePoint,
 )
 
 EXACT_KINDS = ("number", "meter", "phone", "email")
@@ -49,7 +54,7 @@ def _candidate_ids(words: list[str], limit: int) -> list[int]:
     with every other word — one probe of the (account, term) index per
     candidate. The probe is a correlated sub-query on purpose: PostgreSQL
     estimates a prefix range at one row and, joining, scanned the second word's
-    whole range once per candidate ("alexa ashley": 2.2 million rows, 270 ms);
+    whole range once per candidate (docs/operator-guide/performance.md);
     ``OFFSET 0`` keeps it from turning the sub-query back into that join."""
     table = SearchEntry._meta.db_table
     ordered = sorted(words, key=len, reverse=True)
@@ -313,7 +318,9 @@ class BillRef:
 
 
 def _bill_words(bill: BillRef) -> str:
-    return f"bill {bill.number} of {bill.bill_date:%Y-%m-%d} ({bill.period_start:%b %-d} – {bill.period_end:%b %-d, %Y})"
+    """A bill as the customer knows it: by its date and period on their account
+    (the page is the account's), never by its internal row id."""
+    return f"bill of {bill.bill_date:%Y-%m-%d} ({bill.period_start:%b %-d} – {bill.period_end:%b %-d, %Y})"
 
 
 def _describe(line: JournalLine, adjustment: Adjustment | None, approver_name: str,
@@ -366,7 +373,7 @@ def account_history(account: Account, page: int = 1, page_size: int = HISTORY_PA
     has_next = len(lines) > page_size
     lines = lines[:page_size]
     if total_balance is None:
-        total_balance = ARBalance.objects.filter(account=account).aggregate(s=Sum("balance"))["s"] or ZERO
+        total_balance = ARBalance.objects.filter(account=account).aggregate(s=MoneySum("balance"))["s"] or ZERO
     balance = total_balance
     if page > 1:
         newer = ordered[: (page - 1) * page_size].values_list("debit", "credit")
@@ -467,10 +474,10 @@ def autopay_status(account: Account, *, today: date) -> AutopayStatus:
     if not status.enrolled:
         return status
     due = (Bill.objects.filter(account=account, status=Bill.Status.ISSUED, due_date__gte=today)
-           .order_by("due_date", "id").values_list("pk", "due_date", "amount_due").first())
+           .order_by("due_date", "id").values_list("bill_date", "due_date", "amount_due").first())
     if due is not None:
         status.next_draft = due[1]
-        status.next_draft_note = f"bill {due[0]}, up to the amount due {due[2]}"
+        status.next_draft_note = f"the bill of {due[0]:%Y-%m-%d}, up to the amount due {format_money(due[2])}"
     elif account.bills.exists():
         status.next_draft_note = "on the due date of the next bill"
     else:
@@ -481,13 +488,33 @@ def autopay_status(account: Account, *, today: date) -> AutopayStatus:
     return status
 
 
-def _plain(value) -> str:
-    if value is None or value == "":
+# Audited fields a clerk does not read: internal row ids (the row says which bill or contact).
+HIDDEN_FIELDS = {"bill", "contact"}
+MONEY_FIELDS = {"current_charges", "amount", "amount_due"}
+
+
+def _plain(value, name: str = "") -> str:
+    """An audited value in a clerk's words: no Python reprs, codes named, money as money."""
+    if value is None or value == "" or value == []:
         return "—"
+    if name in MONEY_FIELDS and not isinstance(value, bool):
+        try:
+            return format_money(Decimal(str(value)))
+        except (ArithmeticError, ValueError):
+            return str(value)
     if value is True:
         return "yes"
     if value is False:
         return "no"
+    if name == "language":
+        return dict(LANGUAGES).get(value, str(value))
+    if isinstance(value, dict):
+        if "account" in value and "reasons" in value:  # a possible duplicate confirmed as new
+            who = f"account {value['account']}" if value["account"] else f"customer {value.get('customer', '')}"
+            return f"{who} (same {', '.join(value['reasons'])})"
+        return ", ".join(f"{k.replace('_', ' ')} {_plain(v, k)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(_plain(v, name) for v in value)
     return str(value)
 
 
@@ -503,8 +530,9 @@ def account_changes(account: Account, contacts: list[Contact], limit: int = CHAN
     for event in events:
         before = event.before if isinstance(event.before, dict) else {}
         after = event.after if isinstance(event.after, dict) else {}
-        fields = [(name.replace("_", " "), _plain(before.get(name)), _plain(after.get(name)))
-                  for name in dict.fromkeys([*before, *after]) if before.get(name) != after.get(name)]
+        fields = [(name.replace("_", " "), _plain(before.get(name), name), _plain(after.get(name), name))
+                  for name in dict.fromkeys([*before, *after])
+                  if name not in HIDDEN_FIELDS and before.get(name) != after.get(name)]
         rows.append(ChangeRow(at=event.at, by=_display_name(event.user), what=CHANGE_WORDS[event.action],
                               summary=event.summary, fields=fields))
     return rows
@@ -519,3 +547,25 @@ def service_balances(account: Account) -> list[ServiceRow]:
         ar = getattr(agreement, "ar_balance", None)
         rows.append(ServiceRow(agreement, ar.balance if ar is not None else ZERO))
     return rows
+
+
+# --- starting service: where -------------------------------------------------------
+
+def find_premises(street: str, limit: int = 15) -> list[Premise]:
+    """Premises whose street address contains ``street`` (a clerk's "77 new"), by address."""
+    street = " ".join(street.split())[:60]
+    if not street:
+        return []
+    return list(Premise.objects.filter(line1__icontains=street).order_by("line1", "id")[:limit])
+
+
+def served_premise_ids(account: Account) -> set[int]:
+    """Every premise the account has (or had) service at."""
+    return set(ServiceAgreement.objects.filter(account=account).values_list("service_point__premise_id", flat=True))
+
+
+def vacant_service_points(premise_ids: Iterable[int]):
+    """The service points of these premises that nobody is served at now: where service can start."""
+    return (ServicePoint.objects.filter(premise_id__in=set(premise_ids))
+            .exclude(agreements__status=ServiceAgreement.Status.ACTIVE).select_related("premise")
+            .order_by("premise__line1", "service"))

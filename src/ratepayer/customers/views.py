@@ -142,6 +142,10 @@ def _edit_context(account: Account, **extra) -> dict:
             "mailing_line1": account.mailing_line1, "mailing_line2": account.mailing_line2,
             "mailing_city": account.mailing_city, "mailing_state": account.mailing_state,
             "mailing_zip": account.mailing_zip}),
+        "customer_form": forms.CustomerForm(initial={
+            "kind": customer.kind, "first_name": customer.first_name, "last_name": customer.last_name,
+            "name": "" if customer.kind == customer.Kind.PERSON and customer.name == (
+                f"{customer.first_name} {customer.last_name}".strip()) else customer.name}),
         "preferences_form": forms.PreferencesForm(initial={
             "language": customer.language, "bill_delivery": "email" if account.paperless else "paper"}),
         "contact_forms": [(c, forms.ContactForm(instance=c, prefix=f"c{c.pk}")) for c in contacts],
@@ -171,6 +175,12 @@ def account_edit(request, number):
             if form.is_valid():
                 actions.change_mailing_address(user=request.user, account=account, **form.cleaned_data)
                 messages.success(request, "Mailing address changed.")
+                return redirect("customers:account", number=account.number)
+        elif op == "customer":
+            form = extra["customer_form"] = forms.CustomerForm(request.POST)
+            if form.is_valid():
+                actions.update_customer(user=request.user, customer=account.customer, **form.cleaned_data)
+                messages.success(request, "Customer details saved.")
                 return redirect("customers:account", number=account.number)
         elif op == "preferences":
             form = extra["preferences_form"] = forms.PreferencesForm(request.POST)
@@ -233,9 +243,9 @@ def _premise_context(premise: Premise, **extra) -> dict:
     serving = {a.service_point_id: a for a in ServiceAgreement.objects.filter(
         service_point__premise=premise, status=ServiceAgreement.Status.ACTIVE).select_related("account__customer")}
     rows = [(p, installed.get(p.pk), serving.get(p.pk),
-             forms.MeterInstallForm(prefix=f"sp{p.pk}", initial={"service_point": p.pk}))
+             forms.MeterInstallForm(prefix=f"sp{p.pk}"))
             for p in points]
-    context = {"premise": premise, "rows": rows}
+    context = {"premise": premise, "rows": rows, "point_form": forms.ServicePointForm()}
     context.update(extra)
     return context
 
@@ -248,6 +258,19 @@ def premise(request, premise_id: int):
     permissions.require(request.user, "account.view", "look up premises")
     if request.method == "GET":
         return render(request, "customers/premise.html", _premise_context(premise))
+    if request.POST.get("op") == "service_point":
+        permissions.require(request.user, "account.maintain", "add service points")
+        point_form = forms.ServicePointForm(request.POST)
+        if point_form.is_valid():
+            try:
+                point = actions.add_service_point(user=request.user, premise=premise, **point_form.cleaned_data)
+            except CustomerError as exc:
+                add_domain_error(point_form, exc)
+            else:
+                messages.success(request, f"{point} added: install its meter.")
+                return redirect("customers:premise", premise_id=premise.pk)
+        return render(request, "customers/premise.html", _premise_context(premise, point_form=point_form),
+                      status=400)
     permissions.require(request.user, "account.maintain", "install meters")
     point = get_object_or_404(ServicePoint, pk=request.POST.get("service_point") or 0, premise=premise)
     form = forms.MeterInstallForm(request.POST, prefix=f"sp{point.pk}")
@@ -275,15 +298,11 @@ def account_service(request, number):
     account = _account(number)
     permissions.require(request.user, "service.start_stop", "start, stop and transfer service")
     premise_query = request.GET.get("premise", "").strip()[:60]
-    found = list(Premise.objects.filter(line1__icontains=premise_query).order_by("line1", "id")[:15]) \
-        if premise_query else []
-    own_premise_ids = set(ServiceAgreement.objects.filter(account=account)
-                          .values_list("service_point__premise_id", flat=True))
+    found = queries.find_premises(premise_query)
+    own_premise_ids = queries.served_premise_ids(account)
     wanted = request.GET.get("premise_id", "")
     chosen = {int(wanted)} if wanted.isdigit() else set()
-    vacant = (ServicePoint.objects.filter(premise_id__in=own_premise_ids | {p.pk for p in found} | chosen)
-              .exclude(agreements__status=ServiceAgreement.Status.ACTIVE).select_related("premise")
-              .order_by("premise__line1", "service"))
+    vacant = queries.vacant_service_points(own_premise_ids | {p.pk for p in found} | chosen)
     start_form = forms.StartServiceForm(service_points=vacant)
     stop_form = forms.StopServiceForm(account=account)
     transfer_form = forms.TransferServiceForm()
@@ -308,9 +327,11 @@ def account_service(request, number):
                 stop_form = forms.StopServiceForm(request.POST, account=account)
                 if stop_form.is_valid():
                     d = stop_form.cleaned_data
-                    actions.stop_service(user=request.user, agreement=d["agreement"],
-                                         end_date=d["end_date"], note=d["note"])
-                    messages.success(request, f"{d['agreement'].get_service_display()} service ends {d['end_date']}.")
+                    actions.stop_service(user=request.user, agreement=d["agreement"], end_date=d["end_date"],
+                                         note=d["note"], final_read=d["final_read"] or None)
+                    messages.success(request, f"{d['agreement'].get_service_display()} service ends {d['end_date']}"
+                                              + (f" with a final read of {d['final_read']}." if d["final_read"]
+                                                 else "."))
                     return redirect("customers:account", number=account.number)
             elif op == "transfer":
                 transfer_form = forms.TransferServiceForm(request.POST)
@@ -367,10 +388,10 @@ def account_close(request, number):
                 if bill is None:
                     messages.success(request, f"Account {account.number} closed; everything was billed already.")
                 elif bill.status == "held":
-                    messages.warning(request, f"Account {account.number} closed. Final bill {bill.pk} is held for "
+                    messages.warning(request, f"Account {account.number} closed. Its final bill of {bill.bill_date:%Y-%m-%d} is held for "
                                               "review: see the review queue.")
                 else:
-                    messages.success(request, f"Account {account.number} closed. Final bill {bill.pk}: "
+                    messages.success(request, f"Account {account.number} closed. Final bill of {bill.bill_date:%Y-%m-%d}: "
                                               f"{format_money(bill.amount_due)} due {bill.due_date:%Y-%m-%d}.")
                 return redirect("customers:account", number=account.number)
         status = 400

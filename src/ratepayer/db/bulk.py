@@ -12,9 +12,9 @@ and each column is converted once per value only where the database needs it
 * PostgreSQL: the ids are taken from the table's identity sequence in one
   query (``nextval`` over ``generate_series``), then every row is streamed with
   ``COPY ... FROM STDIN``: one statement, no SQL text per row. The COPY text is
-  built a column at a time (``str`` of each value; text escaped): a third less
-  Python time than psycopg's ``write_row`` per row (0.62 s against 0.97 s for
-  the 160,000 rows of a 10,000-bill run).
+  built a column at a time (``str`` of each value; text escaped), which costs
+  less Python time than psycopg's ``write_row`` per row (the measurement is in
+  docs/operator-guide/performance.md, "Why the code is shaped this way").
 * SQLite: one prepared ``INSERT`` run by ``executemany`` inside a transaction.
   SQLite has one writer; once the first row is in, this transaction holds the
   write lock, so an AUTOINCREMENT table hands out consecutive rowids and the
@@ -140,8 +140,8 @@ def gc_paused() -> Iterator[None]:
     A batch keeps hundreds of thousands of container objects alive at once
     (rows, specs, parsed items). Each time enough of them survive a young
     collection, CPython runs a full collection over the whole heap, and again
-    as the batch grows. Measured: 17% of a 10,000-bill run and 18% of a
-    30,000-item lockbox import. Batches make few reference cycles; one
+    as the batch grows: a large share of a bill run or a lockbox import
+    (docs/operator-guide/performance.md). Batches make few reference cycles; one
     young-generation collection at the end (where everything the batch
     allocated still is) frees them."""
     if not gc.isenabled():

@@ -4,8 +4,8 @@ PostgreSQL enforces a FOREIGN KEY with a row trigger: for every inserted row
 and every key column, one lookup of the referenced row and a FOR KEY SHARE
 lock on it, queued until commit when the key is deferred (Django's default).
 A bill of two services writes about forty such references (bill, segments,
-lines, journal entry and lines). Measured on a 10,000-bill run on PostgreSQL
-15: 1.5 s of 9.3 s went to these checks at commit, and two workers locking
+lines, journal entry and lines): a large share of a bill run goes to these
+checks at commit (docs/operator-guide/performance.md), and two workers locking
 the same few GL-account rows turn each lock into a shared multixact.
 
 For the references named in a ``StatementReferences`` migration operation the

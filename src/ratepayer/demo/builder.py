@@ -30,10 +30,9 @@ from __future__ import annotations
 import math
 import random
 import time
-import unicodedata
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as dt_time
 from decimal import Decimal
@@ -43,7 +42,6 @@ from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
-from faker import Faker
 
 from ratepayer.customers.actions import account_number_for, reindex_accounts
 from ratepayer.customers.fields import tax_id_digest
@@ -65,13 +63,22 @@ from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.chart import seed_chart
 from ratepayer.outbox import actions as outbox
 from ratepayer.rates.actions import load_example_schedules
-from ratepayer.rates.models import RateSchedule
 from ratepayer.staff import audit, roles
 from ratepayer.staff.actions import create_staff_user, ensure_roles
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.context import acting_as
 
 from . import history, places
 from .errors import DemoError
+from .plan import (
+    DemoBuild,
+    PlannedAccount,
+    PlannedContact,
+    PlannedCustomer,
+    PlannedPremise,
+    PlannedService,
+    ascii_name,
+)
 
 DEFAULT_ACCOUNTS = 3000
 # Thirteen months of history up to yesterday for up to this many accounts; a
@@ -87,13 +94,6 @@ def default_months(accounts: int) -> int:
 
 DEFAULT_SEED = 2026
 
-
-def conversion_date_for(today: date, months: int) -> date:
-    """The day balances were carried over from the previous system: the first
-    of the month ``months`` months before today's, so the history that
-    follows it (history.py) runs through yesterday."""
-    index = today.year * 12 + today.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
 
 # Demo-only credentials, printed by `ratepayer serve` and documented in
 # docs/demo.md. Never use the demo on a database that holds real customers.
@@ -118,132 +118,11 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
-# --- the plan (pure Python, no database) ----------------------------------------
-
-@dataclass
-class PlannedContact:
-    name: str
-    role: str
-    phone: str
-    email: str
-    is_primary: bool
-    prefers: str
-
-
-@dataclass
-class PlannedCustomer:
-    kind: str
-    name: str
-    first_name: str = ""
-    last_name: str = ""
-    language: str = "en"
-    tax_id: str = ""
-    date_of_birth: str = ""
-    contacts: list[PlannedContact] = field(default_factory=list)
-    pk: int | None = None
-
-
-@dataclass
-class PlannedPremise:
-    line1: str
-    line2: str
-    city: places.City
-    zip: str
-    parcel_number: str
-    premise_type: str
-    dwelling_units: int
-    space_heat_electric: bool
-    services: tuple[str, ...]
-    cycle: int = 0  # index into the bill cycles, set by route order
-    water_meter_size: str = ""  # set with the meters
-    pk: int | None = None
-    points: dict[str, int] = field(default_factory=dict)  # service -> ServicePoint pk
-
-
-@dataclass
-class PlannedService:
-    """An agreement to be: the account at a premise for one service."""
-
-    premise: int  # index into plan.premises
-    service: str
-    start: date
-    end: date | None = None
-    previous: PlannedService | None = None
-    event_in: str = "start"
-    event_out: str = ""
-    pk: int | None = None
-
-
-@dataclass
-class PlannedAccount:
-    customer: int  # index into plan.customers
-    customer_class: str
-    large: bool
-    premises: list[int]
-    opened_on: date
-    mailing: tuple[str, str, str, str]  # line1, line2, city, zip
-    paperless: bool
-    services: list[PlannedService] = field(default_factory=list)
-    is_key_account: bool = False
-    mover: bool = False
-    number: str = ""
-    pk: int | None = None
-
-
-@dataclass
-class Plan:
-    customers: list[PlannedCustomer] = field(default_factory=list)
-    premises: list[PlannedPremise] = field(default_factory=list)
-    accounts: list[PlannedAccount] = field(default_factory=list)
-
-
-# --- the build and its steps ----------------------------------------------------
-
-@dataclass
-class DemoBuild:
-    """What the steps share. Later steps read what earlier ones made."""
-
-    accounts: int
-    seed: int
-    months: int = 0  # months of reads, bills and payments after the conversion (history.py)
-    today: date = field(default_factory=timezone.localdate)  # the history runs through the day before
-    conversion_date: date = field(init=False)
-    rng: random.Random = field(init=False)
-    fake: Faker = field(init=False)
-    first_names: list[str] = field(init=False)
-    last_names: list[str] = field(init=False)
-    users: dict[str, object] = field(default_factory=dict)
-    schedules: dict[str, RateSchedule] = field(default_factory=dict)  # plan code -> schedule (after fallback)
-    cycles: list[BillCycle] = field(default_factory=list)
-    plan: Plan = field(default_factory=Plan)
-    counts: dict[str, int] = field(default_factory=dict)
-    extra: dict[str, object] = field(default_factory=dict)  # what a later step keeps for the next ones
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.conversion_date = conversion_date_for(self.today, self.months)
-        self.rng = random.Random(self.seed)
-        self.fake = Faker("en_US")
-        self.fake.seed_instance(self.seed)
-        # Faker draws names from weighted frequency tables; drawing pools once
-        # keeps realistic frequencies at a fraction of the cost per customer.
-        self.first_names = [_ascii(self.fake.first_name()) for _ in range(4000)]
-        self.last_names = [_ascii(self.fake.last_name()) for _ in range(4000)]
-
-    @property
-    def account_ids(self) -> list[int]:
-        return [a.pk for a in self.plan.accounts if a.pk is not None]
-
-
 @dataclass(frozen=True)
 class Step:
     name: str
     run: Callable[[DemoBuild], None]
     description: str = ""
-
-
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def _phone(rng: random.Random, area_code: str) -> str:
@@ -358,7 +237,7 @@ def _organization(build: DemoBuild, customer_class: str, city: places.City) -> P
         elif roll < 0.7:
             name = f"{rng.choice((city.name, *places.REGIONAL_NAMES))} {rng.choice(places.BUSINESS_KINDS)}"
         else:
-            name = _ascii(fake.company())
+            name = ascii_name(fake.company())
     contacts = []
     for i in range(rng.randint(1, 3)):
         person = f"{rng.choice(build.first_names)} {rng.choice(build.last_names)}"
@@ -815,7 +694,7 @@ def post_opening_balances(build: DemoBuild) -> None:
 
 
 def record_summary(build: DemoBuild) -> None:
-    audit.record("demo.built", user_id=build.users["supervisor"].pk,
+    audit.record(AuditAction.DEMO_BUILT, user_id=build.users["supervisor"].pk,
                  summary=f"demo utility built: {build.accounts} accounts, seed {build.seed}",
                  after={"seed": build.seed, "conversion_date": build.conversion_date, "counts": build.counts})
 

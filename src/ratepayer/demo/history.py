@@ -34,26 +34,24 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.db import connection
-from django.db.models import Sum
 
 from ratepayer.billing import billrun
 from ratepayer.billing.actions import release_bill
 from ratepayer.billing.models import Bill, BillSegment
 from ratepayer.customers.models import Account, Meter, MeterInstallation
 from ratepayer.db.bulk import insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.metering.actions import ReadInput, load_intervals_bulk, load_reads_bulk
 
 from . import payments
+from .plan import DemoBuild
 
-if TYPE_CHECKING:  # the builder runs these steps; importing it here would be a circle
-    from .builder import DemoBuild
 # AMI history is 35,040 values per meter-year: above this many accounts the
 # large customers are billed from their register (kWh and demand) reads only.
 INTERVALS_UP_TO_ACCOUNTS = 20000
@@ -125,7 +123,7 @@ def create_conversion_bills(build: DemoBuild) -> None:
         return
     dates = read_dates(build)
     points = _points(build)
-    balances = dict(ARBalance.objects.values("account_id").annotate(total=Sum("balance"))
+    balances = dict(ARBalance.objects.values("account_id").annotate(total=MoneySum("balance"))
                     .values_list("account_id", "total"))
     plan = build.plan
     profiles = _profiles(build)
@@ -353,7 +351,7 @@ def bill_dates(build: DemoBuild) -> dict[date, list[tuple[object, date]]]:
     out: dict[date, list[tuple[object, date]]] = defaultdict(list)
     for cycle in build.cycles:
         for read in dates[cycle.pk][1:]:
-            bill_date, _ = billrun.scheduled_dates(read, billrun.policy_on(read), calendar)
+            bill_date, _ = billrun.scheduled_dates(read, billrun.billing_policy_on(read), calendar)
             if bill_date < build.today:
                 out[bill_date].append((cycle, read))
     return out

@@ -27,7 +27,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import ROUND_UP, Decimal
-from typing import TYPE_CHECKING
 
 from ratepayer.billing.models import Bill
 from ratepayer.formats import lockbox, scanline
@@ -38,8 +37,7 @@ from ratepayer.payments import actions as pay
 from ratepayer.payments.calculations import CASH_DENOMINATIONS
 from ratepayer.payments.models import AchEntry, AutopayEnrollment, Deposit, Payment
 
-if TYPE_CHECKING:  # the builder runs the history that uses this module; importing it would be a circle
-    from .builder import DemoBuild
+from .plan import DemoBuild
 
 HABITS = (("autopay", 20), ("on_time", 44), ("late", 12), ("partial", 6), ("counter", 10), ("overpays", 3),
           ("never", 5))

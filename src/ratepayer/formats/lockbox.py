@@ -42,7 +42,7 @@ from typing import Any
 
 from ratepayer.formats import scanline as scanline_module
 from ratepayer.formats.errors import FormatError, ValidationReport
-from ratepayer.formats.text import decode_text, parse_amount, read_csv_rows
+from ratepayer.formats.text import amount_refusal, decode_text, parse_amount, read_csv_rows
 from ratepayer.kernel.money import from_cents, to_cents
 
 
@@ -816,7 +816,7 @@ _CSV_ID = re.compile(r"[A-Za-z0-9-]{1,20}")
 def _csv_amount(text: str, line: int, what: str, report: ValidationReport) -> Decimal | None:
     value = parse_amount(text)
     if value is None:
-        report.error(line, what, f"{text[:40]!r} is not an amount in dollars and cents")
+        report.error(line, what, amount_refusal(text))
     return value
 
 

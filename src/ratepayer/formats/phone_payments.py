@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ratepayer.formats.errors import ValidationReport
-from ratepayer.formats.text import decode_text, parse_amount, read_csv_rows
+from ratepayer.formats.text import amount_refusal, decode_text, parse_amount, read_csv_rows
 
 CARD_BRANDS = ("Visa", "Mastercard", "American Express", "Discover")
 TRAILER = "TRAILER"
@@ -158,7 +158,7 @@ def parse(content: bytes, layout: PhoneCsvLayout, *, name: str | None = None) ->
             row_problems.append(f"line {number}: account: {cell('account')!r} is not an account number")
         amount = parse_amount(cell("amount"))
         if amount is None:
-            row_problems.append(f"line {number}: amount: {cell('amount')[:40]!r} is not an amount in dollars and cents")
+            row_problems.append(f"line {number}: amount: {amount_refusal(cell('amount'))}")
         else:
             total += amount
         if amount is not None and amount <= 0:

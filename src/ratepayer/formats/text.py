@@ -22,10 +22,10 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from decimal import Decimal
 
 from ratepayer.formats.errors import ValidationReport
+from ratepayer.kernel import money
 
 MAX_LINE_CHARS = 10_000  # far above any record we read (NACHA 94, BAI2 < 1,000, CSV rows < 1,000)
 MAX_PROBLEMS_PER_KIND = 5
@@ -107,15 +107,34 @@ def read_csv_rows(text: str, report: ValidationReport, *, delimiter: str = ",") 
     return rows
 
 
-# dollars and cents as a bank or processor writes them: an optional $, digits with or
-# without proper thousands commas, at most two decimals; never an exponent (1e2), a sign,
-# spaces inside, or more than the 12 digits a stored amount holds
-_AMOUNT = re.compile(r"\$?(?P<whole>\d{1,12}|\d{1,3}(?:,\d{3}){1,3})(?:\.(?P<cents>\d{1,2}))?")
+# the largest amount a file may carry: a stored amount holds 12 digits before the point
+FILE_MAX_AMOUNT = Decimal("999999999999.99")
 
 
 def parse_amount(text: str) -> Decimal | None:
-    """A file's amount in dollars and cents, or None when it is not one."""
-    match = _AMOUNT.fullmatch(text.strip())
-    if match is None or len(match.group("whole").replace(",", "")) > 12:
+    """A file's amount in dollars and cents, or None when it is not one: the
+    kernel's one rule (kernel.money.parse_amount) in bank notation — an
+    optional $, thousands commas only in proper groups, at most two decimals;
+    never an exponent (1e2), a sign, spaces inside, or more than 12 digits.
+    ``amount_problem`` says why a text was refused."""
+    try:
+        return money.parse_amount(text, what="", maximum=FILE_MAX_AMOUNT, bank_notation=True)
+    except money.MoneyError:
         return None
-    return Decimal(f"{match.group('whole').replace(',', '')}.{(match.group('cents') or '').ljust(2, '0')}")
+
+
+def amount_refusal(text: str) -> str:
+    """Why ``parse_amount`` refuses ``text``, in words: "'1e2' is not an amount
+    in dollars and cents: it is written with an exponent ..."."""
+    try:
+        money.parse_amount(text, what="", maximum=FILE_MAX_AMOUNT, bank_notation=True)
+    except money.AmountRefused as exc:
+        shown = f"{text.strip()[:40]!r} is not an amount in dollars and cents"
+        problem = exc.problem
+        if problem.startswith(repr(text.strip())):
+            problem = problem[len(repr(text.strip())):].strip()
+            problem = "" if problem.startswith("is not an amount") else problem
+        if problem.startswith(("is ", "has ")):
+            problem = f"it {problem}"
+        return f"{shown}: {problem}" if problem else shown
+    return ""

@@ -39,7 +39,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from ratepayer.db.bulk import insert_rows
-from ratepayer.kernel.money import CENT, to_decimal
+from ratepayer.kernel.money import CENT, to_cents, to_decimal
 
 from .errors import LedgerError, MissingPostingRule, UnbalancedEntry
 from .models import ARBalance, GLAccount, JournalEntry, JournalLine, PostingRule
@@ -252,10 +252,12 @@ def apply_balance_deltas(deltas: dict[int, Decimal], agreement_accounts: dict[in
                 f"WHERE {table}.agreement_id = v.agreement_id",
                 [now, nonzero, [deltas[a] for a in nonzero]])
         else:
+            # SQLite keeps the column as a binary float: add whole cents and divide once, so a
+            # balance is always the float nearest a 2-place amount and zero is 0 (never 5.6e-17 or -0.0)
             cursor.executemany(
-                f"UPDATE {table} SET balance = CAST(balance + CAST(%s AS NUMERIC) AS NUMERIC), updated_at = %s "
-                f"WHERE agreement_id = %s",
-                [(str(deltas[a]), connection.ops.adapt_datetimefield_value(now), a) for a in nonzero])
+                f"UPDATE {table} SET balance = (CAST(ROUND(balance * 100) AS INTEGER) + %s) / 100.0, "
+                f"updated_at = %s WHERE agreement_id = %s",
+                [(to_cents(deltas[a]), connection.ops.adapt_datetimefield_value(now), a) for a in nonzero])
 
 
 def reversal_spec(entry: JournalEntry, *, effective_date: date, description: str,

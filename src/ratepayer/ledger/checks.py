@@ -6,20 +6,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from django.db.models import BigIntegerField, Count, F, Q, Sum, Value
-from django.db.models.functions import Cast, Coalesce, Round
+from django.db.models import Count, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+
+from ratepayer.db.money import cents
 
 from .models import ARBalance, JournalEntry, JournalLine
 
 ZERO = Decimal("0.00")
-
-
-def cents(expr):
-    """An amount column as whole cents. Sums are done in integers so that
-    SQLite (which keeps DECIMAL columns as REAL) adds exactly."""
-    if isinstance(expr, str):
-        expr = F(expr)
-    return Cast(Round(expr * 100), BigIntegerField())
 
 
 def _money(total_cents) -> Decimal:

@@ -48,7 +48,7 @@ class Policy:
     max_consecutive_estimates: int = 2
 
 
-def policy_on(day: date) -> Policy:
+def read_policy_on(day: date) -> Policy:
     row = ReadPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from").first()
     if row is None:
         return Policy()
@@ -234,7 +234,7 @@ def load_history(*, meter_ids: Iterable[int] = (), service_point_ids: Iterable[i
         for inst in insts:
             by_point_inst[inst.service_point_id].append(inst)
     return History(meters, installations, agreements, by_meter, by_point,
-                   policy_on(policy_date or timezone.localdate()), class_averages(), by_point_inst, since)
+                   read_policy_on(policy_date or timezone.localdate()), class_averages(), by_point_inst, since)
 
 
 READ_COLUMNS = ("id", "meter_id", "service_point_id", "read_date", "value", "consumption", "read_type", "status",

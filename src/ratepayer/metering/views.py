@@ -250,7 +250,7 @@ def exceptions(request):
 def _queue_context(request, rows, **extra) -> dict:
     return {
         "rows": rows, "total_open": ReadException.objects.filter(status="open").count(),
-        "policy": queries.policy_on(timezone.localdate()),
+        "policy": queries.read_policy_on(timezone.localdate()),
         "decided": (ReadException.objects.filter(status="resolved").select_related("read__meter", "decided_by")
                     .order_by("-decided_at", "-id")[:15]),
         **extra,

@@ -15,3 +15,12 @@ class ImportRefused(PaymentError):
         self.problems = problems
         shown = "; ".join(problems[:5]) + (f" (and {len(problems) - 5} more)" if len(problems) > 5 else "")
         super().__init__(f"{file_name}: refused, nothing was imported: {shown}")
+
+
+class PaymentNeedsApproval(PaymentError):
+    """A counter payment above the clerk's limit for its tender: nothing was
+    posted; ``request`` (an ApprovalRequest) waits for another person."""
+
+    def __init__(self, message: str, request) -> None:
+        self.request = request
+        super().__init__(message)

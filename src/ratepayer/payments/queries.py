@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance, JournalLine
 
@@ -39,7 +40,7 @@ from .models import (
 ZERO = Decimal("0.00")
 
 
-def policy_on(day: date | None = None) -> PaymentPolicy:
+def payment_policy_on(day: date | None = None) -> PaymentPolicy:
     """The policy in force on ``day`` (the data migration seeds one)."""
     day = day or timezone.localdate()
     policy = PaymentPolicy.objects.filter(effective_from__lte=day).order_by("-effective_from", "-id").first()
@@ -89,7 +90,7 @@ def application_context(account_ids: Iterable[int], priority: list[str]) -> dict
 
 
 def account_balance(account_id: int) -> Decimal:
-    return ARBalance.objects.filter(account_id=account_id).aggregate(t=Sum("balance"))["t"] or ZERO
+    return ARBalance.objects.filter(account_id=account_id).aggregate(t=MoneySum("balance"))["t"] or ZERO
 
 
 def find_account(text: str) -> Account | None:
@@ -112,11 +113,11 @@ def find_account(text: str) -> Account | None:
 def drawer_totals(session: DrawerSession) -> dict[str, Decimal]:
     """Receipts in a drawer session by tender."""
     totals = {t: ZERO for t in Payment.Tender.values}
-    for row in Payment.objects.filter(batch_id=session.batch_id).values("tender").annotate(t=Sum("amount")):
+    for row in Payment.objects.filter(batch_id=session.batch_id).values("tender").annotate(t=MoneySum("amount")):
         totals[row["tender"]] = row["t"] or ZERO
     # security deposits taken at the counter are in the drawer too (held in 235, not paid on the bill)
     for row in SecurityDepositEntry.objects.filter(batch_id=session.batch_id, kind="receipt").values(
-            "tender").annotate(t=Sum("amount")):
+            "tender").annotate(t=MoneySum("amount")):
         totals[row["tender"]] += row["t"] or ZERO
     return totals
 
@@ -131,7 +132,7 @@ def undeposited_sessions(on: date | None = None):
     """Drawer sessions not yet deposited, each marked ``overdue`` when its
     receipts are older than the policy allows (RCW 43.09.240: 24 hours)."""
     on = on or timezone.localdate()
-    policy = policy_on(on)
+    policy = payment_policy_on(on)
     calendar = BusinessCalendar()
     sessions = list(DrawerSession.objects.exclude(status=DrawerSession.Status.DEPOSITED)
                     .select_related("clerk").order_by("business_date", "pk"))
@@ -145,7 +146,7 @@ def undeposited_sessions(on: date | None = None):
 def cash_receipts_journal(day: date) -> list[dict]:
     """Daily cash receipts journal: count and total per batch kind and tender."""
     rows = (Payment.objects.filter(received_on=day).values("batch__kind", "tender")
-            .annotate(count=Count("id"), total=Sum("amount")).order_by("batch__kind", "tender"))
+            .annotate(count=Count("id"), total=MoneySum("amount")).order_by("batch__kind", "tender"))
     labels = dict(Payment.Tender.choices)
     return [{"channel": r["batch__kind"], "tender": labels.get(r["tender"], r["tender"]), "count": r["count"],
              "total": r["total"] or ZERO} for r in rows]
@@ -167,7 +168,7 @@ def suspense_aging(on: date | None = None) -> list[dict]:
         if high is not None:
             q &= Q(received_on__gte=on - timedelta(days=high))
         agg = SuspenseItem.objects.filter(q, status=SuspenseItem.Status.OPEN).aggregate(n=Count("id"),
-                                                                                       t=Sum("amount"))
+                                                                                       t=MoneySum("amount"))
         result.append({"bucket": label, "count": agg["n"], "total": agg["t"] or ZERO})
     return result
 
@@ -178,7 +179,7 @@ def refund_register(start: date, end: date):
 
 
 def unclaimed_candidates(on: date):
-    policy = policy_on(on)
+    policy = payment_policy_on(on)
     return Refund.objects.filter(status=Refund.Status.ISSUED, method="check",
                                  issued_on__lte=on - timedelta(days=policy.refund_dormancy_days))
 
@@ -217,7 +218,7 @@ def deposits_due_back(on: date) -> list[SecurityDeposit]:
     """Held deposits due back on ``on``, each with ``due_reason``: the
     good-payment period (policy) passed with at most the late payments policy
     allows, or every service on the account has ended (final bill)."""
-    policy = policy_on(on)
+    policy = payment_policy_on(on)
     since = months_before(on, policy.deposit_good_payment_months)
     held_rows = SecurityDeposit.objects.filter(status=SecurityDeposit.Status.HELD)
     held = list(held_rows.select_related("account__customer").order_by("pk"))
@@ -247,7 +248,7 @@ def deposit_register(status: str = ""):
 
 def deposits_held_total() -> Decimal:
     """The deposit sub-ledger total; equals GL 235 (DOMAIN §B.3 item 6)."""
-    agg = SecurityDeposit.objects.aggregate(r=Sum("received"), i=Sum("interest"), p=Sum("paid_out"))
+    agg = SecurityDeposit.objects.aggregate(r=MoneySum("received"), i=MoneySum("interest"), p=MoneySum("paid_out"))
     return (agg["r"] or ZERO) + (agg["i"] or ZERO) - (agg["p"] or ZERO)
 
 

@@ -5,11 +5,13 @@ changes nothing whatever the page showed."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Count, Q, Sum
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,14 +20,16 @@ from django.utils.crypto import get_random_string
 from django.views.decorators.http import require_POST
 
 from ratepayer.customers.models import Account, ServiceAgreement
+from ratepayer.db.money import MoneySum
 from ratepayer.formats.lockbox import CsvLayout
 from ratepayer.kernel.money import format_money
+from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import permissions
 from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.views import staff_page
 
 from . import actions, calculations, queries
-from .errors import ImportRefused, PaymentError
+from .errors import ImportRefused, PaymentError, PaymentNeedsApproval
 from .models import (
     REPRESENTMENT_LIMIT,
     AutopayEnrollment,
@@ -65,16 +69,16 @@ def _account_panel(account: Account) -> dict:
 # --------------------------------------------------------------------------- cashier
 
 
-@staff_page
-def cashier(request):
-    """Find the account (scan line or number), take the tender, print, next."""
-    permissions.require(request.user, "payment.take", "take payments")
+COUNTER_FIELDS = ("tender", "amount", "tendered", "check_number", "check_routing", "payer_name", "card_brand",
+                  "card_last4", "processor_reference")
+
+
+def _cashier_context(request, q: str) -> dict:
     session = actions.open_session_for(request.user)
-    q = request.GET.get("q", "").strip()
     account = queries.find_account(q) if q else None
     context = {"session": session, "q": q, "account": account, "tenders": [
         ("cash", "Cash"), ("check", "Check"), ("card", "Card"), ("money_order", "Money order")],
-        "brands": actions.core.CARD_BRANDS, "token": get_random_string(24)}
+        "brands": actions.common.CARD_BRANDS, "token": get_random_string(24), "posted": {"tender": "cash"}}
     if q and account is None:
         context["not_found"] = True
     if account is not None:
@@ -87,7 +91,14 @@ def cashier(request):
         context["totals"] = queries.drawer_totals(session)
         context["recent"] = list(Payment.objects.filter(batch=session.batch).select_related("account")
                                  .order_by("-pk")[:8])
-    return render(request, "payments/cashier.html", context)
+    return context
+
+
+@staff_page
+def cashier(request):
+    """Find the account (scan line or number), take the tender, print, next."""
+    permissions.require(request.user, "payment.take", "take payments")
+    return render(request, "payments/cashier.html", _cashier_context(request, request.GET.get("q", "").strip()))
 
 
 @staff_page
@@ -118,8 +129,16 @@ def take(request):
             card_brand=p.get("card_brand", ""), card_last4=p.get("card_last4", ""),
             processor_reference=p.get("processor_reference", ""), token=p.get("token", ""))
     except PaymentError as exc:
-        messages.error(request, str(exc))
-        return redirect(reverse("payments:cashier") + f"?q={account.number}")
+        # the form comes back as the clerk filled it (tender, amount, check details), never reset to cash with
+        # the balance: a check refused for its routing number must not be posted as cash on the next click
+        (messages.warning if isinstance(exc, PaymentNeedsApproval) else messages.error)(request, str(exc))
+        context = _cashier_context(request, account.number)
+        context["posted"] = {name: p.get(name, "") for name in COUNTER_FIELDS}
+        context["error"] = True
+        context["needs_approval"] = isinstance(exc, PaymentNeedsApproval)
+        if context["needs_approval"]:
+            context["posted"] = {"tender": "cash"}
+        return render(request, "payments/cashier.html", context, status=200 if context["needs_approval"] else 400)
     return redirect("payments:receipt", pk=payment.pk)
 
 
@@ -181,21 +200,24 @@ def drawers(request):
 def drawer_close(request, pk):
     session = get_object_or_404(DrawerSession, pk=pk)
     count = {d: request.POST.get(f"d_{d}", "0") or "0" for d in calculations.CASH_DENOMINATIONS}
-    checks = [line.strip().replace("$", "").replace(",", "")
-              for line in request.POST.get("checks", "").splitlines() if line.strip()]
+    checks = [line.strip() for line in request.POST.get("checks", "").splitlines() if line.strip()]
     try:
         bad = [d for d, v in count.items() if not str(v).strip().isdigit()]
         if bad:
             raise PaymentError(f"Cash count: the number of {bad[0]} pieces must be a whole number.")
-        session = actions.close_drawer(user=request.user, session=session, cash_count=count, check_amounts=checks)
+        session = actions.close_drawer(user=request.user, session=session, cash_count=count, check_amounts=checks,
+                                       reason=request.POST.get("reason", ""))
     except PaymentError as exc:
         messages.error(request, str(exc))
         return redirect("payments:drawers")
+    words = actions.core.over_short_words(session.variance)
     if session.status == "variance_pending":
-        messages.warning(request, f"Drawer is {'over' if session.variance > 0 else 'short'} {abs(session.variance)}: "
-                                  "beyond the policy amount, it waits for a supervisor's approval.")
+        messages.warning(request, f"Drawer is {words}: beyond the policy amount, it waits for a supervisor's "
+                                  "approval.")
+    elif session.variance:
+        messages.warning(request, f"Drawer closed {words}; the difference is posted to the over/short account.")
     else:
-        messages.success(request, f"Drawer closed and balanced (over/short {session.variance}).")
+        messages.success(request, "Drawer closed and balanced.")
     return redirect("payments:drawers")
 
 
@@ -280,7 +302,8 @@ def file_upload(request, kind):
 def file_detail(request, pk):
     permissions.require(request.user, "payment.manage", "work payment files")
     imported = get_object_or_404(ImportedFile, pk=pk)
-    context = {"file": imported}
+    context = {"file": imported, "summary_words": [(str(k).replace("_", " ").capitalize(), v)
+                                                    for k, v in (imported.summary or {}).items()]}
     if imported.kind in (ImportedFile.Kind.LOCKBOX, ImportedFile.Kind.PHONE):
         context["deposit_receipts"] = SecurityDepositEntry.objects.filter(batch__source_file=imported).select_related(
             "deposit__account").order_by("pk")
@@ -289,6 +312,15 @@ def file_detail(request, pk):
         context["suspense"] = SuspenseItem.objects.filter(batch__source_file=imported).order_by("pk")
         context["deposits"] = Deposit.objects.filter(journal_entry__source_type="payments.paymentbatch",
                                                      journal_entry__source_id__in=imported.batches.values("pk"))
+        # the result in a clerk's terms: what the file held, what posted, what went to suspense
+        context["result"] = {
+            "posted": Payment.objects.filter(batch__source_file=imported).aggregate(
+                n=Count("id"), total=MoneySum("amount")),
+            "suspense": SuspenseItem.objects.filter(batch__source_file=imported).aggregate(
+                n=Count("id"), total=MoneySum("amount")),
+            "deposits": SecurityDepositEntry.objects.filter(batch__source_file=imported).aggregate(
+                n=Count("id"), total=MoneySum("amount")),
+        }
     elif imported.kind == ImportedFile.Kind.ACH_ORIGINATION:
         context["entries"] = imported.ach_entries.select_related("account").order_by("trace_number")[:500]
     elif imported.kind == ImportedFile.Kind.ACH_RETURNS:
@@ -372,13 +404,29 @@ def reconciliation(request):
             messages.error(request, str(exc))
         return redirect("payments:reconciliation")
     today = timezone.localdate()
-    unmatched = Deposit.objects.filter(bank_line__isnull=True).order_by("business_date", "pk")
-    for d in unmatched:
-        d.late = d.business_date < today - timedelta(days=3)
-    by_status = dict(BankLine.objects.values_list("status").annotate(n=Count("id")))
+    late_before = today - timedelta(days=3)
+    unmatched_all = Deposit.objects.filter(bank_line__isnull=True)
+    exceptions_all = BankLine.objects.filter(status="exception")
+    summary = {
+        "matched": BankLine.objects.filter(status="matched").aggregate(n=Count("id"), total=MoneySum("amount")),
+        "exceptions": exceptions_all.aggregate(n=Count("id"), total=MoneySum("amount")),
+        "unmatched": unmatched_all.aggregate(n=Count("id"), total=MoneySum("amount")),
+        "late": unmatched_all.filter(business_date__lt=late_before).aggregate(n=Count("id"), total=MoneySum("amount")),
+    }
+    exceptions = Paginator(exceptions_all.select_related("file").order_by("as_of", "pk"), 25).get_page(
+        request.GET.get("lines"))
+    unmatched = Paginator(unmatched_all.order_by("business_date", "pk"), 25).get_page(request.GET.get("deposits"))
+    for d in unmatched.object_list:
+        d.late = d.business_date < late_before
+    # a bank line is matched to one of our deposits of the same amount (or marked not ours)
+    amounts = {line.amount for line in exceptions.object_list}
+    candidates: dict = defaultdict(list)
+    for d in unmatched_all.filter(amount__in=amounts).order_by("business_date", "pk")[:500]:
+        candidates[d.amount].append(d)
+    for line in exceptions.object_list:
+        line.candidates = candidates.get(line.amount, [])
     return render(request, "payments/reconciliation.html", {
-        "exceptions": BankLine.objects.filter(status="exception").select_related("file").order_by("as_of", "pk"),
-        "unmatched": unmatched, "by_status": by_status,
+        "exceptions": exceptions, "unmatched": unmatched, "summary": summary,
         "matched": BankLine.objects.filter(status="matched").select_related("deposit").order_by("-as_of", "-pk")[:20]})
 
 
@@ -404,9 +452,15 @@ def autopay(request):
             messages.success(request, f"Account {account.number} enrolled in autopay.")
         except (PaymentError, ValueError) as exc:
             messages.error(request, str(exc))
-        return redirect("payments:autopay")
+        return redirect(reverse("payments:autopay") + (f"?q={account.number}" if account is not None else ""))
+    # every enrollment, found by account number, customer or holder name, newest first, 50 a page
+    q = request.GET.get("q", "").strip()
+    enrollments = AutopayEnrollment.objects.select_related("account__customer").order_by("-pk")
+    if q:
+        enrollments = enrollments.filter(Q(account__number__startswith=q.replace("-", "")) |
+                                         Q(account__customer__name__icontains=q) | Q(holder_name__icontains=q))
     return render(request, "payments/autopay.html", {
-        "enrollments": AutopayEnrollment.objects.select_related("account__customer").order_by("status", "-pk")[:200],
+        "q": q, "enrollments": Paginator(enrollments, 50).get_page(request.GET.get("page")),
         "files": ImportedFile.objects.filter(kind=ImportedFile.Kind.ACH_ORIGINATION).order_by("-pk")[:20],
         "today": timezone.localdate()})
 
@@ -441,11 +495,20 @@ def refunds(request):
     today = timezone.localdate()
     start = _date(request.GET.get("from"), today - timedelta(days=90))
     end = _date(request.GET.get("to"), today)
+    chosen = (Account.objects.filter(number=request.GET.get("account", "").strip()).select_related("customer").first()
+              if request.GET.get("account") else None)
+    chosen_credit = None
+    if chosen is not None:
+        # the service with the largest credit, which the refund is taken from (as the POST below chooses)
+        largest = (ARBalance.objects.filter(account=chosen, balance__lt=0).order_by("balance")
+                   .values_list("balance", flat=True).first())
+        chosen_credit = f"{-largest:.2f}" if largest is not None else None
     return render(request, "payments/refunds.html", {
+        "chosen": chosen, "chosen_credit": chosen_credit,
         "register": queries.refund_register(start, end), "start": start, "end": end,
         "unclaimed_due": queries.unclaimed_candidates(today).count(),
         "credit_accounts": Account.objects.filter(ar_balances__balance__lt=0).annotate(
-            credit=Sum("ar_balances__balance", filter=Q(ar_balances__balance__lt=0))).order_by("credit")[:20]})
+            credit=MoneySum("ar_balances__balance", filter=Q(ar_balances__balance__lt=0))).order_by("credit")[:20]})
 
 
 @staff_page
@@ -564,9 +627,9 @@ def security_deposits(request):
         "due_back": queries.deposits_due_back(today) if can_manage else [], "can_manage": can_manage,
         "can_set_rate": permissions.has(request.user, "approval_limit.edit"),
         "session": actions.open_session_for(request.user), "token": _form_token(),
-        "card_brands": actions.core.CARD_BRANDS, "rates": DepositInterestRate.objects.all()[:10],
+        "card_brands": actions.common.CARD_BRANDS, "rates": DepositInterestRate.objects.all()[:10],
         "held_total": queries.deposits_held_total(), "today": today,
-        "policy": queries.policy_on(today)})
+        "policy": queries.payment_policy_on(today)})
 
 
 @staff_page
@@ -606,7 +669,7 @@ def represent(request):
         return redirect("payments:represent")
     return render(request, "payments/represent.html", {
         "eligible": queries.representable_returns(today), "limit": REPRESENTMENT_LIMIT, "today": today,
-        "policy": queries.policy_on(today),
+        "policy": queries.payment_policy_on(today),
         "queue": Representment.objects.select_related("original__account", "returned", "entry__file",
                                                       "queued_by").order_by("-queued_at", "-pk")[:200]})
 
@@ -680,7 +743,7 @@ def unclaimed(request):
     return render(request, "payments/unclaimed.html", {
         "year": year, "rows": rows, "start": start, "end": end, "total": sum((r["amount"] for r in rows), ZERO),
         "candidates": queries.unclaimed_candidates(today).select_related("account").order_by("issued_on", "pk"),
-        "policy": queries.policy_on(today), "years": range(today.year + 1, today.year - 6, -1)})
+        "policy": queries.payment_policy_on(today), "years": range(today.year + 1, today.year - 6, -1)})
 
 
 @staff_page

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ratepayer.rating import Tariff, TariffError, example_paths, load_tariff, parse_tariff
 from ratepayer.staff import approvals, audit, permissions, transitions
+from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.models import ApprovalRequest
 
@@ -51,7 +52,7 @@ def create_schedule(*, user, code: str, name: str, service: str, description: st
             raise RatesError(f"Code: a schedule {code} already exists.")
         schedule = RateSchedule.objects.create(code=code, name=name[:120], service=service,
                                                description=description.strip(), source=source.strip()[:300])
-        audit.record("rates.schedule_created", user_id=user.pk, obj=schedule,
+        audit.record(AuditAction.RATES_SCHEDULE_CREATED, user_id=user.pk, obj=schedule,
                      summary=f"Rate schedule {code} {name} ({service}) created",
                      after={"code": code, "name": name, "service": service})
     return schedule
@@ -106,7 +107,7 @@ def draft_version(*, user, schedule: RateSchedule, effective_from: date, documen
         version = RateVersion.objects.create(schedule=schedule, effective_from=effective_from, document=stored,
                                              notes=notes.strip(), created_by=user, status=RateVersion.Status.DRAFT)
         copied = f" from a copy of version #{copied_from.pk}" if copied_from is not None else ""
-        audit.record("rates.version_drafted", user_id=user.pk, obj=version,
+        audit.record(AuditAction.RATES_VERSION_DRAFTED, user_id=user.pk, obj=version,
                      summary=f"{schedule.code}: version #{version.pk} from {effective_from} drafted{copied}",
                      after={"effective_from": effective_from, "copied_from": copied_from.pk if copied_from else None})
     return version
@@ -132,7 +133,7 @@ def update_draft(*, user, version: RateVersion, effective_from: date, document: 
                              "changed. Draft a new version from a copy instead.")
         RateVersion.objects.filter(pk=version.pk, status=RateVersion.Status.DRAFT).update(
             effective_from=effective_from, document=stored, notes=notes.strip())
-        audit.record("rates.version_changed", user_id=user.pk, obj=version,
+        audit.record(AuditAction.RATES_VERSION_CHANGED, user_id=user.pk, obj=version,
                      summary=f"{schedule.code}: draft #{version.pk} changed",
                      before={"effective_from": before.effective_from},
                      after={"effective_from": effective_from})
@@ -167,7 +168,7 @@ def submit_for_approval(*, user, version: RateVersion) -> ApprovalRequest:
                      "effective_from": version.effective_from.isoformat(),
                      "url": reverse("rates:schedule", kwargs={"code": schedule.code}) + f"?right={version.pk}"},
             subject=version)
-        audit.record("rates.version_submitted", user_id=user.pk, obj=version,
+        audit.record(AuditAction.RATES_VERSION_SUBMITTED, user_id=user.pk, obj=version,
                      summary=f"{schedule.code}: version #{version.pk} waits for approval (request #{request.pk})",
                      before={"status": "draft"}, after={"status": "pending"})
     return request
@@ -209,7 +210,7 @@ def _on_approved(request: ApprovalRequest, approver) -> None:
     except RatesError as exc:
         raise ApprovalError(str(exc).removeprefix("Effective from: ")) from exc
     _transition(version, RateVersion.Status.APPROVED, fields={"approved_by": approver, "approved_at": timezone.now()},
-                action="rates.version_approved", user_id=approver.pk,
+                action=AuditAction.RATES_VERSION_APPROVED, user_id=approver.pk,
                 summary=f"{version.schedule.code}: version #{version.pk} approved, in force from "
                         f"{version.effective_from}",
                 before={"status": "pending"}, after={"status": "approved", "request": request.pk})
@@ -222,7 +223,8 @@ def _on_rejected(request: ApprovalRequest, decider) -> None:
     version = RateVersion.objects.select_for_update().select_related("schedule").get(pk=request.payload["version_id"])
     new_status = RateVersion.Status.DRAFT if withdrawn else RateVersion.Status.REJECTED
     what = "withdrawn, back to draft" if withdrawn else f"rejected: {request.decision_note}"
-    _transition(version, new_status, action=f"rates.version_{'withdrawn' if withdrawn else 'rejected'}",
+    action = AuditAction.RATES_VERSION_WITHDRAWN if withdrawn else AuditAction.RATES_VERSION_REJECTED
+    _transition(version, new_status, action=action,
                 user_id=decider.pk, summary=f"{version.schedule.code}: version #{version.pk} {what}"[:300],
                 before={"status": "pending"}, after={"status": new_status})
 
@@ -302,7 +304,7 @@ def load_example_schedules(*, approved_by=None) -> ExamplesLoaded:
                 result.versions_created.append(label)
             RateVersion.objects.bulk_create(new_rows)
         if result.schedules_created or result.versions_created:
-            audit.record("rates.examples_loaded", user_id=approved_by.pk if approved_by else None,
+            audit.record(AuditAction.RATES_EXAMPLES_LOADED, user_id=approved_by.pk if approved_by else None,
                          object_type="rates.rateschedule",
                          summary=f"Example rate schedules loaded: {len(result.schedules_created)} schedules, "
                                  f"{len(result.versions_created)} versions",

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit, permissions
+from .audit import AuditAction
 from .errors import LoginThrottled, StaffError
 from .models import ApiToken, ApprovalLimit, LoginFailure
 from .roles import DEFAULT_LIMITS, ROLES
@@ -57,7 +58,7 @@ def create_staff_user(
             username=username, password=password, first_name=first_name, last_name=last_name, email=email
         )
         user.groups.set(Group.objects.filter(name__in=roles))
-        audit.record("user.created", obj=user, summary=f"{username}: {', '.join(roles)}", after={"roles": roles},
+        audit.record(AuditAction.USER_CREATED, obj=user, summary=f"{username}: {', '.join(roles)}", after={"roles": roles},
                      user_id=created_by.pk if created_by else None)
     return user
 
@@ -99,7 +100,7 @@ def set_staff_role(*, user, role: str, by):
         user.groups.set(Group.objects.filter(name=role))
         if hasattr(user, permissions._CACHE_ATTR):
             delattr(user, permissions._CACHE_ATTR)
-        audit.record("user.role_changed", obj=user, summary=f"{user.get_username()}: {', '.join(before) or 'no role'}"
+        audit.record(AuditAction.USER_ROLE_CHANGED, obj=user, summary=f"{user.get_username()}: {', '.join(before) or 'no role'}"
                                                             f" -> {role}",
                      before={"roles": before}, after={"roles": [role]}, user_id=by.pk)
     return user
@@ -116,7 +117,7 @@ def set_staff_active(*, user, active: bool, by, reason: str = ""):
     with transaction.atomic():
         type(user).objects.filter(pk=user.pk).update(is_active=active)
         user.is_active = active
-        audit.record("user.reactivated" if active else "user.deactivated", obj=user,
+        audit.record(AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED, obj=user,
                      summary=f"{user.get_username()} {'reactivated' if active else 'deactivated'}"
                              f"{': ' + reason.strip() if reason.strip() else ''}"[:300],
                      before={"is_active": not active}, after={"is_active": active}, user_id=by.pk)
@@ -133,7 +134,7 @@ def reset_staff_password(*, user, by) -> str:
         user.set_password(password)
         user.save(update_fields=["password"])
         clear_login_failures(user.get_username())
-        audit.record("user.password_reset", obj=user, summary=f"temporary password for {user.get_username()}",
+        audit.record(AuditAction.USER_PASSWORD_RESET, obj=user, summary=f"temporary password for {user.get_username()}",
                      user_id=by.pk)
     return password
 
@@ -158,7 +159,7 @@ def check_login_allowed(username: str, ip_address: str | None) -> None:
 
 def record_login_failure(username: str, ip_address: str | None) -> None:
     LoginFailure.objects.create(username=username[:150], ip_address=ip_address)
-    audit.record("login.failed", object_type="auth.user", object_id=username[:40], summary=f"failed sign-in for {username!r}")
+    audit.record(AuditAction.LOGIN_FAILED, object_type="auth.user", object_id=username[:40], summary=f"failed sign-in for {username!r}")
 
 
 def clear_login_failures(username: str) -> None:
@@ -176,7 +177,7 @@ def create_api_token(*, user, name: str) -> tuple[ApiToken, str]:
     permissions.require(user, "api.use", "use the API")
     raw = "rp_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=token_digest(raw))
-    audit.record("api_token.created", obj=token, summary=f"API token {name!r} for {user.get_username()}")
+    audit.record(AuditAction.API_TOKEN_CREATED, obj=token, summary=f"API token {name!r} for {user.get_username()}")
     return token, raw
 
 
@@ -184,7 +185,7 @@ def revoke_api_token(*, token: ApiToken, by) -> None:
     if token.user_id != by.pk:
         permissions.require(by, "users.admin", "revoke another person's API token")
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    audit.record("api_token.revoked", obj=token, summary=f"API token {token.name!r} revoked")
+    audit.record(AuditAction.API_TOKEN_REVOKED, obj=token, summary=f"API token {token.name!r} revoked")
 
 
 def authenticate_api_token(raw: str):

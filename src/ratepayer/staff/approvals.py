@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit, permissions
+from .audit import AuditAction
 from .errors import ApprovalError
 from .limits import limit_for
 from .models import ApprovalRequest
@@ -99,7 +100,7 @@ def request_approval(
         required_role_limit=(f"{action} above {limit_for(maker, action)}" if action else ""),
     )
     audit.record(
-        "approval.requested",
+        AuditAction.APPROVAL_REQUESTED,
         obj=request,
         account_id=account_id,
         summary=summary,
@@ -147,7 +148,7 @@ def approve(*, request_id: int, approver, note: str = "") -> ApprovalRequest:
         request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         handler(request, approver)
         audit.record(
-            "approval.approved",
+            AuditAction.APPROVAL_APPROVED,
             obj=request,
             account_id=request.account_id,
             summary=f"Approved: {request.summary}",
@@ -173,7 +174,7 @@ def reject(*, request_id: int, approver, note: str) -> ApprovalRequest:
         if on_reject is not None:
             on_reject(request, approver)
         audit.record(
-            "approval.rejected",
+            AuditAction.APPROVAL_REJECTED,
             obj=request,
             account_id=request.account_id,
             summary=f"Rejected: {request.summary}",
@@ -196,7 +197,7 @@ def cancel(*, request_id: int, maker, note: str = "") -> ApprovalRequest:
         on_reject = _rejection_handlers.get(request.kind)
         if on_reject is not None:
             on_reject(request, maker)
-        audit.record("approval.cancelled", obj=request, account_id=request.account_id, summary=request.summary)
+        audit.record(AuditAction.APPROVAL_CANCELLED, obj=request, account_id=request.account_id, summary=request.summary)
     return request
 
 

@@ -1,12 +1,19 @@
 """Forms of the staff pages (approvals, limits, audit trail, staff users), and
-``add_domain_error``, which every app's pages use to put an action's error on
-the field it names. Forms check the shape of input; the actions check the rules."""
+what every app's forms share: ``add_domain_error``, which puts an action's
+error on the field it names, and ``MoneyField``, the one field for an amount a
+person types (kernel.money.parse_amount: no commas, exponents, third decimals
+or amounts above the bound; Decimal bounds, never a float, so a one-cent
+minimum accepts 0.01). Forms check the shape of input; the actions check the rules."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+
+from ratepayer.kernel.money import MAX_AMOUNT, AmountRefused, parse_amount
 
 from .roles import LIMITED_ACTIONS, ROLES
 
@@ -23,6 +30,36 @@ def add_domain_error(form: forms.Form, error: Exception) -> None:
                 form.add_error(name, rest.strip())
                 return
     form.add_error(None, message)
+
+
+class MoneyField(forms.Field):
+    """An amount in dollars and cents, cleaned to a 2-place Decimal."""
+
+    def __init__(self, *, minimum: Decimal | str | None = None, maximum: Decimal | str = MAX_AMOUNT,
+                 allow_negative: bool = False, **kwargs):
+        self.minimum = Decimal(minimum) if minimum is not None else None
+        self.maximum = Decimal(maximum)
+        self.allow_negative = allow_negative
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off",
+                                                           "class": "money", "maxlength": "32"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip()
+        if not text:
+            return None
+        try:
+            amount = parse_amount(text, what="", maximum=self.maximum, allow_negative=self.allow_negative)
+        except AmountRefused as exc:
+            raise forms.ValidationError(exc.problem[:1].upper() + exc.problem[1:] + ".", code="amount") from exc
+        if self.minimum is not None and amount < self.minimum:
+            raise forms.ValidationError(f"Enter at least {self.minimum}.", code="min_value")
+        return amount
+
+    def prepare_value(self, value):
+        return f"{value:.2f}" if isinstance(value, Decimal) else value
 
 
 class DecisionForm(forms.Form):
@@ -49,8 +86,7 @@ class AuditFilterForm(forms.Form):
 class LimitForm(forms.Form):
     role = forms.ChoiceField(choices=[(r, r) for r in ROLES])
     action = forms.ChoiceField(choices=list(LIMITED_ACTIONS.items()))
-    amount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0,
-                                widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "money"}))
+    amount = MoneyField(minimum="0.00", maximum="999999999999.99")
     effective_from = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Effective from")
     reason = forms.CharField(max_length=200, help_text="e.g. board resolution 2025-14")
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import audit, permissions
+from .audit import AuditAction
 from .errors import StaffError
 from .models import ApprovalLimit
 from .roles import LIMITED_ACTIONS, ROLES
@@ -58,7 +59,7 @@ def set_limit(*, user, role: str, action: str, amount: Decimal, effective_from: 
             role=role, action=action, amount=amount, effective_from=effective_from, set_by=user, reason=reason
         )
         audit.record(
-            "approval_limit.set",
+            AuditAction.APPROVAL_LIMIT_SET,
             obj=row,
             summary=f"{role}: {action} limit {amount} from {effective_from}",
             before={"amount": previous},

@@ -78,16 +78,36 @@ LIMITED_ACTIONS = {
     "refund": "Refund",
     "write_off": "Write-off",
     "arrangement": "Payment arrangement",
+    # counter payments above the limit of the clerk's role wait for another person's approval
+    "payment_cash": "Cash payment at the counter",
+    "payment_check": "Check payment at the counter",
+    "payment_card": "Card payment at the counter",
+    "payment_money_order": "Money order at the counter",
 }
+
+# The limited action of each counter tender (payments.actions.core.take_payment).
+COUNTER_PAYMENT_LIMITS = {"cash": "payment_cash", "check": "payment_check", "card": "payment_card",
+                          "money_order": "payment_money_order"}
 
 # Limits a fresh installation starts with (a supervisor changes them in the console).
 DEFAULT_LIMITS: dict[str, dict[str, str]] = {
-    ASSISTANT: {"adjustment": "0.00", "refund": "0.00", "write_off": "0.00", "arrangement": "0.00"},
-    SPECIALIST: {"adjustment": "250.00", "refund": "200.00", "write_off": "100.00", "arrangement": "1000.00"},
-    SENIOR: {"adjustment": "1000.00", "refund": "1000.00", "write_off": "500.00", "arrangement": "5000.00"},
-    SUPERVISOR: {"adjustment": "10000.00", "refund": "10000.00", "write_off": "5000.00", "arrangement": "25000.00"},
-    KEY_ACCOUNT_MANAGER: {"adjustment": "0.00", "refund": "0.00", "write_off": "0.00", "arrangement": "0.00"},
-    FINANCE: {"adjustment": "0.00", "refund": "0.00", "write_off": "0.00", "arrangement": "0.00"},
+    ASSISTANT: {"adjustment": "0.00", "refund": "0.00", "write_off": "0.00", "arrangement": "0.00",
+                "payment_cash": "10000.00", "payment_check": "250000.00", "payment_card": "25000.00",
+                "payment_money_order": "10000.00"},
+    SPECIALIST: {"adjustment": "250.00", "refund": "200.00", "write_off": "100.00", "arrangement": "1000.00",
+                 "payment_cash": "10000.00", "payment_check": "250000.00", "payment_card": "25000.00",
+                 "payment_money_order": "10000.00"},
+    SENIOR: {"adjustment": "1000.00", "refund": "1000.00", "write_off": "500.00", "arrangement": "5000.00",
+             "payment_cash": "50000.00", "payment_check": "1000000.00", "payment_card": "100000.00",
+             "payment_money_order": "50000.00"},
+    SUPERVISOR: {"adjustment": "10000.00", "refund": "10000.00", "write_off": "5000.00", "arrangement": "25000.00",
+                 "payment_cash": "250000.00", "payment_check": "5000000.00", "payment_card": "250000.00",
+                 "payment_money_order": "250000.00"},
+    KEY_ACCOUNT_MANAGER: {"adjustment": "0.00", "refund": "0.00", "write_off": "0.00", "arrangement": "0.00",
+                          "payment_cash": "0.00", "payment_check": "0.00", "payment_card": "0.00",
+                          "payment_money_order": "0.00"},
+    FINANCE: {"adjustment": "0.00", "refund": "0.00", "write_off": "0.00", "arrangement": "0.00",
+              "payment_cash": "0.00", "payment_check": "0.00", "payment_card": "0.00", "payment_money_order": "0.00"},
 }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import models
 
 from . import audit
+from .audit import AuditAction
 
 
 def _label(model: type[models.Model], status: str) -> str:
@@ -38,7 +39,7 @@ def check(obj: models.Model, new_status: str, *, refused: type[Exception], what:
 
 
 def change_status(obj: models.Model, new_status: str, *, refused: type[Exception], what: str = "",
-                  fields: dict[str, Any] | None = None, action: str | None = None, user_id: int | None = None,
+                  fields: dict[str, Any] | None = None, action: AuditAction | None = None, user_id: int | None = None,
                   account_id: int | None = None, summary: str = "", before: Any = None,
                   after: Any = None) -> None:
     """Move ``obj`` to ``new_status`` (and set ``fields`` in the same UPDATE);

@@ -16,7 +16,7 @@ queues) is ``metering.queries``; the file layouts are in ``ratepayer.formats``
 callers use as ``metering.actions.X``.
 """
 
-from ..queries import HISTORY_DAYS, History, Policy, load_history, policy_on
+from ..queries import HISTORY_DAYS, History, Policy, load_history, read_policy_on
 from .estimation import (
     BillingUsage,
     UsageProblem,
@@ -37,6 +37,6 @@ __all__ = [
     "ENTERABLE_TYPES", "HISTORY_DAYS", "POLICY_CAPABILITY", "BillingUsage", "History", "ImportResult",
     "IntervalImportResult", "Policy", "ReadInput", "StoreResult", "UsageProblem", "UsageRequest", "change_meter",
     "enter_read", "estimate_missing_reads", "estimated_read", "import_intervals", "import_route_file",
-    "load_history", "load_intervals_bulk", "load_mapping", "load_reads_bulk", "parse_route_file", "policy_on",
+    "load_history", "load_intervals_bulk", "load_mapping", "load_reads_bulk", "parse_route_file", "read_policy_on",
     "record_estimated_reads", "set_read_policy", "store_reads", "usage_for_billing", "work_exception",
 ]

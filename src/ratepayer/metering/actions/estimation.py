@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ratepayer.customers.models import Meter
 from ratepayer.staff import audit
+from ratepayer.staff.audit import AuditAction
 
 from .. import calculations as calc
 from ..calculations import quantity
@@ -119,7 +120,7 @@ def record_estimated_reads(reads: Sequence[RegisterRead]) -> list[RegisterRead]:
     if not reads:
         return []
     created = RegisterRead.objects.bulk_create(list(reads), batch_size=2000)
-    audit.record("reads.estimated", summary=f"{len(created)} estimated reads written for billing",
+    audit.record(AuditAction.READS_ESTIMATED, summary=f"{len(created)} estimated reads written for billing",
                  after={"read_ids": [r.pk for r in created][:1000]})
     return created
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ratepayer.customers.models import MeterInstallation
 from ratepayer.staff import audit, permissions, transitions
+from ratepayer.staff.audit import AuditAction
 
 from .. import calculations as calc
 from ..errors import MeteringError, RowProblem
@@ -46,9 +47,17 @@ def _rechain_next(meter_id: int, after: date) -> None:
                          expected=nxt.consumption if nxt.rolled_over else None)
     if c.quantity != nxt.consumption:
         RegisterRead.objects.filter(pk=nxt.pk).update(consumption=c.quantity, rolled_over=c.rolled_over)
-        audit.record("read.consumption_recomputed", obj=nxt, summary=f"{meter} {nxt.read_date}: consumption "
+        audit.record(AuditAction.READ_CONSUMPTION_RECOMPUTED, obj=nxt, summary=f"{meter} {nxt.read_date}: consumption "
                      f"{nxt.consumption} → {c.quantity} after an earlier read changed",
                      before={"consumption": nxt.consumption}, after={"consumption": c.quantity})
+
+
+DECISION_ACTIONS = {
+    ReadException.Decision.ACCEPT: AuditAction.READ_EXCEPTION_ACCEPT,
+    ReadException.Decision.REREAD: AuditAction.READ_EXCEPTION_REREAD,
+    ReadException.Decision.ESTIMATE: AuditAction.READ_EXCEPTION_ESTIMATE,
+    ReadException.Decision.CORRECT: AuditAction.READ_EXCEPTION_CORRECT,
+}
 
 
 def work_exception(*, user, exception: ReadException | int, decision: str, note: str = "",
@@ -132,7 +141,7 @@ def work_exception(*, user, exception: ReadException | int, decision: str, note:
             decision_note=note.strip()[:300], resulting_read=resulting)
         if not updated:  # pragma: no cover - the row is locked above
             raise MeteringError("The exception changed meanwhile; reload and try again.")
-        audit.record(f"read_exception.{decision}", user_id=user.pk, obj=exc,
+        audit.record(DECISION_ACTIONS[decision], user_id=user.pk, obj=exc,
                      summary=f"{meter} {read.read_date}: {ReadException.Decision(decision).label}"
                              + (f" ({note.strip()})" if note.strip() else ""),
                      before={"read": read.pk, "value": read.value, "reasons": exc.reasons},

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 
 from ratepayer.formats import route_file
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import AlreadyImported, ImportRejected, MeteringError, RowProblem
 from ..models import ReadImportFile, RegisterRead
@@ -91,7 +92,7 @@ def import_route_file(*, user, content: bytes, name: str, mapping: dict | None =
             rows=len(inputs), reads_created=len(result.reads), exceptions_created=len(result.exceptions),
             duplicates_skipped=result.duplicates)
         file.refresh_from_db()
-        audit.record("reads.imported", user_id=user.pk, obj=file,
+        audit.record(AuditAction.READS_IMPORTED, user_id=user.pk, obj=file,
                      summary=f"{name}: {len(inputs)} rows, {len(result.reads)} reads, "
                              f"{len(result.exceptions)} exceptions, {result.duplicates} already on file",
                      after={"sha256": file.sha256, "rows": len(inputs)})
@@ -120,6 +121,6 @@ def load_reads_bulk(rows: Iterable[dict | ReadInput], *, user, name: str = "bulk
             rows=len(inputs), reads_created=len(result.reads), exceptions_created=len(result.exceptions),
             duplicates_skipped=result.duplicates)
         file.refresh_from_db()
-        audit.record("reads.bulk_loaded", user_id=user.pk, obj=file,
+        audit.record(AuditAction.READS_BULK_LOADED, user_id=user.pk, obj=file,
                      summary=f"{name}: {len(result.reads)} reads, {len(result.exceptions)} exceptions")
     return ImportResult(file, len(inputs), len(result.reads), len(result.exceptions), result.duplicates)

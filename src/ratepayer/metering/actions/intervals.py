@@ -25,6 +25,7 @@ from ratepayer.customers.models import Meter
 from ratepayer.formats import greenbutton, interval_csv
 from ratepayer.formats.errors import FormatError
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import ImportRejected, RowProblem
 from ..models import MISSING, IntervalDay, PeriodUsage, ReadImportFile
@@ -146,7 +147,7 @@ def import_intervals(*, user, content: bytes, name: str, meter_serial: str = "")
         intervals = sum(len(s.starts) for s in series.values())
         ReadImportFile.objects.filter(pk=file.pk).update(rows=intervals + len(periods), reads_created=intervals)
         file.refresh_from_db()
-        audit.record("intervals.imported", user_id=user.pk, obj=file,
+        audit.record(AuditAction.INTERVALS_IMPORTED, user_id=user.pk, obj=file,
                      summary=f"{name}: {intervals} intervals over {days_written} meter-days for {len(series) or 1} "
                              f"meter(s), {len(periods)} billing periods, {gaps} gaps")
     return IntervalImportResult(file, len(series) or len({p[0] for p in periods}), intervals, days_written,

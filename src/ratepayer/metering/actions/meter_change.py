@@ -11,6 +11,7 @@ from django.db import transaction
 from ratepayer.customers import actions as customer_actions
 from ratepayer.customers.models import Meter, MeterInstallation, ServicePoint
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import MeteringError
 from ..models import RegisterRead
@@ -39,6 +40,6 @@ def change_meter(*, user, service_point: ServicePoint, new_meter: Meter, change_
         inn = store_reads([ReadInput(new_meter.serial_number, change_date, Decimal(str(in_read)), RT.METER_IN,
                                       note=note)], user=user, source=RegisterRead.Source.CONSOLE,
                            file_name="meter change").reads[0]
-        audit.record("meter.changed", user_id=user.pk, obj=service_point,
+        audit.record(AuditAction.METER_CHANGED, user_id=user.pk, obj=service_point,
                      summary=f"{old.meter} (out {out_read}) → {new_meter} (in {in_read}) on {change_date}")
     return out, inn

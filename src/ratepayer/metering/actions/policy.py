@@ -1,6 +1,6 @@
 """The read policy: what makes a read implausible, how long between reads, how many
 estimates in a row. A new policy is a new row from its effective date; the ones before
-stay, so what applied on any date can be shown (``queries.policy_on``)."""
+stay, so what applied on any date can be shown (``queries.read_policy_on``)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import MeteringError
 from ..models import ReadPolicy
-from ..queries import policy_on
+from ..queries import read_policy_on
 
 POLICY_CAPABILITY = "approval_limit.edit"  # supervisors set policies; there is no separate policy capability yet
 
@@ -37,11 +38,11 @@ def set_read_policy(*, user, effective_from: date, high_factor, low_factor, max_
     with transaction.atomic():
         if ReadPolicy.objects.filter(effective_from=effective_from).exists():
             raise MeteringError(f"A read policy already starts on {effective_from}; choose another date.")
-        before = policy_on(effective_from)
+        before = read_policy_on(effective_from)
         row = ReadPolicy.objects.create(effective_from=effective_from, high_factor=high, low_factor=low,
                                         max_days_between_reads=max_days_between_reads,
                                         billing_window_days=billing_window_days,
                                         max_consecutive_estimates=max_consecutive_estimates, note=note[:200])
-        audit.record("read_policy.set", user_id=user.pk, obj=row, summary=f"read policy from {effective_from}",
-                     before=before.__dict__, after=policy_on(effective_from).__dict__)
+        audit.record(AuditAction.READ_POLICY_SET, user_id=user.pk, obj=row, summary=f"read policy from {effective_from}",
+                     before=before.__dict__, after=read_policy_on(effective_from).__dict__)
     return row

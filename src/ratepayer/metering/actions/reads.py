@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from ratepayer.customers.models import Meter
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from .. import calculations as calc
 from ..errors import ImportRejected, MeteringError, RowProblem
@@ -300,7 +301,7 @@ def enter_read(*, user, meter: Meter, read_date: date, value, read_type: str = R
             if result.duplicates:
                 raise MeteringError(f"Meter {meter} already has this read on {read_date}.")
             read = result.reads[0]
-            audit.record("read.entered", user_id=user.pk, obj=read, summary=f"{meter} {read_date} {amount} ({read_type})"
+            audit.record(AuditAction.READ_ENTERED, user_id=user.pk, obj=read, summary=f"{meter} {read_date} {amount} ({read_type})"
                          + (" — held: " + result.exceptions[0].message if result.exceptions else ""),
                          after={"value": amount, "read_type": read_type, "status": read.status})
     except ImportRejected as exc:

@@ -10,6 +10,7 @@
 - ``phone``: pay-by-phone (card processor) settlement files.
 """
 
+from . import core, refunds
 from .autopay import enroll_autopay, import_ach_returns, originate, run_autopay, settle, stop_autopay
 from .core import (
     PaymentSpec,
@@ -22,7 +23,6 @@ from .core import (
     post_payments,
     post_suspense,
     prepare_deposit,
-    register_approval_handlers,
     resolve_returned_item,
     return_payment,
     take_payment,
@@ -40,6 +40,14 @@ from .files import import_bank_statement, import_lockbox, match_bank_line, resol
 from .phone import PhoneCsvLayout, import_phone_payments
 from .refunds import clear_refund, move_uncashed_to_unclaimed, request_refund
 from .represent import cancel_representment, queue_representment
+
+
+def register_approval_handlers() -> None:
+    """Everything payments decides through approvals: drawer variances and refunds
+    (here, so that core and refunds need not import each other)."""
+    core.register_approval_handlers()
+    refunds.register_approval_handlers()
+
 
 __all__ = [
     "PhoneCsvLayout", "accrue_interest", "cancel_representment", "import_phone_payments", "queue_representment",

@@ -24,19 +24,21 @@ from typing import NamedTuple
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum, TextField
+from django.db.models import Max, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
 from ratepayer.customers.fields import decrypt_many
 from ratepayer.customers.models import Account
 from ratepayer.db.bulk import gc_paused, insert_rows
+from ratepayer.db.money import MoneySum
 from ratepayer.formats import nacha
 from ratepayer.kernel.checkdigits import is_valid_aba
 from ratepayer.kernel.money import format_money
 from ratepayer.kernel.periods import BusinessCalendar
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import ImportRefused, PaymentError
 from ..models import (
@@ -51,8 +53,8 @@ from ..models import (
     ReturnedPayment,
 )
 from . import represent  # re-presentment hook
-from .core import CHUNK, PaymentSpec, _require, post_payment_rows, return_payment, self_deposit
-from .files import _refuse_repeat, record_imported_file
+from .common import record_imported_file, refuse_repeat, require
+from .core import CHUNK, PaymentSpec, post_payment_rows, return_payment, self_deposit
 
 ZERO = Decimal("0.00")
 PRENOTE_WAIT_BUSINESS_DAYS = 3  # live entries start 3 banking days after the prenote settles
@@ -103,7 +105,7 @@ def enroll_autopay(*, user, account: Account, holder_name: str, routing_number: 
             authorization=authorization.strip()[:300],
             status=AutopayEnrollment.Status.PRENOTE if prenote else AutopayEnrollment.Status.ACTIVE,
             live_from=None if prenote else start_date, created_by=user)
-        audit.record("autopay.enrolled", user_id=user.pk, obj=enrollment, account_id=account.pk,
+        audit.record(AuditAction.AUTOPAY_ENROLLED, user_id=user.pk, obj=enrollment, account_id=account.pk,
                      summary=f"Autopay from {account_type} ••••{number[-4:]} (routing {routing}), day {draft_day}",
                      after={"authorization": authorization, "prenote": prenote})
     return enrollment
@@ -117,7 +119,7 @@ def stop_autopay(*, user, enrollment: AutopayEnrollment, reason: str, on: date |
         .update(status=AutopayEnrollment.Status.STOPPED, stopped_on=on or timezone.localdate(), stopped_reason=reason)
     if not updated:
         raise PaymentError("This enrollment is already stopped.")
-    audit.record("autopay.stopped", user_id=user.pk, obj=enrollment, account_id=enrollment.account_id, summary=reason)
+    audit.record(AuditAction.AUTOPAY_STOPPED, user_id=user.pk, obj=enrollment, account_id=enrollment.account_id, summary=reason)
     enrollment.refresh_from_db()
     return enrollment
 
@@ -237,7 +239,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
         live = [e for e in _entry_rows(candidates.select_for_update(of=("self",)))
                 if e.account_id in bills_due or (e.account_id not in billed_accounts and e.draft_day in by_day)]
         balances = dict(ARBalance.objects.filter(account_id__in=candidates.values("account_id"))
-                        .values("account_id").annotate(total=Sum("balance")).values_list("account_id", "total"))
+                        .values("account_id").annotate(total=MoneySum("balance")).values_list("account_id", "total"))
         debits = []
         for enrollment in live:
             # SQLite sums decimals as floats (94.9999999999999): back to cents
@@ -300,7 +302,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
                 [AutopayEnrollment(pk=e.pk, prenote_entry=trace, live_from=max(live_from, e.start_date))
                  for trace, e in zip(traces, new_prenotes, strict=False)], ["prenote_entry", "live_from"],
                 batch_size=CHUNK)
-        audit.record("autopay.file_created", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.AUTOPAY_FILE_CREATED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{imported.name}: {len(debits)} debits {format_money(total)}, "
                              f"{len(new_prenotes)} prenotes, effective {effective}")
     return imported
@@ -308,7 +310,7 @@ def originate(*, on: date, user=None) -> ImportedFile | None:
 
 def run_autopay(*, on: date, user=None) -> dict:
     """The daily autopay job: settle, then originate (see module docstring)."""
-    _require(user, "payment.manage", "run autopay")
+    require(user, "payment.manage", "run autopay")
     result = settle(on=on, user=user)
     imported = originate(on=on, user=user)
     result.update({"file": imported.name if imported else None, "file_id": imported.pk if imported else None,
@@ -355,8 +357,8 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
     entry trace number (never by amount or name): a settled debit's payment is
     reversed with the fee; a debit returned before settlement never posts;
     autopay stops for the codes that require it. NOCs correct the enrollment."""
-    _require(user, "payment.manage", "import ACH returns")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import ACH returns")
+    sha = refuse_repeat(content, name)
     parsed = nacha.parse(content, allow_custom_return_codes=True)
     if not parsed.report.ok:
         raise ImportRefused(name, parsed.report.lines())
@@ -454,7 +456,7 @@ def import_ach_returns(*, user, content: bytes, name: str) -> ImportedFile:
                                          trace_number=a.original_trace, before=masked,
                                          after={k: (f"••••{v[-4:]}" if k == "bank_account_number" else v)
                                                 for k, v in correction.items()})
-            audit.record("autopay.changed", user_id=getattr(user, "pk", None), obj=enrollment,
+            audit.record(AuditAction.AUTOPAY_CHANGED, user_id=getattr(user, "pk", None), obj=enrollment,
                          account_id=enrollment.account_id, summary=f"NOC {a.change_code} applied", before=masked)
             counts["nocs"] += 1
         ImportedFile.objects.filter(pk=imported.pk).update(summary=dict(counts))

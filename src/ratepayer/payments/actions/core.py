@@ -19,7 +19,6 @@ always pass the signed-in user and their capability is checked.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,15 +30,16 @@ from django.utils import timezone
 
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.db.bulk import gc_paused, insert_rows
-from ratepayer.kernel.checkdigits import is_valid_aba
-from ratepayer.kernel.money import format_money, round_money, to_decimal
+from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
 from ratepayer.outbox import actions as outbox
-from ratepayer.staff import approvals, audit, permissions, transitions
+from ratepayer.staff import approvals, audit, limits, permissions, transitions
+from ratepayer.staff.audit import AuditAction
+from ratepayer.staff.roles import COUNTER_PAYMENT_LIMITS
 
 from .. import calculations, queries
-from ..errors import PaymentError
+from ..errors import PaymentError, PaymentNeedsApproval
 from ..models import (
     AUTOPAY_STOPPING_RETURN_CODES,
     AutopayEnrollment,
@@ -51,28 +51,13 @@ from ..models import (
     ReturnedPayment,
     SuspenseItem,
 )
+from .common import money, require, validate_tender
 
 ZERO = Decimal("0.00")
 CHUNK = 2000  # payments posted per statement batch
 READ_CHUNK = 10 * CHUNK  # payments whose accounts are locked and read per query
 DRAWER_VARIANCE_KIND = "payments.drawer_variance"
-CARD_BRANDS = ["Visa", "Mastercard", "American Express", "Discover"]
-_LONG_DIGIT_RUN = re.compile(r"\d[\d -]{10,}\d")
-
-
-def _require(user, capability: str, doing: str) -> None:
-    if user is not None:
-        permissions.require(user, capability, doing)
-
-
-def _money(value, what: str) -> Decimal:
-    try:
-        amount = to_decimal(value)
-    except (ValueError, ArithmeticError) as exc:
-        raise PaymentError(f"{what}: {value!r} is not an amount") from exc
-    if amount != round_money(amount):
-        raise PaymentError(f"{what}: {amount} has fractions of a cent")
-    return round_money(amount)
+COUNTER_PAYMENT_KIND = "payments.counter_payment"
 
 
 # --------------------------------------------------------------------------- posting core
@@ -148,7 +133,7 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
     unknown = {k for s in specs for k in s.fields} - set(columns[len(PAYMENT_SPEC_COLUMNS):])
     if unknown:
         raise ValueError(f"PaymentSpec.fields: {sorted(unknown)} are not payment details a spec may set")
-    policy = queries.policy_on(batch.business_date)
+    policy = queries.payment_policy_on(batch.business_date)
     priority = policy.priority_list
     debit_gl, credit_gl = PostingRules().accounts(event)
     memos = {tender: f"{label} payment" for tender, label in Payment.Tender.choices}
@@ -234,7 +219,7 @@ def post_suspense(specs: Sequence[SuspenseSpec], *, batch: PaymentBatch, user=No
 def open_drawer(*, user, business_date: date | None = None, opening_float="0.00") -> DrawerSession:
     """Open the clerk's cash drawer for the day (one open drawer per clerk)."""
     permissions.require(user, "payment.take", "take payments")
-    opening = _money(opening_float, "Opening float")
+    opening = money(opening_float, "Opening float")
     if opening < 0:
         raise PaymentError("Opening float: cannot be negative.")
     business_date = business_date or timezone.localdate()
@@ -245,49 +230,13 @@ def open_drawer(*, user, business_date: date | None = None, opening_float="0.00"
                                             reference=f"drawer {user.get_username()}")
         session = DrawerSession.objects.create(clerk=user, batch=batch, business_date=business_date,
                                                opening_float=opening)
-        audit.record("drawer.opened", user_id=user.pk, obj=session,
+        audit.record(AuditAction.DRAWER_OPENED, user_id=user.pk, obj=session,
                      summary=f"Drawer opened with float {format_money(opening)}")
     return session
 
 
 def open_session_for(user) -> DrawerSession | None:
     return DrawerSession.objects.filter(clerk=user, status=DrawerSession.Status.OPEN).select_related("batch").first()
-
-
-def _validate_tender(tender: str, amount: Decimal, *, tendered, check_number: str, check_routing: str,
-                     payer_name: str, card_brand: str, card_last4: str, processor_reference: str) -> dict:
-    for what, value in (("Check number", check_number), ("Payer", payer_name), ("Card brand", card_brand),
-                        ("Processor reference", processor_reference)):
-        if _LONG_DIGIT_RUN.search(value or ""):
-            raise PaymentError(f"{what}: looks like a card or bank account number. Never enter one: "
-                               "record only the processor reference and the last four digits.")
-    if tender == Payment.Tender.CASH:
-        given = _money(tendered, "Cash tendered") if tendered not in (None, "") else amount
-        if given < amount:
-            raise PaymentError(f"Cash tendered: {format_money(given)} is less than the payment "
-                               f"{format_money(amount)}.")
-        return {"tendered": given, "change_given": given - amount}
-    if tender in (Payment.Tender.CHECK, Payment.Tender.MONEY_ORDER):
-        number = (check_number or "").strip()
-        if not number.isdigit():
-            raise PaymentError(f"{'Check' if tender == 'check' else 'Money order'} number: enter the number "
-                               "printed on it (digits only).")
-        routing = (check_routing or "").strip()
-        if tender == Payment.Tender.CHECK and not is_valid_aba(routing):
-            raise PaymentError(f"Routing number: {routing or '(blank)'} is not a valid 9-digit ABA routing number "
-                               "(check the digits left of ⑆ on the check).")
-        if tender == Payment.Tender.CHECK and not payer_name.strip():
-            raise PaymentError("Payer: enter the name printed on the check.")
-        return {"check_number": number, "check_routing": routing, "payer_name": payer_name.strip()[:120]}
-    if tender == Payment.Tender.CARD:
-        if card_brand not in CARD_BRANDS:
-            raise PaymentError(f"Card brand: choose one of {', '.join(CARD_BRANDS)}.")
-        if not re.fullmatch(r"\d{4}", card_last4 or ""):
-            raise PaymentError("Last four: enter exactly the last four digits of the card, never the whole number.")
-        if not (processor_reference or "").strip():
-            raise PaymentError("Processor reference: enter the approval reference from the card terminal.")
-        return {"card_brand": card_brand, "card_last4": card_last4, "payer_name": payer_name.strip()[:120]}
-    raise PaymentError(f"Tender: {tender!r} is not taken at the counter (cash, check, card or money order).")
 
 
 def take_payment(*, user, session: DrawerSession, account: Account, tender: str, amount, tendered=None,
@@ -300,13 +249,13 @@ def take_payment(*, user, session: DrawerSession, account: Account, tender: str,
     permissions.require(user, "payment.take", "take payments")
     if session.clerk_id != user.pk or session.status != DrawerSession.Status.OPEN:
         raise PaymentError("Open your own cash drawer before taking payments.")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount paid (more than zero).")
-    fields = _validate_tender(tender, amount, tendered=tendered, check_number=check_number,
+    fields = validate_tender(tender, amount, tendered=tendered, check_number=check_number,
                               check_routing=check_routing, payer_name=payer_name, card_brand=card_brand,
                               card_last4=card_last4, processor_reference=processor_reference)
-    policy = queries.policy_on(session.business_date)
+    policy = queries.payment_policy_on(session.business_date)
     if account.status == Account.Status.CLOSED and policy.closed_account_handling == "suspense":
         raise PaymentError(f"Account {account.number} is closed and policy holds payments for closed accounts in "
                            "suspense: take the payment on the customer's active account.")
@@ -316,14 +265,70 @@ def take_payment(*, user, session: DrawerSession, account: Account, tender: str,
         existing = Payment.objects.get(external_reference=reference)
         raise PaymentError(f"This payment was already recorded as receipt {existing.receipt_number}; "
                            "it was not posted again.")
+    limit_action = COUNTER_PAYMENT_LIMITS[tender]
+    if approvals.needs_approval(user, limit_action, amount, session.business_date):
+        _hold_for_approval(user=user, session=session, account=account, tender=tender, amount=amount,
+                           fields=fields, reference=reference, limit_action=limit_action)
     with transaction.atomic():
         payment = post_payments([PaymentSpec(account.pk, amount, tender, session.business_date, reference, fields)],
                                 batch=session.batch, user=user)[0]
-        audit.record("payment.taken", user_id=user.pk, obj=payment, account_id=account.pk,
-                     summary=f"{payment.get_tender_display()} {format_money(amount)} receipt {payment.receipt_number}",
-                     after={"amount": amount, "tender": tender, "applied": [
-                         {"agreement": a.agreement_id, "amount": a.amount} for a in payment.applications.all()]})
+        _audit_taken(payment, user)
     return payment
+
+
+def _audit_taken(payment: Payment, user, approved_by=None) -> None:
+    audit.record(AuditAction.PAYMENT_TAKEN, user_id=user.pk, obj=payment, account_id=payment.account_id,
+                 summary=f"{payment.get_tender_display()} {format_money(payment.amount)} receipt "
+                         f"{payment.receipt_number}" + (f", approved by {approved_by.get_username()}"
+                                                        if approved_by is not None else ""),
+                 after={"amount": payment.amount, "tender": payment.tender, "applied": [
+                     {"agreement": a.agreement_id, "amount": a.amount} for a in payment.applications.all()]})
+
+
+def _hold_for_approval(*, user, session: DrawerSession, account: Account, tender: str, amount: Decimal,
+                       fields: dict, reference: str | None, limit_action: str) -> None:
+    """Queue a counter payment above the clerk's limit (maker-checker, like an
+    adjustment): nothing is posted until another person approves it, into the
+    clerk's drawer; the same form sent again is not queued twice."""
+    from ratepayer.staff.models import ApprovalRequest
+
+    pending = ApprovalRequest.objects.filter(kind=COUNTER_PAYMENT_KIND, status=ApprovalRequest.Status.PENDING,
+                                             subject_id=session.pk, payload__reference=reference).first()
+    label = Payment.Tender(tender).label.lower()
+    if pending is None or reference is None:
+        with transaction.atomic():
+            pending = approvals.request_approval(
+                maker=user, kind=COUNTER_PAYMENT_KIND, action=limit_action, amount=amount,
+                summary=f"{Payment.Tender(tender).label} payment {format_money(amount)} on account {account.number} "
+                        f"at {user.get_username()}'s counter ({session.business_date})",
+                payload={"session_id": session.pk, "account_id": account.pk, "tender": tender, "amount": str(amount),
+                         "reference": reference, "fields": {k: str(v) for k, v in fields.items()}},
+                subject=session, account_id=account.pk)
+    raise PaymentNeedsApproval(
+        f"Needs approval: a {label} payment of {format_money(amount)} is above your limit of "
+        f"{format_money(limits.limit_for(user, limit_action, session.business_date))} for {label} at the counter. "
+        f"Request #{pending.pk} waits for another person's approval; nothing is posted until then.", pending)
+
+
+_DECIMAL_FIELDS = {"tendered", "change_given"}
+
+
+def _on_counter_payment_approved(request, approver) -> None:
+    payload = request.payload
+    session = DrawerSession.objects.select_for_update().select_related("batch", "clerk").get(pk=payload["session_id"])
+    if session.status != DrawerSession.Status.OPEN:
+        raise PaymentError(f"Drawer {session.pk} is {session.get_status_display().lower()}: the payment can only be "
+                           "posted into an open drawer; reject the request and take the payment again.")
+    fields = {k: Decimal(v) if k in _DECIMAL_FIELDS else v for k, v in payload["fields"].items()}
+    payment = post_payments([PaymentSpec(payload["account_id"], Decimal(payload["amount"]), payload["tender"],
+                                         session.business_date, payload["reference"], fields)],
+                            batch=session.batch, user=session.clerk)[0]
+    _audit_taken(payment, session.clerk, approved_by=approver)
+
+
+def _on_counter_payment_rejected(request, decider) -> None:
+    audit.record(AuditAction.PAYMENT_REFUSED, user_id=decider.pk, obj=request, account_id=request.account_id,
+                 summary=f"Not taken: {request.summary} ({request.decision_note or 'withdrawn'}); hand the money back")
 
 
 def email_receipt(*, user, payment: Payment, to: str) -> None:
@@ -339,7 +344,7 @@ def email_receipt(*, user, payment: Payment, to: str) -> None:
     with transaction.atomic():
         outbox.queue_message(to=to, subject=f"Payment receipt {payment.receipt_number}", body="\n".join(lines),
                              kind="receipt", obj=payment, account_id=payment.account_id)
-        audit.record("payment.receipt_emailed", user_id=user.pk, obj=payment, account_id=payment.account_id,
+        audit.record(AuditAction.PAYMENT_RECEIPT_EMAILED, user_id=user.pk, obj=payment, account_id=payment.account_id,
                      summary=f"Receipt {payment.receipt_number} e-mailed")
 
 
@@ -366,8 +371,21 @@ def _post_variance(session: DrawerSession, user) -> None:
     session.variance_entry = entry
 
 
-def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amounts: Sequence) -> DrawerSession:
+def over_short_words(variance: Decimal | None) -> str:
+    """'short $5.00', 'over $0.25' or 'balanced': how a count is named to people."""
+    if variance is None:
+        return ""
+    if variance == 0:
+        return "balanced"
+    return f"{'over' if variance > 0 else 'short'} {format_money(abs(variance))}"
+
+
+def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amounts: Sequence,
+                 reason: str = "") -> DrawerSession:
     """Count the drawer: cash by denomination, each check and money order.
+    A drawer over or short needs the clerk's reason (kept with the count, the
+    audit row and the variance entry); only a drawer that is exactly right is
+    "balanced".
 
     Over/short within the policy amount posts to the variance account and the
     drawer closes; beyond it, the drawer waits for another person's approval."""
@@ -378,32 +396,46 @@ def close_drawer(*, user, session: DrawerSession, cash_count: dict, check_amount
         counted_cash = calculations.denomination_total({k: int(v or 0) for k, v in cash_count.items()})
     except (ValueError, ArithmeticError) as exc:
         raise PaymentError(f"Cash count: {exc}") from exc
-    checks = [_money(a, f"Check {i}") for i, a in enumerate(check_amounts, 1) if str(a).strip()]
+    checks = [money(a, f"Check {i}") for i, a in enumerate(check_amounts, 1) if str(a).strip()]
     if any(c <= 0 for c in checks):
         raise PaymentError("Checks: every check amount must be more than zero.")
     counted_checks = sum(checks, ZERO)
+    from ratepayer.staff.models import ApprovalRequest
+
+    waiting = list(ApprovalRequest.objects.filter(kind=COUNTER_PAYMENT_KIND, status=ApprovalRequest.Status.PENDING,
+                                                  subject_id=session.pk).values_list("pk", flat=True))
+    if waiting:
+        raise PaymentError(f"Payments waiting for approval are in this drawer (request "
+                           f"{', '.join(f'#{pk}' for pk in waiting)}): have them approved or rejected before "
+                           "counting the drawer.")
     with transaction.atomic():
         session = DrawerSession.objects.select_for_update().select_related("clerk").get(pk=session.pk)
         expected_cash, expected_checks, _cards = queries.expected_in_drawer(session)
         variance = (counted_cash + counted_checks) - (expected_cash + expected_checks)
-        policy = queries.policy_on(session.business_date)
+        if variance and not reason.strip():
+            raise PaymentError(f"Reason: the drawer is {over_short_words(variance)}; say why (what was found, "
+                               "what was recounted) before closing it.")
+        policy = queries.payment_policy_on(session.business_date)
         fields = {"counted_cash": counted_cash, "counted_checks": counted_checks, "expected_cash": expected_cash,
                   "expected_checks": expected_checks, "variance": variance, "closed_at": timezone.now(),
                   "count": {"cash": {k: int(v or 0) for k, v in cash_count.items() if int(v or 0)},
-                            "checks": [str(c) for c in checks]}}
+                            "checks": [str(c) for c in checks],
+                            **({"variance_reason": reason.strip()[:300]} if variance else {})}}
         if abs(variance) > policy.drawer_variance_limit:
             _transition(session, DrawerSession.Status.VARIANCE_PENDING, fields)
             request = approvals.request_approval(
                 maker=user, kind=DRAWER_VARIANCE_KIND,
                 summary=f"Drawer {session.pk} ({session.clerk.get_username()}, {session.business_date}) is "
-                        f"{'over' if variance > 0 else 'short'} {format_money(abs(variance))}",
+                        f"{over_short_words(variance)}: {reason.strip()}"[:300],
                 payload={"session_id": session.pk}, subject=session)
             DrawerSession.objects.filter(pk=session.pk).update(approval_request_id=request.pk)
             session.approval_request_id = request.pk
         else:
             _transition(session, DrawerSession.Status.CLOSED, fields)
             _post_variance(session, user)
-        audit.record("drawer.counted", user_id=user.pk, obj=session, summary=f"Drawer {session.pk} counted",
+        audit.record(AuditAction.DRAWER_COUNTED, user_id=user.pk, obj=session,
+                     summary=f"Drawer {session.pk} counted: {over_short_words(variance)}"
+                             + (f" ({reason.strip()})" if variance else ""),
                      after={k: v for k, v in fields.items() if k != "closed_at"})
     return session
 
@@ -418,7 +450,7 @@ def _on_variance_rejected(request, decider) -> None:
     session = DrawerSession.objects.select_for_update().get(pk=request.payload["session_id"])
     _transition(session, DrawerSession.Status.OPEN, {"counted_cash": None, "counted_checks": None, "variance": None,
                                                      "closed_at": None, "approval_request_id": None},
-                action="drawer.recount", user_id=decider.pk,
+                action=AuditAction.DRAWER_RECOUNT, user_id=decider.pk,
                 summary=f"Drawer {session.pk} reopened for a recount: {request.decision_note}")
 
 
@@ -463,7 +495,7 @@ def prepare_deposit(*, user, sessions: Sequence[DrawerSession], business_date: d
         first = deposits[0] if deposits else None
         for s in locked:
             _transition(s, DrawerSession.Status.DEPOSITED, {"deposit": first})
-        audit.record("deposit.prepared", user_id=user.pk, obj=first,
+        audit.record(AuditAction.DEPOSIT_PREPARED, user_id=user.pk, obj=first,
                      summary=f"Deposit of {len(locked)} drawer(s): cash {format_money(cash)}, checks "
                              f"{format_money(checks)}, cards {format_money(cards)}")
     return deposits
@@ -498,7 +530,7 @@ def _reverse_payment(payment: Payment, *, on: date, reason: str, user) -> None:
 def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str, on: date | None = None) -> Payment:
     """Move a misapplied payment: reverse it on the wrong account (linked) and
     post the same amount on the right one. Nothing is edited."""
-    _require(user, "payment.manage", "transfer payments")
+    require(user, "payment.manage", "transfer payments")
     if not reason.strip():
         raise PaymentError("Reason: say why the payment is moved.")
     if to_account.pk == payment.account_id:
@@ -516,7 +548,7 @@ def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str
                                                     "card_last4", "tendered", "change_given")}
         new = post_payments([PaymentSpec(to_account.pk, payment.amount, payment.tender, on, None, fields,
                                          transferred_from_id=payment.pk)], batch=batch, user=user)[0]
-        audit.record("payment.transferred", user_id=getattr(user, "pk", None), obj=new, account_id=to_account.pk,
+        audit.record(AuditAction.PAYMENT_TRANSFERRED, user_id=getattr(user, "pk", None), obj=new, account_id=to_account.pk,
                      summary=f"Receipt {payment.receipt_number} moved from account {payment.account.number} to "
                              f"{to_account.number} as {new.receipt_number}: {reason}")
     return new
@@ -533,7 +565,7 @@ def _notify_return(payment: Payment, code: str, fee: Decimal) -> bool:
         # written in the import's transaction, sent by a worker after it commits
         outbox.queue_message(to=contact.email, subject="Your payment was returned", body=body, kind="ach_return",
                              obj=payment, account_id=payment.account_id)
-    audit.record("payment.return_notified", obj=payment, account_id=payment.account_id,
+    audit.record(AuditAction.PAYMENT_RETURN_NOTIFIED, obj=payment, account_id=payment.account_id,
                  summary=("E-mailed " + contact.email if contact else "Letter queued to mailing address")
                  + f": payment returned {code}".rstrip())
     return True
@@ -546,7 +578,7 @@ def _process_return(*, user, payment: Payment, reason: str, return_code: str, re
     if payment.status != Payment.Status.POSTED:
         raise PaymentError(f"Receipt {payment.receipt_number} is already {payment.get_status_display().lower()}.")
     _reverse_payment(payment, on=received_on, reason=" ".join(f"returned {return_code} {reason}".split()), user=user)
-    fee = queries.policy_on(received_on).returned_payment_fee if charge_fee else ZERO
+    fee = queries.payment_policy_on(received_on).returned_payment_fee if charge_fee else ZERO
     fee_entry = None
     if fee > 0:
         agreement = payment.applications.order_by("pk").select_related("agreement").first().agreement
@@ -565,7 +597,7 @@ def _process_return(*, user, payment: Payment, reason: str, return_code: str, re
             status=AutopayEnrollment.Status.STOPPED, stopped_on=received_on,
             stopped_reason=f"ACH return {return_code}"))
     notified = _notify_return(payment, return_code, fee)
-    audit.record("payment.returned", user_id=getattr(user, "pk", None), obj=payment, account_id=payment.account_id,
+    audit.record(AuditAction.PAYMENT_RETURNED, user_id=getattr(user, "pk", None), obj=payment, account_id=payment.account_id,
                  summary=f"Receipt {payment.receipt_number} returned {return_code}: reversed"
                          + (f", fee {format_money(fee)}" if fee else "") + (", autopay stopped" if stopped else ""))
     return payment, fee_entry, stopped, notified
@@ -578,7 +610,7 @@ def return_payment(*, user, payment: Payment, reason: str, return_code: str = ""
     its applications paid), charge the returned-payment fee (policy, ≤ $40
     under RCW 62A.3-515), stop autopay for the codes that require it, and
     tell the customer. Idempotent by ``external_reference``."""
-    _require(user, "payment.manage", "process returned payments")
+    require(user, "payment.manage", "process returned payments")
     received_on = received_on or timezone.localdate()
     external_reference = external_reference or f"manual-return:{payment.pk}"
     with transaction.atomic():
@@ -597,7 +629,7 @@ def return_payment(*, user, payment: Payment, reason: str, return_code: str = ""
 def resolve_returned_item(*, user, returned: ReturnedPayment, payment: Payment) -> ReturnedPayment:
     """Match an unmatched returned item (a bank 555 line, an unknown trace) to
     the payment it returns, and process it."""
-    _require(user, "payment.manage", "process returned payments")
+    require(user, "payment.manage", "process returned payments")
     with transaction.atomic():
         returned = ReturnedPayment.objects.select_for_update().get(pk=returned.pk)
         if returned.status != ReturnedPayment.Status.UNMATCHED:
@@ -618,7 +650,7 @@ def resolve_returned_item(*, user, returned: ReturnedPayment, payment: Payment) 
 def apply_suspense(*, user, item: SuspenseItem, account: Account, note: str = "") -> Payment:
     """Apply researched suspense money to the right account: Dr unapplied cash
     / Cr 142 by the application order."""
-    _require(user, "payment.manage", "apply suspense items")
+    require(user, "payment.manage", "apply suspense items")
     with transaction.atomic():
         item = SuspenseItem.objects.select_for_update().get(pk=item.pk)
         if item.status != SuspenseItem.Status.OPEN:
@@ -634,17 +666,16 @@ def apply_suspense(*, user, item: SuspenseItem, account: Account, note: str = ""
                                 batch=batch, user=user, event="suspense_apply")[0]
         SuspenseItem.objects.filter(pk=item.pk).update(status=SuspenseItem.Status.APPLIED, applied_payment=payment,
                                                        applied_by=user, applied_at=timezone.now())
-        audit.record("suspense.applied", user_id=getattr(user, "pk", None), obj=item, account_id=account.pk,
+        audit.record(AuditAction.SUSPENSE_APPLIED, user_id=getattr(user, "pk", None), obj=item, account_id=account.pk,
                      summary=f"Suspense {format_money(item.amount)} ({item.reason}) applied to {account.number}"
                              + (f": {note}" if note else ""))
     return payment
 
 
 def register_approval_handlers() -> None:
-    from . import refunds
-
+    """The drawer-variance handlers (the package's ``register_approval_handlers`` registers all of payments')."""
     approvals.register(DRAWER_VARIANCE_KIND, _on_variance_approved, _on_variance_rejected)
-    refunds.register_approval_handlers()
+    approvals.register(COUNTER_PAYMENT_KIND, _on_counter_payment_approved, _on_counter_payment_rejected)
 
 
 def balances_by_agreement(account_id: int) -> dict[int, Decimal]:

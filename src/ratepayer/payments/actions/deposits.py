@@ -22,15 +22,17 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ratepayer.customers.models import Account
+from ratepayer.db.money import MoneySum
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from .. import calculations, queries
 from ..errors import PaymentError
@@ -44,7 +46,8 @@ from ..models import (
     SecurityDepositEntry,
 )
 from . import refunds
-from .core import CHUNK, _money, _validate_tender
+from .common import money, validate_tender
+from .core import CHUNK
 
 ZERO = Decimal("0.00")
 OPEN_STATUSES = (SecurityDeposit.Status.REQUIRED, SecurityDeposit.Status.HELD)
@@ -57,7 +60,7 @@ def require_deposit(*, user, account: Account, amount, reason: str, required_on:
                     due_on: date | None = None) -> SecurityDeposit:
     """Record that the account owes a security deposit (the written reason is kept)."""
     permissions.require(user, "payment.manage", "require security deposits")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the deposit required (more than zero).")
     if not reason.strip():
@@ -71,7 +74,7 @@ def require_deposit(*, user, account: Account, amount, reason: str, required_on:
             raise PaymentError(f"Account {account.number} already has a security deposit; change that one.")
         deposit = SecurityDeposit.objects.create(account=account, amount_required=amount, reason=reason.strip()[:300],
                                                  required_on=required_on, due_on=due_on, created_by=user)
-        audit.record("deposit.required", user_id=user.pk, obj=deposit, account_id=account.pk,
+        audit.record(AuditAction.DEPOSIT_REQUIRED, user_id=user.pk, obj=deposit, account_id=account.pk,
                      summary=f"Security deposit {format_money(amount)} required, due {due_on}: {reason.strip()}")
     return deposit
 
@@ -107,10 +110,10 @@ def receive_deposit(*, user, session: DrawerSession, deposit: SecurityDeposit, t
     permissions.require(user, "payment.take", "take security deposits")
     if session.clerk_id != user.pk or session.status != DrawerSession.Status.OPEN:
         raise PaymentError("Open your own cash drawer before taking deposits.")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount received (more than zero).")
-    _validate_tender(tender, amount, tendered=tendered, check_number=check_number, check_routing=check_routing,
+    validate_tender(tender, amount, tendered=tendered, check_number=check_number, check_routing=check_routing,
                      payer_name=payer_name, card_brand=card_brand, card_last4=card_last4,
                      processor_reference=processor_reference)
     reference = (f"card:{processor_reference.strip()}" if tender == Payment.Tender.CARD
@@ -122,7 +125,7 @@ def receive_deposit(*, user, session: DrawerSession, deposit: SecurityDeposit, t
         _check_receivable(locked, amount)
         entry = post_deposit_receipts([DepositReceiptSpec(locked.pk, amount, tender, session.business_date,
                                                           reference)], batch=session.batch, user=user)[0]
-        audit.record("deposit.received", user_id=user.pk, obj=locked, account_id=locked.account_id,
+        audit.record(AuditAction.DEPOSIT_RECEIVED, user_id=user.pk, obj=locked, account_id=locked.account_id,
                      summary=f"Security deposit {Payment.Tender(tender).label.lower()} {format_money(amount)} "
                              f"received")
     deposit.refresh_from_db()
@@ -167,7 +170,7 @@ def _post_deposit_receipts(specs: Sequence[DepositReceiptSpec], batch: PaymentBa
             d.status, d.fully_paid_on = SecurityDeposit.Status.HELD, s.received_on
             newly_held[s.received_on].append(d.pk)
     received = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.RECEIPT)
-                .values("deposit").annotate(total=Sum("amount")).values("total"))
+                .values("deposit").annotate(total=MoneySum("amount")).values("total"))
     ids = sorted(deposits)
     for start in range(0, len(ids), CHUNK):
         SecurityDeposit.objects.filter(pk__in=ids[start:start + CHUNK]).update(
@@ -196,7 +199,7 @@ def set_interest_rate(*, user, effective_from: date, annual_rate, source: str = 
             raise PaymentError(f"Effective from: a rate already starts on {effective_from}.")
         row = DepositInterestRate.objects.create(effective_from=effective_from, annual_rate=rate,
                                                  source=source.strip()[:200], created_by=user)
-        audit.record("deposit.interest_rate", user_id=user.pk, obj=row,
+        audit.record(AuditAction.DEPOSIT_INTEREST_RATE, user_id=user.pk, obj=row,
                      summary=f"Deposit interest {rate}% from {effective_from} ({source.strip()})")
     return row
 
@@ -235,7 +238,7 @@ def _accrue(deposits: list[SecurityDeposit], on: date, user) -> list[tuple[Secur
         d.interest += amount
         d.interest_through = on
     accrued = (SecurityDepositEntry.objects.filter(deposit=OuterRef("pk"), kind=SecurityDepositEntry.Kind.INTEREST)
-               .values("deposit").annotate(total=Sum("amount")).values("total"))
+               .values("deposit").annotate(total=MoneySum("amount")).values("total"))
     ids = [d.pk for d, _ in due]
     for start in range(0, len(ids), CHUNK):
         # one set-based UPDATE per chunk: the cached sum is recomputed from the sub-ledger rows
@@ -301,7 +304,7 @@ def release_deposit(*, user, deposit: SecurityDeposit, reason: str, on: date | N
                                            status=Refund.Status.PENDING, requested_by=user)
             refunds.submit(refund, user, account_number=account.number)
             refund.refresh_from_db()
-        audit.record("deposit.released", user_id=user.pk, obj=deposit, account_id=account.pk,
+        audit.record(AuditAction.DEPOSIT_RELEASED, user_id=user.pk, obj=deposit, account_id=account.pk,
                      summary=f"Security deposit released ({reason.strip()}): {format_money(applied)} applied to the "
                              f"balance, {format_money(remainder)} refunded"
                              + (" (waits for approval)" if refund and refund.status == "pending" else ""))

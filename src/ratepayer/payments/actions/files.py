@@ -10,14 +10,13 @@ written unless everything is.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 
 from ratepayer.customers.models import Account, ServiceAgreement
@@ -25,57 +24,22 @@ from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import bai2, lockbox
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import audit
+from ratepayer.staff.audit import AuditAction
 
 from .. import queries
 from ..errors import ImportRefused, PaymentError
 from ..models import BankLine, Deposit, ImportedFile, Payment, PaymentBatch, ReturnedPayment, SuspenseItem
+from .common import IN_CHUNK, existing_references, record_imported_file, refuse_repeat, require
 from .core import (
     CHUNK,
     PaymentSpec,
     SuspenseSpec,
-    _require,
     post_payment_rows,
     post_suspense,
     self_deposit,
 )
 
 ZERO = Decimal("0.00")
-IN_CHUNK = 20_000  # values per lookup query (under SQLite's default limit of 32,766 bound parameters)
-
-
-def file_sha256(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
-
-
-def _refuse_repeat(content: bytes, name: str) -> str:
-    sha = file_sha256(content)
-    earlier = ImportedFile.objects.filter(sha256=sha).first()
-    if earlier is not None:
-        raise ImportRefused(name, [f"this file was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} as "
-                                   f"{earlier.name!r} (#{earlier.pk}); nothing was imported again"])
-    return sha
-
-
-def record_imported_file(*, name: str, sha256: str, **fields) -> ImportedFile:
-    """Record a file as imported — the first write of every import's transaction, so
-    that of two imports of the same file running at once, the second waits on the
-    unique sha256 until the first commits and is then refused as already imported
-    (not an IntegrityError). Only a file that posted is recorded: a refused file
-    leaves no row, and importing it again once it is complete is never blocked."""
-    try:
-        with transaction.atomic():
-            return ImportedFile.objects.create(name=name[:200], sha256=sha256, **fields)
-    except IntegrityError:
-        raise ImportRefused(name, ["this file was imported at the same time by another session; it was posted once "
-                                   "and nothing was imported again"]) from None
-
-
-def _existing(model, references: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(references), IN_CHUNK):
-        found.update(model.objects.filter(external_reference__among=references[start:start + IN_CHUNK])
-                     .values_list("external_reference", flat=True))
-    return found
 
 
 # --------------------------------------------------------------------------- lockbox
@@ -127,8 +91,8 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
     line); one check may pay several stubs; what cannot be applied goes to
     suspense. Each lockbox and deposit date becomes a batch and a deposit
     that the bank statement's 115 line will match."""
-    _require(user, "payment.manage", "import lockbox files")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import lockbox files")
+    sha = refuse_repeat(content, name)
     is_csv = csv_layout is not None or name.lower().endswith(".csv")
     parsed = (lockbox.parse_csv(content, layout=csv_layout, file_name=name) if is_csv
               else lockbox.parse_fixed(content, file_name=name))
@@ -145,7 +109,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
         checks.append((item, f"lockbox:{item.lockbox}:{item.deposit_date:%Y%m%d}:{item.batch}:{item.item}"))
     portions = [(item, p) for item, ref in checks for p in _split_check(item, ref)]
     references = [p.reference for _, p in portions]
-    seen = _existing(Payment, references) | _existing(SuspenseItem, references)
+    seen = existing_references(Payment, references) | existing_references(SuspenseItem, references)
     problems += [f"line {p.line}: item: {p.reference.rsplit(':', 1)[0]} was already imported from another file"
                  for _, p in portions if p.reference in seen]
     if problems:
@@ -160,7 +124,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
             accounts[number] = (pk, status)
             if has:
                 serviced.add(pk)
-    policy = queries.policy_on(parsed.items[0].deposit_date if parsed.items else None)
+    policy = queries.payment_policy_on(parsed.items[0].deposit_date if parsed.items else None)
     by_batch: dict[tuple[str, date], tuple[list[PaymentSpec], list[SuspenseSpec]]] = defaultdict(lambda: ([], []))
     for item, p in portions:
         pays, holds = by_batch[(item.lockbox, item.deposit_date)]
@@ -198,7 +162,7 @@ def import_lockbox(*, user, content: bytes, name: str, csv_layout: lockbox.CsvLa
             count = sum(1 for item, _ in checks if (item.lockbox, item.deposit_date) == (box, day))
             self_deposit(kind=Deposit.Kind.LOCKBOX, batch=batch, amount=totals[(box, day)], item_count=count,
                          user=user)
-        audit.record("lockbox.imported", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.LOCKBOX_IMPORTED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{name}: {parsed.summary()}")
     return imported
 
@@ -230,8 +194,8 @@ def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
     to our deposits by kind, amount and date; returned items (555, ACH
     returns) go to the returned-payment queue; any other receipt is an
     exception on the reconciliation screen."""
-    _require(user, "payment.manage", "import bank statements")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import bank statements")
+    sha = refuse_repeat(content, name)
     parsed = bai2.parse(content, file_name=name)
     if not parsed.report.ok:
         raise ImportRefused(name, parsed.report.lines())
@@ -303,14 +267,14 @@ def import_bank_statement(*, user, content: bytes, name: str) -> ImportedFile:
                             note=f"{line.type_code} {line.text}"[:300]) for line in returned])
         ImportedFile.objects.filter(pk=imported.pk).update(summary=dict(counts))
         imported.summary = dict(counts)
-        audit.record("bank.imported", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.BANK_IMPORTED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{name}: {parsed.summary()}; " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     return imported
 
 
 def match_bank_line(*, user, line: BankLine, deposit: Deposit, note: str = "") -> BankLine:
     """Tie an exception line to a deposit by hand (amounts must agree)."""
-    _require(user, "payment.manage", "reconcile the bank")
+    require(user, "payment.manage", "reconcile the bank")
     with transaction.atomic():
         line = BankLine.objects.select_for_update().get(pk=line.pk)
         if line.status != BankLine.Status.EXCEPTION:
@@ -322,7 +286,7 @@ def match_bank_line(*, user, line: BankLine, deposit: Deposit, note: str = "") -
                                f"{format_money(line.amount)}.")
         BankLine.objects.filter(pk=line.pk).update(status=BankLine.Status.MATCHED, deposit=deposit,
                                                    resolved_note=note[:300])
-        audit.record("bank.matched", user_id=getattr(user, "pk", None), obj=line,
+        audit.record(AuditAction.BANK_MATCHED, user_id=getattr(user, "pk", None), obj=line,
                      summary=f"Bank line {line.bank_reference} matched to {deposit.slip_number} by hand")
     line.refresh_from_db()
     return line
@@ -331,13 +295,13 @@ def match_bank_line(*, user, line: BankLine, deposit: Deposit, note: str = "") -
 def resolve_bank_exception(*, user, line: BankLine, note: str) -> BankLine:
     """Clear an exception that is not a receipt of ours (an interest credit,
     a transfer), with the reason."""
-    _require(user, "payment.manage", "reconcile the bank")
+    require(user, "payment.manage", "reconcile the bank")
     if not note.strip():
         raise PaymentError("Note: say what the bank line is.")
     updated = BankLine.objects.filter(pk=line.pk, status=BankLine.Status.EXCEPTION).update(
         status=BankLine.Status.IGNORED, resolved_note=note.strip()[:300])
     if not updated:
         raise PaymentError("Only an exception line can be cleared.")
-    audit.record("bank.exception_cleared", user_id=getattr(user, "pk", None), obj=line, summary=note[:300])
+    audit.record(AuditAction.BANK_EXCEPTION_CLEARED, user_id=getattr(user, "pk", None), obj=line, summary=note[:300])
     line.refresh_from_db()
     return line

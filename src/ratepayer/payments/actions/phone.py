@@ -30,6 +30,7 @@ from ratepayer.formats import phone_payments
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post
 from ratepayer.staff import audit
+from ratepayer.staff.audit import AuditAction
 
 from ..errors import ImportRefused, PaymentError
 from ..models import (
@@ -41,9 +42,9 @@ from ..models import (
     SecurityDepositEntry,
     SuspenseItem,
 )
-from .core import CHUNK, PaymentSpec, SuspenseSpec, _require, post_payments, post_suspense
+from .common import existing_references, record_imported_file, refuse_repeat, require
+from .core import CHUNK, PaymentSpec, SuspenseSpec, post_payments, post_suspense
 from .deposits import DepositReceiptSpec, post_deposit_receipts
-from .files import _existing, _refuse_repeat, record_imported_file
 
 ZERO = Decimal("0.00")
 
@@ -64,8 +65,8 @@ class PhoneCsvLayout(phone_payments.PhoneCsvLayout):
 @gc_paused()
 def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLayout | None = None) -> ImportedFile:
     """Import a pay-by-phone settlement CSV (see module docstring)."""
-    _require(user, "payment.manage", "import pay-by-phone files")
-    sha = _refuse_repeat(content, name)
+    require(user, "payment.manage", "import pay-by-phone files")
+    sha = refuse_repeat(content, name)
     rows, problems = phone_payments.parse(content, layout or PhoneCsvLayout.from_mapping(None), name=name)
     if not rows and not problems:
         problems.append("line 1: file: no transactions")
@@ -76,8 +77,8 @@ def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLa
                             f"{seen_in_file[row.reference]}")
         seen_in_file.setdefault(row.reference, row.line)
     references = [f"phone:{r.reference}" for r in rows]
-    done = _existing(Payment, references) | _existing(SuspenseItem, references) | \
-        _existing(SecurityDepositEntry, references)
+    done = existing_references(Payment, references) | existing_references(SuspenseItem, references) | \
+        existing_references(SecurityDepositEntry, references)
     problems += [f"line {r.line}: transaction id: {r.reference} was already imported from another file"
                  for r in rows if f"phone:{r.reference}" in done]
     numbers = sorted({r.account for r in rows})
@@ -133,7 +134,7 @@ def import_phone_payments(*, user, content: bytes, name: str, layout: PhoneCsvLa
             post_deposit_receipts(deposit_receipts, batch=batch, user=user)
             amount = sum((s.amount for group in (pays, holds, deposit_receipts) for s in group), ZERO)
             _card_settlement(batch, amount, len(pays) + len(holds) + len(deposit_receipts), user)
-        audit.record("phone.imported", user_id=getattr(user, "pk", None), obj=imported,
+        audit.record(AuditAction.PHONE_IMPORTED, user_id=getattr(user, "pk", None), obj=imported,
                      summary=f"{name}: {len(rows)} card transactions {format_money(total)}")
     return imported
 

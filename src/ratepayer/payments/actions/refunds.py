@@ -21,11 +21,12 @@ from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import Line, PostingRules, post
 from ratepayer.ledger.models import ARBalance
 from ratepayer.staff import approvals, audit, permissions, transitions
+from ratepayer.staff.audit import AuditAction
 
 from .. import queries
 from ..errors import PaymentError
 from ..models import Refund, SecurityDeposit, SecurityDepositEntry
-from .core import _money
+from .common import money
 
 REFUND_KIND = "payments.refund"
 
@@ -35,9 +36,13 @@ def request_refund(*, user, agreement: ServiceAgreement, amount, method: str, pa
     """Refund (part of) an agreement's credit balance. Within the user's
     refund limit it is issued at once; above it, it waits for approval."""
     permissions.require(user, "payment.manage", "request refunds")
-    amount = _money(amount, "Amount")
+    amount = money(amount, "Amount")
     if amount <= 0:
         raise PaymentError("Amount: enter the amount to refund (more than zero).")
+    # the refund goes to the customer at the mailing address unless the clerk names someone else
+    account = agreement.account
+    payee = payee.strip() or account.customer.name
+    payee_address = payee_address.strip() or account.mailing_address
     validate_payee(method, payee, payee_address)
     if not reason.strip():
         raise PaymentError("Reason: say why the refund is made (final bill credit, overpayment, ...).")
@@ -77,7 +82,7 @@ def submit(refund: Refund, user, *, account_number: str) -> None:
         refund.approval_request_id = request.pk
     else:
         _issue(refund, user)
-    audit.record("refund.requested", user_id=user.pk, obj=refund, account_id=refund.account_id,
+    audit.record(AuditAction.REFUND_REQUESTED, user_id=user.pk, obj=refund, account_id=refund.account_id,
                  summary=f"Refund {format_money(refund.amount)} ({refund.get_status_display().lower()})")
 
 
@@ -164,7 +169,9 @@ def clear_refund(*, user, refund: Refund, cleared_on: date) -> Refund:
                      lines=[Line(debit_gl, debit=refund.amount, account_id=refund.account_id, memo=refund.payee),
                             Line(credit_gl, credit=refund.amount, memo=refund.payee)],
                      source=refund, idempotency_key=f"refund_paid:{refund.pk}", created_by=user)
-        _transition(refund, Refund.Status.CLEARED, {"cleared_on": cleared_on, "cleared_entry": entry})
+        _transition(refund, Refund.Status.CLEARED, {"cleared_on": cleared_on, "cleared_entry": entry},
+                    action=AuditAction.REFUND_CLEARED, user_id=getattr(user, "pk", None),
+                    summary=f"Refund {format_money(refund.amount)} to {refund.payee} cleared on {cleared_on}"[:300])
     return refund
 
 
@@ -184,7 +191,7 @@ def move_uncashed_to_unclaimed(*, user, on: date) -> list[Refund]:
                                      memo=refund.payee)],
                          source=refund, idempotency_key=f"refund_unclaimed:{refund.pk}", created_by=user)
             _transition(refund, Refund.Status.UNCLAIMED, {"unclaimed_on": on, "unclaimed_entry": entry},
-                        action="refund.unclaimed", user_id=getattr(user, "pk", None),
+                        action=AuditAction.REFUND_UNCLAIMED, user_id=getattr(user, "pk", None),
                         summary=f"Check {refund.check_number} {format_money(refund.amount)} dormant since "
                                 f"{refund.issued_on}: unclaimed property")
             moved.append(refund)

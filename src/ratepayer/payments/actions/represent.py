@@ -24,6 +24,7 @@ from django.utils import timezone
 from ratepayer.formats import nacha
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import audit
+from ratepayer.staff.audit import AuditAction
 
 from .. import queries
 from ..errors import PaymentError
@@ -37,7 +38,8 @@ from ..models import (
     Representment,
     ReturnedPayment,
 )
-from .core import CHUNK, _require
+from .common import require
+from .core import CHUNK
 
 ZERO = Decimal("0.00")
 RETRY_ENTRY_DESCRIPTION = "RETRY PYMT"
@@ -59,7 +61,7 @@ def _why_not(returned: ReturnedPayment, on: date) -> str:
 def queue_representment(*, user, returned: ReturnedPayment, on: date | None = None,
                         automatic: bool = False) -> Representment:
     """Queue a returned debit to be sent again in the next ACH file."""
-    _require(user, "payment.manage", "re-present returned ACH debits")
+    require(user, "payment.manage", "re-present returned ACH debits")
     on = on or timezone.localdate()
     with transaction.atomic():
         returned = ReturnedPayment.objects.select_for_update().get(pk=returned.pk)
@@ -80,7 +82,7 @@ def queue_representment(*, user, returned: ReturnedPayment, on: date | None = No
         representment = Representment.objects.create(
             returned=returned, original=found.original, attempt=found.attempt, amount=returned.amount,
             automatic=automatic, queued_by=user)
-        audit.record("ach.represent_queued", user_id=getattr(user, "pk", None), obj=representment,
+        audit.record(AuditAction.ACH_REPRESENT_QUEUED, user_id=getattr(user, "pk", None), obj=representment,
                      account_id=found.account.pk,
                      summary=f"{format_money(returned.amount)} returned {returned.return_code} queued for "
                              f"re-presentment {found.attempt} of {REPRESENTMENT_LIMIT}"
@@ -89,12 +91,12 @@ def queue_representment(*, user, returned: ReturnedPayment, on: date | None = No
 
 
 def cancel_representment(*, user, representment: Representment, note: str = "") -> Representment:
-    _require(user, "payment.manage", "re-present returned ACH debits")
+    require(user, "payment.manage", "re-present returned ACH debits")
     updated = Representment.objects.filter(pk=representment.pk, status=Representment.Status.QUEUED).update(
         status=Representment.Status.CANCELLED, note=note.strip()[:200] or "cancelled")
     if not updated:
         raise PaymentError("Only a queued re-presentment can be cancelled.")
-    audit.record("ach.represent_cancelled", user_id=getattr(user, "pk", None), obj=representment,
+    audit.record(AuditAction.ACH_REPRESENT_CANCELLED, user_id=getattr(user, "pk", None), obj=representment,
                  summary=note.strip()[:200] or "cancelled")
     representment.refresh_from_db()
     return representment
@@ -133,7 +135,7 @@ def retries_for_file(*, on: date, effective: date, user=None) -> RetryBatch:
     """Called by ``autopay.originate`` inside its transaction: the queued
     re-presentments (queued now when the policy is automatic) that can still
     be sent on ``effective``; the others are cancelled with the reason."""
-    if queries.policy_on(on).represent_automatically:
+    if queries.payment_policy_on(on).represent_automatically:
         queue_eligible(on=on, user=user)
     retry = RetryBatch()
     for r in (Representment.objects.select_for_update().filter(status=Representment.Status.QUEUED)

@@ -95,7 +95,7 @@ class Command(BaseCommand):
                         max_consecutive_estimates=options["max_consecutive_estimates"], note=options["note"])
             except (MeteringError, PermissionRefused) as exc:
                 fail(self, options, {"status": "refused", "message": str(exc)}, [str(exc)], 2)
-        policy = queries.policy_on(day)
+        policy = queries.read_policy_on(day)
         payload = {"in_force_on": day.isoformat(), **{k: str(v) for k, v in policy.__dict__.items()}}
         emit(self, options, payload, [f"read policy in force on {day}:"]
              + [f"  {k.replace('_', ' ')}: {v}" for k, v in policy.__dict__.items()])

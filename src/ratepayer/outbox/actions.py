@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ratepayer.staff import audit, permissions
+from ratepayer.staff.audit import AuditAction
 
 from .errors import OutboxError
 from .models import OutboxMessage
@@ -184,7 +185,7 @@ def retry(*, user, message_id: int) -> OutboxMessage:
         before = {"status": message.status, "attempts": message.attempts, "last_error": message.last_error}
         message.status, message.attempts, message.next_attempt_at = OutboxMessage.Status.QUEUED, 0, timezone.now()
         message.save(update_fields=["status", "attempts", "next_attempt_at"])
-        audit.record(audit.AuditAction.OUTBOX_RETRIED, user_id=user.pk, obj=message, account_id=message.account_id,
+        audit.record(AuditAction.OUTBOX_RETRIED, user_id=user.pk, obj=message, account_id=message.account_id,
                      summary=f"E-mail #{message.pk} to {', '.join(message.to)} queued again", before=before)
         _deliver_after_commit(message.pk)
     return message

@@ -25,10 +25,15 @@ demo: env
 	@mkdir -p var
 	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; } || echo "bill PDFs need the Debian packages libpango-1.0-0 and libpangoft2-1.0-0" >&2
 	RATEPAYER_DEBUG=1 $(BIN)/ratepayer demo --reset --accounts $(DEMO_ACCOUNTS)
-	RATEPAYER_DEBUG=1 $(BIN)/ratepayer serve --addrport 127.0.0.1:8000
+	$(DEMO_SERVE)
+
+# the demo's e-mail goes to files under var/mail, never to a relay; two background
+# workers beside the server run bill runs, bill PDFs and e-mail
+DEMO_SERVE := RATEPAYER_DEBUG=1 RATEPAYER_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+	$(BIN)/ratepayer serve --addrport 127.0.0.1:8000 --task-workers 2
 
 serve: env
-	RATEPAYER_DEBUG=1 $(BIN)/ratepayer serve --addrport 127.0.0.1:8000
+	$(DEMO_SERVE)
 
 test-env:
 	$(UV) sync --frozen --group test

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 
-os.environ.setdefault("RATEPAYER_TESTING", "1")
+import pytest
+from hypothesis import HealthCheck, settings
 
-import pytest  # noqa: E402
-from hypothesis import HealthCheck, settings  # noqa: E402
-
-from tests import factories  # noqa: E402
+from tests import factories
 
 # Timing is no property of the code: a busy machine must not fail a property
 # (no deadline, no "too slow" health check; DESIGN §12 keeps timings in bench/).

@@ -9,7 +9,6 @@ development key is used only when RATEPAYER_DEBUG is true).
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -46,7 +45,8 @@ def language_list(codes: list[str]) -> list[tuple[str, str]]:
 
 
 DEBUG = env_bool("RATEPAYER_DEBUG", False)
-TESTING = bool(os.environ.get("RATEPAYER_TESTING")) or "pytest" in sys.modules
+# Test mode (a development key, a fast password hasher) only when the test suite says so explicitly.
+TESTING = env_bool("RATEPAYER_TESTING", False)
 
 SECRET_KEY = os.environ.get("RATEPAYER_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -66,7 +66,6 @@ ALLOWED_HOSTS = env_list("RATEPAYER_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] i
 CSRF_TRUSTED_ORIGINS = env_list("RATEPAYER_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -78,6 +77,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page's Swagger UI from its bundled static files, not a CDN
     "ratepayer.db",  # database mechanisms (the ``__among`` lookup); no models
     "ratepayer.staff",
+    "ratepayer.outbox",
     "ratepayer.rates",
     "ratepayer.customers",
     "ratepayer.ledger",
@@ -91,6 +91,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files from STATIC_ROOT (collected by `ratepayer serve`), compressed and cached, by the app server
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # the console in the browser's language where a catalog translates it (docs/operator-guide/languages.md);
     # customer documents choose their language from the customer, never from the request
@@ -174,6 +176,7 @@ FORMAT_MODULE_PATH = ["ratepayer.locale_formats"]
 USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "static/"
+WHITENOISE_MAX_AGE = 3600  # file names are not hashed: an hour, so a new release's CSS arrives the same day
 STATIC_ROOT = Path(os.environ.get("RATEPAYER_STATIC_ROOT", VAR_DIR / "static"))
 MEDIA_ROOT = Path(os.environ.get("RATEPAYER_MEDIA_ROOT", VAR_DIR / "media"))
 
@@ -183,6 +186,18 @@ if env_bool("RATEPAYER_TASKS_IMMEDIATE", False):
 
 EMAIL_BACKEND = os.environ.get("RATEPAYER_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("RATEPAYER_FROM_EMAIL", "billing@example-utility.org")
+EMAIL_HOST = os.environ.get("RATEPAYER_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("RATEPAYER_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("RATEPAYER_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("RATEPAYER_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("RATEPAYER_EMAIL_TLS", False)
+EMAIL_TIMEOUT = int(os.environ.get("RATEPAYER_EMAIL_TIMEOUT", 30))
+EMAIL_FILE_PATH = os.environ.get("RATEPAYER_EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# The outbox (ratepayer.outbox): attempts before a message is failed, the first
+# retry's wait (doubled each time), and how long a worker holds one it is sending.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("RATEPAYER_OUTBOX_MAX_ATTEMPTS", 6))
+OUTBOX_RETRY_SECONDS = int(os.environ.get("RATEPAYER_OUTBOX_RETRY_SECONDS", 60))
+OUTBOX_LEASE_SECONDS = int(os.environ.get("RATEPAYER_OUTBOX_LEASE_SECONDS", 300))
 
 # Security: secure by default, relaxed only for local HTTP with DEBUG.
 SECURE_HTTPS = env_bool("RATEPAYER_SECURE_HTTPS", not DEBUG)
@@ -192,7 +207,12 @@ SECURE_SSL_REDIRECT = SECURE_HTTPS and env_bool("RATEPAYER_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 31536000 if SECURE_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HTTPS
 SECURE_HSTS_PRELOAD = SECURE_HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("RATEPAYER_BEHIND_PROXY", False) else None
+# Behind a TLS-terminating proxy: the addresses gunicorn trusts for X-Forwarded-*
+# headers (RATEPAYER_FORWARDED_ALLOW_IPS), and Django then takes the proxy's word
+# that the request was HTTPS. Set either variable only when a proxy is in front.
+FORWARDED_ALLOW_IPS = os.environ.get("RATEPAYER_FORWARDED_ALLOW_IPS", "")
+BEHIND_PROXY = env_bool("RATEPAYER_BEHIND_PROXY", bool(FORWARDED_ALLOW_IPS))
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = int(os.environ.get("RATEPAYER_SESSION_SECONDS", 8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -200,6 +220,14 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The production web server (`ratepayer serve` without RATEPAYER_DEBUG runs gunicorn).
+WEB_BIND = os.environ.get("RATEPAYER_BIND", "127.0.0.1:8000")
+WEB_WORKERS = int(os.environ.get("RATEPAYER_WEB_WORKERS", 2))
+WEB_THREADS = int(os.environ.get("RATEPAYER_WEB_THREADS", 4))
+WEB_TIMEOUT = int(os.environ.get("RATEPAYER_WEB_TIMEOUT", 60))
+# Background task workers `ratepayer serve` starts beside the web server (0: run `ratepayer worker` yourself).
+TASK_WORKERS = int(os.environ.get("RATEPAYER_TASK_WORKERS", 0))
 
 # Login throttling (staff.throttle): failed attempts per username and per address.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("RATEPAYER_LOGIN_FAILURE_LIMIT", 5))
@@ -210,6 +238,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RATEPAYER_LOG_LEVEL", "WARNING")},
+    # a request for a host not in RATEPAYER_ALLOWED_HOSTS gets its 400; scanners send many, no traceback each
+    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
 }
 
 # The utility this installation serves (name on documents, NACHA company name, ...).

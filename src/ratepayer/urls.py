@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from ratepayer.api.urls import api
@@ -9,7 +8,6 @@ from ratepayer.console import views as console_views
 billing_pages = ([path("billing/", include(billing_urls.urlpatterns)), *billing_urls.account_urlpatterns], "billing")
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
     path("login/", console_views.login, name="login"),
     path("logout/", console_views.logout, name="logout"),
     path("api/v1/", api.urls),
@@ -17,6 +15,7 @@ urlpatterns = [
     path("reads/", include("ratepayer.metering.urls")),
     path("payments/", include("ratepayer.payments.urls")),
     path("rates/", include("ratepayer.rates.urls")),
+    path("outbox/", include("ratepayer.outbox.urls")),
     path("", include("ratepayer.customers.urls")),
     path("", include("ratepayer.staff.urls")),
     path("", include("ratepayer.console.urls")),

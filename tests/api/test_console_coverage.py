@@ -20,7 +20,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-DOMAIN_APPS = {"customers", "billing", "payments", "metering", "rates", "console", "staff"}
+DOMAIN_APPS = {"customers", "billing", "payments", "metering", "rates", "console", "staff", "outbox"}
 
 # url name (without its namespace: pages move between apps) -> operation id,
 # or {dispatched action: operation id} for a page that does several things.
@@ -82,6 +82,8 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
     "staff": "create_staff_user",
     "staff_user": {"role": "set_staff_role", "deactivate": "deactivate_staff_user",
                    "reactivate": "reactivate_staff_user", "reset_password": "reset_staff_password"},
+    # outgoing e-mail
+    "retry": "retry_outbox_message",
 }
 
 # Actions the API offers that the console does not (yet): listed so the count below stays honest.

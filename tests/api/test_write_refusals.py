@@ -63,6 +63,7 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
         "assistant"),
     "start_bill_run": ("/bill-runs", {"cycle": "01", "period_end": "2026-11-05"}, "assistant"),
     "prepare_bill_documents": ("/bill-runs/1/documents", {}, "assistant"),
+    "retry_outbox_message": ("/outbox/1/retry", {}, "senior"),
     "decide_held_bill": ("/bills/1/review", {"decision": "release"}, "assistant"),
     "cancel_rebill": ("/bills/1/cancel-rebill", {"reason": "wrong multiplier"}, "assistant"),
     "set_billing_policy": ("/billing-policies", {

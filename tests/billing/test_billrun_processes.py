@@ -190,3 +190,66 @@ def test_two_workers_produce_the_same_bills_as_one(database):
     assert all(claimed == done >= 1 for claimed, done in by_worker.values())
     assert sum(done for _, done in by_worker.values()) == 75  # 150 accounts in chunks of 2, each billed once
     assert database.ratepayer("ledger", "check").returncode == 0
+
+
+PLAN_AND_QUEUE = """
+import django; django.setup()
+from datetime import date
+from ratepayer.billing import billrun
+from ratepayer.billing.tasks import work_on_bill_run
+from ratepayer.customers.models import BillCycle
+run = billrun.plan_run(cycle=BillCycle.objects.get(code="K1"), period_end=date(2025, 2, 14), chunk_accounts=10)
+work_on_bill_run.enqueue(run.pk)
+"""
+
+
+def _wait_for(predicate, seconds: float, what: str, proc=None):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"the worker exited while waiting for {what}: {proc.stderr.read()}")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_killed_workers_run_is_finished_by_another_worker_by_itself(database):
+    """A worker (with RATEPAYER_DEBUG=1, where db_worker would run under the
+    autoreloader) is killed with SIGKILL mid-run; nobody starts the run again;
+    another worker finds the abandoned chunks once their claims are stale and
+    finishes the run: exactly one bill per account."""
+    database.prepare(accounts=600)
+    subprocess.run([sys.executable, "-c", PLAN_AND_QUEUE], env=database.env, cwd=ROOT, check=True, timeout=600)
+
+    def done():
+        return database.query("SELECT COUNT(*) FROM billing_billrunchunk WHERE status = 'done'")[0][0]
+
+    first = subprocess.Popen([*RATEPAYER, "worker", "--interval", "0.1"], env=database.env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        _wait_for(lambda: done() >= 5, 300, "5 chunks billed by the first worker", first)
+    finally:
+        os.kill(first.pid, signal.SIGKILL)  # the PID alone: an autoreloader's child would live on
+        first.wait()
+    settled = done()
+    time.sleep(1.5)
+    assert done() == settled < 60, "something went on billing after the worker was killed"
+    assert database.query("SELECT status FROM billing_billrun")[0][0] == "running"
+
+    second = subprocess.Popen([*RATEPAYER, "worker", "--interval", "0.1", "--sweep-interval", "0.2",
+                               "--claim-timeout", "1"], env=database.env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
+    try:
+        _wait_for(lambda: database.query("SELECT status FROM billing_billrun")[0][0] == "finished", 300,
+                  "the second worker to finish the abandoned run", second)
+    finally:
+        second.terminate()
+        second.wait(timeout=60)
+    assert done() == 60
+    bills, accounts = database.query("SELECT COUNT(*), COUNT(DISTINCT account_id) FROM billing_bill "
+                                     "WHERE status <> 'cancelled'")[0]
+    assert bills == accounts == 600
+    entries = database.query("SELECT COUNT(*) FROM ledger_journalentry WHERE idempotency_key LIKE 'bill:%'")[0][0]
+    assert entries == database.query("SELECT COUNT(*) FROM billing_bill WHERE status = 'issued'")[0][0]
+    assert database.ratepayer("ledger", "check").returncode == 0

@@ -16,6 +16,7 @@ from ratepayer.billing.models import Bill, BillDelivery, BillRun, BillSegment
 from ratepayer.customers.models import Contact
 from ratepayer.formats import scanline
 from ratepayer.formats.errors import FormatError
+from ratepayer.outbox import actions as outbox
 from tests.billing.conftest import build_town
 from tests.billing.test_billrun import run_cycle
 
@@ -195,6 +196,8 @@ def test_ebill_is_sent_once_with_the_pdf(town, settings, tmp_path):
     assert documents.render_run(run) == 3
     assert documents.render_run(run) == 0  # already rendered
     assert len(list(tmp_path.rglob("bill-*.pdf"))) == 3
+    assert mail.outbox == []  # written to the outbox; a worker sends it after commit
+    assert outbox.deliver_due() == {"sent": 1}
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["pat@example.org"] and "due" in message.subject
@@ -216,5 +219,6 @@ def test_ebill_left_unsent_by_an_interrupted_task_goes_out_on_retry_with_the_kep
     bill = Bill.objects.get(account=account)
     kept = documents.pdf_for(bill)  # rendered and kept, then the task stopped before mailing
     assert documents.render_run(run) == 2
+    assert outbox.deliver_due() == {"sent": 1}
     assert [m.to for m in mail.outbox] == [["lee@example.org"]]
     assert mail.outbox[0].attachments[0][1] == kept

@@ -11,6 +11,7 @@ from django.db import connection
 
 from ratepayer.formats import nacha
 from ratepayer.ledger.models import JournalEntry
+from ratepayer.outbox import actions as outbox
 from ratepayer.payments import actions
 from ratepayer.payments.errors import ImportRefused, PaymentError
 from ratepayer.payments.models import (
@@ -127,6 +128,7 @@ def test_a_returned_ach_payment_reverses_exactly_the_original_and_reages_what_it
     # what the payment paid is owed again, from the same charges; the fee goes on the first agreement paid
     assert (balance(u.electric), balance(u.water)) == (before[0], before[1] + D("25.00"))
     assert AutopayEnrollment.objects.get().status == "active"  # R01 does not stop autopay
+    assert outbox.deliver_due() == {"sent": 1}  # written with the return, sent by a worker after commit
     assert mail.outbox and "returned" in mail.outbox[-1].subject
     assert_ledger_ok()
     state = JournalEntry.objects.count()

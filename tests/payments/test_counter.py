@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 
 from ratepayer.ledger.models import JournalEntry, JournalLine
+from ratepayer.outbox import actions as outbox
 from ratepayer.payments import actions, queries
 from ratepayer.payments.errors import PaymentError
 from ratepayer.payments.models import Payment, PaymentApplication, PaymentPolicy
@@ -147,6 +148,7 @@ def test_receipt_by_email_and_find_by_scan_line(users, charges, drawer):
     payment = actions.take_payment(user=users["assistant"], session=drawer, account=charges.account, tender="cash",
                                    amount="20.00")
     actions.email_receipt(user=users["assistant"], payment=payment, to="jane.doe@example.com")
+    assert outbox.deliver_due() == {"sent": 1}  # a worker sends it after commit
     assert mail.outbox[-1].subject == f"Payment receipt {payment.receipt_number}"
     assert "$20.00" in mail.outbox[-1].body and charges.account.number in mail.outbox[-1].body
     line = scanline.build(charges.account.number, D("100.00"), date(2025, 3, 20))

@@ -24,6 +24,7 @@ from ratepayer.formats.errors import FormatError
 from ratepayer.kernel.money import MoneyError
 from ratepayer.ledger.errors import LedgerError
 from ratepayer.metering.errors import AlreadyImported, ImportRejected, MeteringError
+from ratepayer.outbox.errors import OutboxError
 from ratepayer.payments.errors import ImportRefused, PaymentError
 from ratepayer.rates.errors import RatesError
 from ratepayer.staff.errors import ApprovalError, PermissionRefused, StaffError
@@ -54,6 +55,7 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (CustomerError, 400, "customer_refused"),
     (RatesError, 400, "rates_refused"),
     (StaffError, 400, "staff_refused"),
+    (OutboxError, 400, "outbox_refused"),
 ]
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_refused", 404: "not_found",

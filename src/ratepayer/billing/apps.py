@@ -10,3 +10,8 @@ class BillingConfig(AppConfig):
 
         register_approval_handlers()
         register_customer_hooks()
+        from ratepayer.outbox.actions import register_attachment_source
+
+        from .documents import BILL_PDF_SOURCE, bill_pdf_attachment
+
+        register_attachment_source(BILL_PDF_SOURCE, bill_pdf_attachment)

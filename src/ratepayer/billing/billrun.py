@@ -237,6 +237,23 @@ def work_on_run(run: BillRun, *, worker: str | None = None, claim_timeout: timed
     return done
 
 
+def claimable_runs(claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT) -> list[BillRun]:
+    """Unfinished runs with a chunk nobody is working on: pending, or claimed by
+    a worker whose claim went stale (killed, or its machine lost). One query."""
+    stale = timezone.now() - claim_timeout
+    open_chunks = BillRunChunk.objects.filter(
+        Q(status=BillRunChunk.Status.PENDING) | Q(status=BillRunChunk.Status.CLAIMED, heartbeat_at__lt=stale))
+    return list(BillRun.objects.filter(status__in=[BillRun.Status.PLANNED, BillRun.Status.RUNNING],
+                                       pk__in=open_chunks.values("run_id")).order_by("pk"))
+
+
+def resume_abandoned_runs(claim_timeout: timedelta = DEFAULT_CLAIM_TIMEOUT) -> int:
+    """What every idle ``ratepayer worker`` does between tasks: bill the
+    claimable chunks of unfinished runs, so a run whose worker was killed is
+    finished by the others without anyone starting it again. Returns chunks billed."""
+    return sum(work_on_run(run, claim_timeout=claim_timeout) for run in claimable_runs(claim_timeout))
+
+
 # --------------------------------------------------------------------------- billing a chunk
 
 

@@ -19,6 +19,7 @@ line from ``formats.scanline`` (layout in docs/formats.md).
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections import defaultdict
@@ -27,7 +28,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -41,10 +41,14 @@ from ratepayer.customers.models import Contact
 from ratepayer.db.bulk import gc_paused
 from ratepayer.formats import scanline
 from ratepayer.kernel.money import format_money
+from ratepayer.outbox import actions as outbox
+from ratepayer.outbox.errors import OutboxError
 from ratepayer.rating.bills import rate_text
 
 from .line_text import DATES, translate_description
 from .models import Bill, BillDelivery, BillingPolicy, BillRun, BillSegment
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 STYLESHEET = Path(__file__).parent / "templates" / "billing" / "bill_document.css"
@@ -439,6 +443,14 @@ def pdf_for(bill: Bill) -> bytes:
     return pdf
 
 
+BILL_PDF_SOURCE = "bill_pdf"
+
+
+def bill_pdf_attachment(bill_id) -> bytes:
+    """The kept PDF of a bill, for an e-mail the outbox is sending (registered by BillingConfig.ready)."""
+    return pdf_for(Bill.objects.select_related("account__customer").get(pk=bill_id))
+
+
 def render_run(run: BillRun, *, batch: int = RENDER_BATCH) -> int:
     """Render the run's issued bills that have no PDF yet, in one warm process,
     loading their data ``batch`` bills at a time; e-mail the paperless ones not
@@ -503,12 +515,17 @@ def send_ebill(bill: Bill, *, pdf: bytes | None = None, to: str | None = None,
     try:
         with transaction.atomic():
             delivery = BillDelivery.objects.create(bill=bill, channel="email", to=to, subject=subject[:200], body=body)
-            message = EmailMessage(subject=subject, body=body, to=[to])
-            message.attach(f"bill-{bill.account.number}-{bill.period_end:%Y-%m}.pdf",
-                           pdf if pdf is not None else pdf_for(bill), "application/pdf")
-            message.send()
+            if pdf is None:
+                pdf_for(bill)  # rendered and kept now, so the worker sending the message only reads it
+            # sent by a worker after this commits (ratepayer.outbox), the PDF read back by its source
+            outbox.queue_message(to=to, subject=subject, body=body, kind="ebill", obj=bill, account_id=bill.account_id,
+                                 attachments=[outbox.attachment(f"bill-{bill.account.number}-{bill.period_end:%Y-%m}.pdf",
+                                                                "application/pdf", BILL_PDF_SOURCE, bill.pk)])
     except IntegrityError:
         return BillDelivery.objects.filter(bill=bill, channel="email").first()
+    except OutboxError as exc:  # an address on file that is no address: the paper bill still goes out
+        logger.warning("e-bill %s not sent: %s", bill.pk, exc)
+        return None
     return delivery
 
 

@@ -12,6 +12,6 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if not request.path.startswith("/admin/") and not request.path.startswith("/api/v1/docs"):
+        if not request.path.startswith("/api/v1/docs"):
             response.setdefault("Content-Security-Policy", self.POLICY)
         return response

@@ -61,6 +61,7 @@ from ratepayer.customers.models import (
 from ratepayer.db import bulk
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post_entries
 from ratepayer.ledger.chart import seed_chart
+from ratepayer.outbox import actions as outbox
 from ratepayer.rates.actions import load_example_schedules
 from ratepayer.staff import audit, roles
 from ratepayer.staff.actions import create_staff_user, ensure_roles
@@ -758,5 +759,7 @@ def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, months:
             state.timings[step.name] = round(time.perf_counter() - started, 3)
             if progress is not None:
                 progress(step.name, state.timings[step.name])
+        # the notices history wrote (receipts, returns, e-bills) go to the in-memory mailbox now
+        outbox.deliver_due(limit=None)
     return state
 

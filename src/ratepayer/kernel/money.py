@@ -13,9 +13,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 CENT = Decimal("0.01")
-RATE_PLACES = Decimal("0.000001")
-QUANTITY_PLACES = Decimal("0.0001")
-ZERO = Decimal("0.00")
 
 
 class MoneyError(ValueError):
@@ -138,16 +135,6 @@ def check_amount(amount: Decimal, *, what: str = "Amount", allow_negative: bool 
 def round_money(value: object) -> Decimal:
     """Round to the cent, half-up (0.005 -> 0.01, -0.005 -> -0.01)."""
     return to_decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def round_rate(value: object) -> Decimal:
-    """Unit rates keep up to six decimal places."""
-    return to_decimal(value).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def round_quantity(value: object) -> Decimal:
-    """Quantities (kWh, CCF, days) keep four decimal places."""
-    return to_decimal(value).quantize(QUANTITY_PLACES, rounding=ROUND_HALF_UP)
 
 
 def to_cents(amount: object) -> int:

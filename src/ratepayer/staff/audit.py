@@ -94,6 +94,8 @@ class AuditAction(models.TextChoices):
     METER_INSTALLED = "meter.installed"
     METER_REMOVED = "meter.removed"
 
+    OUTBOX_RETRIED = "outbox.retried"
+
     PAYMENT_RECEIPT_EMAILED = "payment.receipt_emailed"
     PAYMENT_REFUSED = "payment.refused"
     PAYMENT_RETURN_NOTIFIED = "payment.return_notified"

@@ -36,6 +36,7 @@ CAPABILITIES: dict[str, str] = {
     "audit.view": "read the audit trail",
     "ledger.view": "read the general ledger, trial balance and reconciliation reports",
     "users.admin": "create staff users and assign roles",
+    "mail.manage": "see outgoing e-mail that could not be delivered and send it again",
     "keyaccounts.portfolio": "work a key account portfolio",
     "api.use": "use the HTTP API with a personal token",
 }
@@ -51,6 +52,7 @@ _SUPERVISOR = _SENIOR | {
     "audit.view",
     "ledger.view",
     "users.admin",
+    "mail.manage",
 }
 _KEY_ACCOUNT_MANAGER = {
     "account.view",

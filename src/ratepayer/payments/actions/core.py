@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
 from ratepayer.ledger.models import ARBalance
+from ratepayer.outbox import actions as outbox
 from ratepayer.staff import approvals, audit, limits, permissions, transitions
 from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.roles import COUNTER_PAYMENT_LIMITS
@@ -349,9 +349,11 @@ def email_receipt(*, user, payment: Payment, to: str) -> None:
             lines.append(_("Change given: %(change)s") % values)
         lines.append(_("Balance after payment: %(balance)s") % values)
         subject = _("Payment receipt %(receipt)s") % values
-    send_mail(subject, "\n".join(lines), None, [to])
-    audit.record(AuditAction.PAYMENT_RECEIPT_EMAILED, user_id=user.pk, obj=payment, account_id=payment.account_id,
-                 summary=f"Receipt {payment.receipt_number} e-mailed")
+    with transaction.atomic():
+        outbox.queue_message(to=to, subject=subject, body="\n".join(lines), kind="receipt", obj=payment,
+                             account_id=payment.account_id)
+        audit.record(AuditAction.PAYMENT_RECEIPT_EMAILED, user_id=user.pk, obj=payment, account_id=payment.account_id,
+                     summary=f"Receipt {payment.receipt_number} e-mailed")
 
 
 # --------------------------------------------------------------------------- drawer close and deposit
@@ -574,7 +576,9 @@ def _notify_return(payment: Payment, code: str, fee: Decimal) -> bool:
                          _("Please pay the balance by another method or call us.")])
         subject = _("Your payment was returned")
     if contact is not None:
-        send_mail(subject, body, None, [contact.email])
+        # written in the import's transaction, sent by a worker after it commits
+        outbox.queue_message(to=contact.email, subject=subject, body=body, kind="ach_return",
+                             obj=payment, account_id=payment.account_id)
     audit.record(AuditAction.PAYMENT_RETURN_NOTIFIED, obj=payment, account_id=payment.account_id,
                  summary=("E-mailed " + contact.email if contact else "Letter queued to mailing address")
                  + f": payment returned {code}".rstrip())

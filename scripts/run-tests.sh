@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export RATEPAYER_TESTING=1
+mkdir -p var  # the default SQLite database lives here; a test that needs no database still opens its settings
 PYTEST=(.venv/bin/python -m pytest -q -p no:randomly "$@")
 
 echo "== lint (ruff) =="

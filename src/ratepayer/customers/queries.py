@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language_info
 
 from ratepayer.billing.models import Adjustment, Bill
 from ratepayer.db.money import MoneySum
@@ -507,7 +508,11 @@ def _plain(value, name: str = "") -> str:
     if value is False:
         return "no"
     if name == "language":
-        return dict(language_choices()).get(value, str(value))
+        # the clerk's own language ("Russian"), not the language's own name the picker shows ("Русский")
+        try:
+            return get_language_info(str(value))["name_translated"]
+        except KeyError:
+            return dict(language_choices()).get(value, str(value))
     if isinstance(value, dict):
         if "account" in value and "reasons" in value:  # a possible duplicate confirmed as new
             who = f"account {value['account']}" if value["account"] else f"customer {value.get('customer', '')}"

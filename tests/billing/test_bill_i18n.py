@@ -205,6 +205,9 @@ def test_ebill_subject_and_body_are_in_the_customers_language(db, users, fake_us
     run_cycle(town.cycle, date(2025, 2, 14))
     bill = Bill.objects.get(account=account)
     documents.send_ebill(bill)
+    from ratepayer.outbox import actions as outbox
+
+    assert outbox.deliver_due() == {"sent": 1}  # queued with the bill, sent by a worker (here: now)
     message = mail.outbox[0]
     amount = documents.format_amount(bill.amount_due)
     due = f"{bill.due_date:%m/%d/%Y}"

@@ -60,6 +60,7 @@ def test_reset_rebuilds_the_demo_and_the_ledger_checks(scratch_database_url):
 
 def test_serve_prints_the_url_and_one_login_per_role_then_runs_the_server(db, settings, monkeypatch):
     builder.build(accounts=12, seed=1, months=0)
+    settings.DEBUG = True  # the demo's development server (production runs gunicorn: test_serve_production.py)
     settings.SESSION_COOKIE_SECURE = False
     calls = []
     monkeypatch.setattr(serve, "call_command", lambda *a, **kw: calls.append((a, kw)))
@@ -75,9 +76,10 @@ def test_serve_prints_the_url_and_one_login_per_role_then_runs_the_server(db, se
 
 
 def test_serve_refuses_when_sign_in_could_not_work_over_http(db, settings, monkeypatch):
+    settings.DEBUG = True
     settings.SESSION_COOKIE_SECURE = True
     monkeypatch.setattr(serve, "call_command", lambda *a, **kw: pytest.fail("server started"))
-    with pytest.raises(CommandError, match="RATEPAYER_DEBUG=1"):
+    with pytest.raises(CommandError, match="secure cookies are on.*RATEPAYER_SECURE_HTTPS"):
         call_command("serve", stdout=StringIO())
 
 

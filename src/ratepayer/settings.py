@@ -236,10 +236,11 @@ LOGIN_LOCKOUT_SECONDS = int(os.environ.get("RATEPAYER_LOGIN_LOCKOUT_SECONDS", 90
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "handlers": {"console": {"class": "logging.StreamHandler"}, "discard": {"class": "logging.NullHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("RATEPAYER_LOG_LEVEL", "WARNING")},
     # a request for a host not in RATEPAYER_ALLOWED_HOSTS gets its 400; scanners send many, no traceback each
-    "loggers": {"django.security.DisallowedHost": {"handlers": [], "propagate": False}},
+    # (a NullHandler: with no handler at all, Python's last-resort handler would print it anyway)
+    "loggers": {"django.security.DisallowedHost": {"handlers": ["discard"], "propagate": False}},
 }
 
 # The utility this installation serves (name on documents, NACHA company name, ...).

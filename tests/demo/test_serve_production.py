@@ -117,7 +117,7 @@ def test_production_server_refuses_to_start_without_allowed_hosts(migrated_url, 
 START_RUN = """
 import django; django.setup()
 from datetime import date
-from ratepayer.billing import synthetic
+from ratepayer.demo import synthetic
 from ratepayer.billing.actions import start_bill_run
 from ratepayer.customers.models import BillCycle
 from tests import factories

@@ -9,6 +9,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from ratepayer.outbox import actions as outbox
 from ratepayer.payments import actions
 from tests.payments.conftest import assert_ledger_ok, charge
 
@@ -26,6 +27,7 @@ def test_an_emailed_receipt_is_in_the_customers_language_with_us_amounts(users, 
     payment = actions.take_payment(user=users["assistant"], session=drawer, account=spanish.account, tender="cash",
                                    amount="1200.50", tendered="1210.00")
     actions.email_receipt(user=users["assistant"], payment=payment, to="ana@example.org")
+    assert outbox.deliver_due() == {"sent": 1}  # queued in the transaction, sent by a worker (here: now)
     message = mail.outbox[-1]
     assert message.subject == f"Recibo de pago {payment.receipt_number}"
     assert "Efectivo: $1,200.50" in message.body and "Cambio entregado: $9.50" in message.body
@@ -50,6 +52,7 @@ def test_a_returned_payment_notice_is_in_the_customers_language(users, spanish, 
                                    payer_name="Ana Ruiz")
     actions.return_payment(user=users["specialist"], payment=payment, reason="NSF", return_code="R01",
                            received_on=date(2025, 3, 10))
+    assert outbox.deliver_due() == {"sent": 1}  # queued in the transaction, sent by a worker (here: now)
     message = mail.outbox[-1]
     assert message.subject == "Su pago fue devuelto"
     assert message.body.startswith(f"Su banco devolvió su pago de $1,200.50 del {payment.received_on:%m/%d/%Y} "

@@ -43,7 +43,7 @@ from ratepayer.formats import scanline
 from ratepayer.kernel.money import format_money
 from ratepayer.outbox import actions as outbox
 from ratepayer.outbox.errors import OutboxError
-from ratepayer.rating.bills import rate_text
+from ratepayer.rating import rate_text
 
 from .line_text import DATES, translate_description
 from .models import Bill, BillDelivery, BillingPolicy, BillRun, BillSegment

@@ -111,11 +111,8 @@ def close_drawer(request, drawer_id: int, payload: DrawerCloseIn):
     return Status(200, _drawer_out(done))
 
 
-class PaymentIn(Schema):
-    model_config = examples({"account": "10000016", "tender": "check", "amount": "84.12",
-                             "check_number": "1042", "check_routing": "125000024", "payer_name": "Jane Doe"},
-                            {"account": "10000016", "tender": "cash", "amount": "50.00", "tendered": "60.00"})
-    account: str = Field(description="account number")
+class TenderIn(Schema):
+    """What is handed over at the counter (a payment or a security deposit)."""
     tender: str = Field(description="cash, check, card or money_order")
     amount: str = Field(description="amount paid, decimal with two places at most")
     tendered: str | None = Field(None, description="cash handed over (change is given back)")
@@ -125,6 +122,20 @@ class PaymentIn(Schema):
     card_brand: str = ""
     card_last4: str = ""
     processor_reference: str = Field("", description="card processor's authorization reference")
+
+
+def _open_drawer(request) -> DrawerSession:
+    session = actions.open_session_for(request.auth)
+    if session is None:
+        raise ApiError(409, "drawer_not_open", "Open your cash drawer first (POST /drawers). Nothing was changed.")
+    return session
+
+
+class PaymentIn(TenderIn):
+    model_config = examples({"account": "10000016", "tender": "check", "amount": "84.12",
+                             "check_number": "1042", "check_routing": "125000024", "payer_name": "Jane Doe"},
+                            {"account": "10000016", "tender": "cash", "amount": "50.00", "tendered": "60.00"})
+    account: str = Field(description="account number")
 
 
 class PaymentOut(Schema):
@@ -166,15 +177,10 @@ def take_payment(request, payload: PaymentIn):
     into your drawer when approved."""
     permissions.require(request.auth, "payment.take", "take payments")
     account = _account(payload.account)
-    session = actions.open_session_for(request.auth)
-    if session is None:
-        raise ApiError(409, "drawer_not_open", "Open your cash drawer first (POST /drawers). Nothing was changed.")
+    session = _open_drawer(request)
     try:
-        payment = actions.take_payment(
-            user=request.auth, session=session, account=account, tender=payload.tender, amount=payload.amount,
-            tendered=payload.tendered, check_number=payload.check_number, check_routing=payload.check_routing,
-            payer_name=payload.payer_name, card_brand=payload.card_brand, card_last4=payload.card_last4,
-            processor_reference=payload.processor_reference, token=_counter_token(request))
+        payment = actions.take_payment(user=request.auth, session=session, account=account,
+                                       token=_counter_token(request), **payload.model_dump(exclude={"account"}))
     except PaymentNeedsApproval as waiting:
         return Status(202, PaymentWait(approval_request_id=waiting.request.pk, status="pending", message=str(waiting)))
     return Status(201, _payment_out(payment))
@@ -614,17 +620,8 @@ def require_security_deposit(request, payload: RequireDepositIn):
     return Status(201, _deposit_out(deposit))
 
 
-class ReceiveDepositIn(Schema):
+class ReceiveDepositIn(TenderIn):
     model_config = examples({"tender": "cash", "amount": "200.00", "tendered": "200.00"})
-    tender: str = Field(description="cash, check, card or money_order")
-    amount: str
-    tendered: str | None = None
-    check_number: str = ""
-    check_routing: str = ""
-    payer_name: str = ""
-    card_brand: str = ""
-    card_last4: str = ""
-    processor_reference: str = ""
 
 
 @write(router, "/security-deposits/{deposit_id}/receive", response={201: SecurityDepositOut},
@@ -632,9 +629,7 @@ class ReceiveDepositIn(Schema):
 def receive_security_deposit(request, deposit_id: int, payload: ReceiveDepositIn):
     permissions.require(request.auth, "payment.take", "take security deposits")
     deposit = _security_deposit(deposit_id)
-    session = actions.open_session_for(request.auth)
-    if session is None:
-        raise ApiError(409, "drawer_not_open", "Open your cash drawer first (POST /drawers). Nothing was changed.")
+    session = _open_drawer(request)
     actions.receive_deposit(user=request.auth, session=session, deposit=deposit,
                             token=_counter_token(request), **payload.model_dump())
     return Status(201, _deposit_out(deposit))

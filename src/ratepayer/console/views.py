@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from ratepayer.staff import approvals, audit, permissions
 from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.models import ApprovalRequest
-from ratepayer.staff.views import staff_page
+from ratepayer.staff.views import is_htmx, staff_page
 
 from . import forms, queries
 
@@ -22,10 +22,6 @@ def _attach_account_numbers(rows) -> None:
     numbers = queries.account_numbers([r.account_id for r in rows])
     for row in rows:
         row.account_number = numbers.get(row.account_id, "")
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 # --- sign in -----------------------------------------------------------------
@@ -57,7 +53,7 @@ def search(request):
     permissions.require(request.user, "account.view", "look up accounts")
     query = request.GET.get("q", "").strip()[:100]
     hits = queries.search_hits(query) if query else []
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "console/_search_results.html", {"hits": hits, "query": query})
     if len(hits) == 1 and request.GET.get("go") != "0":
         return redirect("customers:account", number=hits[0].account.number)

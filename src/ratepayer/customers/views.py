@@ -16,23 +16,12 @@ from django.views.decorators.http import require_POST
 from ratepayer.kernel.money import format_money
 from ratepayer.staff import permissions
 from ratepayer.staff.forms import add_domain_error
-from ratepayer.staff.views import staff_page
+from ratepayer.staff.views import is_htmx, page_number, staff_page
 
 from . import actions, forms, queries
 from .errors import CustomerError, PossibleDuplicate
 from .fields import mask
 from .models import Account, Contact, MeterInstallation, Premise, ServiceAgreement, ServicePoint
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _page_number(request, name: str = "page") -> int:
-    try:
-        return max(1, int(request.GET.get(name, "1")))
-    except ValueError:
-        return 1
 
 
 def _account(number: str) -> Account:
@@ -42,7 +31,7 @@ def _account(number: str) -> Account:
 # --- the account page --------------------------------------------------------------
 
 def _account_context(request, account: Account, **extra) -> dict:
-    page = queries.account_page(account, history_page=_page_number(request))
+    page = queries.account_page(account, history_page=page_number(request))
     customer = account.customer
     context = {
         "page": page, "account": account, "customer": customer,
@@ -56,9 +45,9 @@ def _account_context(request, account: Account, **extra) -> dict:
 @staff_page
 def account(request, number):
     account = _account(number)
-    if _is_htmx(request) and request.headers.get("HX-Target") == "history":
+    if is_htmx(request) and request.headers.get("HX-Target") == "history":
         permissions.require(request.user, "account.view", "look up accounts")
-        history = queries.account_history(account, _page_number(request))
+        history = queries.account_history(account, page_number(request))
         return render(request, "customers/_history.html", {"account": account, "history": history})
     actions.record_account_view(user=request.user, account=account)
     return render(request, "customers/account.html", _account_context(request, account))
@@ -69,7 +58,7 @@ def account(request, number):
 def account_pii(request, number):
     account = _account(number)
     revealed = actions.reveal_pii(user=request.user, customer=account.customer)
-    if _is_htmx(request):
+    if is_htmx(request):
         return render(request, "customers/_pii.html", {"revealed": revealed, "customer": account.customer})
     return render(request, "customers/account.html", _account_context(request, account, revealed=revealed))
 

@@ -82,7 +82,8 @@ def staff_page(view=None, *, capability: str | None = None, doing: str | None = 
     return page
 
 
-def _page_number(request, name: str = "page") -> int:
+def page_number(request, name: str = "page") -> int:
+    """The page asked for in ``?page=`` (1 for anything that is not a positive whole number)."""
     try:
         return max(1, int(request.GET.get(name, "1")))
     except ValueError:
@@ -206,7 +207,7 @@ def audit_trail(request):
             events = events.filter(at__lte=timezone.make_aware(datetime.combine(d["date_to"], time.max), zone))
     elif form.is_bound:
         events = events.none()
-    page = _page_number(request)
+    page = page_number(request)
     rows = list(events[(page - 1) * AUDIT_PAGE_SIZE: page * AUDIT_PAGE_SIZE + 1])
     has_next = len(rows) > AUDIT_PAGE_SIZE
     rows = rows[:AUDIT_PAGE_SIZE]

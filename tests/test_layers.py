@@ -4,7 +4,7 @@
 1. ``kernel``, ``rating``, ``formats`` — pure Python: no Django, nothing of
    ratepayer's outside the three. ``db`` — database mechanisms, no domain.
 2. ``staff``, then ``outbox`` (mail written in the business transaction); 3. ``rates``; 4. ``customers``; 5. ``ledger``; 6. ``metering``,
-   then ``billing`` and ``payments``.
+   then ``billing`` and ``payments``. 7. ``collections``.
 8. ``console``, ``portal``, ``api``, ``demo`` — depend on everything; no domain
    app imports them.
 
@@ -24,7 +24,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src" / "ratepayer"
 
 PURE = ("kernel", "rating", "formats")
-DOMAIN = ("staff", "outbox", "rates", "customers", "ledger", "metering", "billing", "payments")
+DOMAIN = ("staff", "outbox", "rates", "customers", "ledger", "metering", "billing", "payments", "collections")
 TOP = ("console", "portal", "api", "demo")
 
 # What each domain app may import of ratepayer besides itself and the pure packages
@@ -38,6 +38,7 @@ MAY_IMPORT = {
     "metering": {"staff", "rates", "customers", "ledger"},
     "billing": {"staff", "rates", "customers", "ledger", "metering", "payments"},
     "payments": {"staff", "rates", "customers", "ledger", "metering", "billing"},
+    "collections": {"staff", "rates", "customers", "ledger", "metering", "billing", "payments"},
 }
 for _app in MAY_IMPORT:
     MAY_IMPORT[_app] |= {"db"}  # the database mechanisms sit below every domain app

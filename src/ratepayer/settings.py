@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "ratepayer.metering",
     "ratepayer.billing",
     "ratepayer.payments",
+    "ratepayer.collections",
     "ratepayer.console",
     "ratepayer.demo",
     "ratepayer.api",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("payments/", include("ratepayer.payments.urls")),
     path("rates/", include("ratepayer.rates.urls")),
     path("outbox/", include("ratepayer.outbox.urls")),
+    path("collections/", include("ratepayer.collections.urls")),
     path("", include("ratepayer.customers.urls")),
     path("", include("ratepayer.staff.urls")),
     path("", include("ratepayer.console.urls")),

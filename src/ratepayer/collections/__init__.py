@@ -1,0 +1,8 @@
+"""Collections: aging, late fees, past-due and disconnect notices, disconnect and
+reconnect service orders, payment arrangements, long-term contracts, write-offs and
+liens (DESIGN §3 layer 7, §9; the Washington rules are in reference/DOMAIN.md Part A).
+
+Every number a board sets is an effective-dated policy record; one pure function
+decides whether an account may be disconnected on a date, and the console, the
+``ratepayer collections explain`` command and the daily job all call it.
+"""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class CollectionsConfig(AppConfig):
+    # The label is the app's name; Python's own ``collections`` is never imported relatively.
+    name = "ratepayer.collections"
+    label = "collections"
+    verbose_name = "Collections"

@@ -129,6 +129,9 @@ class MedicalCertificate:
     """The day the written certification from a qualified professional arrived."""
     expires_on: date | None = None
     """The last protected day; None means the policy's term counted from certification."""
+    conditions_met: bool = True
+    """The customer paid at least 10 % of the delinquent balance within the grace period and
+    agreed to pay the rest within 120 days; False ends the protection after the grace."""
 
 
 @dataclass(frozen=True)
@@ -458,6 +461,11 @@ def _medical_certificate(facts: DisconnectFacts, on: date, business: BusinessCal
                 certificate.certified_on + timedelta(days=facts.medical_certificate_term_days))
             protected_from = certificate.received_on if certificate.certified_on <= grace_end \
                 else certificate.certified_on
+            if not certificate.conditions_met and on > grace_end:
+                notes.append(f"the medical certificate of {_day(certificate.certified_on)} lapsed because the "
+                             "customer did not pay at least 10% of the delinquent balance and agree to pay the rest "
+                             "within 120 days")
+                continue
             if protected_from <= on <= expires:
                 return RuleVerdict(rule, "blocks",
                                    f"A medical certificate received on {_day(certificate.certified_on)} protects "

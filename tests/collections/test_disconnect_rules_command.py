@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -159,3 +160,14 @@ def test_winter_plan_refuses_bad_input(args, message):
     with pytest.raises(CommandError) as refused:
         call_command("collections", "winter-plan", *args, stdout=StringIO())
     assert message in str(refused.value)
+
+
+def test_the_user_guides_example_is_the_one_tested_here():
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "user-guide" / "explain-a-disconnect-decision.md")
+    text = guide.read_text(encoding="utf-8")
+    example = text.split("### An example facts file", 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    assert json.loads(example) == EXAMPLE
+    documented = {field for field in re.findall(r"^\| `([a-z_0-9]+)` \|", text, re.MULTILINE)}
+    from ratepayer.collections import disconnect_facts
+    fields = (disconnect_facts._TOP | disconnect_facts._WINTER | disconnect_facts._MEDICAL)
+    assert fields <= documented, f"not documented: {sorted(fields - documented)}"

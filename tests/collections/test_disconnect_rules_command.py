@@ -171,3 +171,16 @@ def test_the_user_guides_example_is_the_one_tested_here():
     from ratepayer.collections import disconnect_facts
     fields = (disconnect_facts._TOP | disconnect_facts._WINTER | disconnect_facts._MEDICAL)
     assert fields <= documented, f"not documented: {sorted(fields - documented)}"
+
+
+def test_format_facts_prints_a_facts_file_that_decides_the_same(tmp_path):
+    out = StringIO()
+    call_command("collections", "explain", "--facts", write(tmp_path, EXAMPLE), "--date", "2027-07-14",
+                 "--format", "facts", stdout=out)
+    printed = json.loads(out.getvalue())
+    # The zone map is narrowed to the premise's zone; defaults are written out.
+    assert printed["heat_alert_days"] == ["2027-07-14"]
+    assert printed["disconnect_weekdays"] == ["monday", "tuesday", "wednesday", "thursday"]
+    again = write(tmp_path, printed, "again.json")
+    for day in ("2027-07-13", "2027-07-14", "2027-07-16"):
+        assert explain_json(again, day) == explain_json(write(tmp_path, EXAMPLE), day)

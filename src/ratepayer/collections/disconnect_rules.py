@@ -180,6 +180,8 @@ class DisconnectFacts:
     """Days the NWS issued (or announced) a heat-related alert for that zone."""
     winter_request: WinterProtectionRequest | None = None
     medical_certificates: tuple[MedicalCertificate, ...] = ()
+    """Every medical emergency reported in the 120 days before the date, and any older one
+    whose certificate is still in force (the limit per 120 days counts from these)."""
     dispute_open: bool = False
     arrangement: PaymentArrangement | None = None
     past_due_balance: Decimal = Decimal("0")
@@ -557,10 +559,12 @@ def _delinquency_30_days(facts: DisconnectFacts, on: date) -> RuleVerdict:
 def _final_notice(facts: DisconnectFacts, on: date) -> RuleVerdict:
     notice = facts.final_notice
     if notice is None or notice.served_on > on:
+        law = {"pud": "RCW 54.16.285(2) and WAC 480-100-128 practice",
+               "city": "RCW 35.21.300 and WAC 480-100-128 practice",
+               "water_sewer": "RCW 57.08.081 and the district's resolution"}[facts.utility_type]
         return RuleVerdict("final_notice", "blocks",
                            "No final (disconnect) notice has been served. Service may be disconnected only after "
-                           "a final notice telling the customer the amount, the date and their rights "
-                           "(RCW 54.16.285(2), WAC 480-100-128 practice).")
+                           f"a final notice telling the customer the amount, the date and their rights ({law}).")
     if on < notice.valid_from:
         return RuleVerdict("final_notice", "blocks",
                            f"The final notice served on {_day(notice.served_on)} allows disconnection from "
@@ -658,9 +662,9 @@ def decide_disconnect(facts: DisconnectFacts, on: date) -> DisconnectDecision:
     blocking = [verdict for verdict in verdicts if verdict.verdict == "blocks"]
     if blocking:
         names = ", ".join(verdict.rule for verdict in blocking)
+        count = "one rule stops it" if len(blocking) == 1 else f"{len(blocking)} rules stop it"
         verdicts.append(RuleVerdict("all_clear", "not_applicable",
-                                    f"Disconnection is not allowed on {_day(on)}: {len(blocking)} rule(s) stop it "
-                                    f"({names})."))
+                                    f"Disconnection is not allowed on {_day(on)}: {count} ({names})."))
         deciding = blocking[0].rule
     else:
         verdicts.append(RuleVerdict("all_clear", "allows",

@@ -62,6 +62,12 @@ class AuditAction(models.TextChoices):
     BILLRUN_DOCUMENTS_REQUESTED = "billrun.documents_requested"
     BILLRUN_STARTED = "billrun.started"
 
+    COLLECTION_POLICY_APPROVED = "collection_policy.approved"
+    COLLECTION_POLICY_REJECTED = "collection_policy.rejected"
+    COLLECTION_POLICY_REQUESTED = "collection_policy.requested"
+
+    COLLECTIONS_RUN = "collections.run"
+
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
     CONTACT_UPDATED = "contact.updated"
@@ -133,6 +139,11 @@ class AuditAction(models.TextChoices):
     REFUND_CLEARED = "refund.cleared"
     REFUND_REQUESTED = "refund.requested"
     REFUND_UNCLAIMED = "refund.unclaimed"
+
+    SERVICE_ORDER_CANCELLED = "service_order.cancelled"
+    SERVICE_ORDER_COMPLETED = "service_order.completed"
+    SERVICE_ORDER_CREATED = "service_order.created"
+    SERVICE_ORDER_SCHEDULED = "service_order.scheduled"
 
     SERVICE_STARTED = "service.started"
     SERVICE_STOPPED = "service.stopped"

@@ -1,2 +1,14 @@
 """Collections data: policy records, notices, service orders, arrangements, contracts,
 write-offs. Workflows live in actions.py."""
+
+# Protections from disconnection (heat alerts, medical certificates, disputes, winter protection,
+# registered landlords): their own module, so each part of the app keeps its own file.
+from ratepayer.collections.protection_models import (  # noqa: E402,F401
+    Dispute,
+    HeatAlert,
+    HeatAlertImport,
+    MedicalCertificate,
+    PremiseZone,
+    RegisteredLandlord,
+    WinterProtection,
+)

@@ -11,3 +11,15 @@ from .models_core import (  # noqa: E402, F401
     ServiceOrder,
     ServiceOrderEvent,
 )
+
+# Protections from disconnection (heat alerts, medical certificates, disputes, winter protection,
+# registered landlords): their own module, so each part of the app keeps its own file.
+from ratepayer.collections.protection_models import (  # noqa: E402,F401
+    Dispute,
+    HeatAlert,
+    HeatAlertImport,
+    MedicalCertificate,
+    PremiseZone,
+    RegisteredLandlord,
+    WinterProtection,
+)

@@ -56,7 +56,7 @@ class PaymentArrangement(models.Model):
     down_payment = models.DecimalField(max_digits=14, decimal_places=2, default=0,
                                        help_text="paid before the arrangement starts (policy)")
     current_bills_due = models.BooleanField(default=True, help_text="current bills stay due as they are issued")
-    start_date = models.DateField()
+    start_date = models.DateField(help_text="the day it was made: payments from this day count toward it")
     broken_after_days = models.PositiveSmallIntegerField(
         default=10, help_text="an installment unpaid this many days after its due date breaks the arrangement")
     monthly_income = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True,
@@ -75,6 +75,8 @@ class PaymentArrangement(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     ended_on = models.DateField(null=True, blank=True)
     end_reason = models.CharField(max_length=300, blank=True)
+    missed_due_date = models.DateField(null=True, blank=True,
+                                       help_text="broken: the due date of the installment that was missed")
 
     class Meta:
         ordering = ["-start_date", "-id"]

@@ -99,7 +99,7 @@ class Command(BaseCommand):
                           f"interest {totals['interest']}")
 
     def _quote(self, options: dict) -> None:
-        from ratepayer.collections import contracts
+        from ratepayer.collections.actions import contracts
         from ratepayer.collections.models import LongTermContract
 
         on = _date(options["date"], "--date")

@@ -1,0 +1,1 @@
+"""The collections app's state-changing operations, one module per concern."""

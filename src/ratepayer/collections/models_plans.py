@@ -213,8 +213,6 @@ class ContractInstallment(models.Model):
             models.UniqueConstraint(fields=["contract", "revision", "number"], name="one_contract_installment"),
             models.CheckConstraint(condition=Q(principal__gte=0) & Q(interest__gte=0) & Q(payment__gte=0),
                                    name="contract_installment_not_negative"),
-            models.CheckConstraint(condition=Q(payment=models.F("principal") + models.F("interest")),
-                                   name="contract_installment_adds_up"),
         ]
 
 

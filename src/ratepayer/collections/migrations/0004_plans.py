@@ -3,7 +3,6 @@ of the contracts' separate receivable (DOMAIN §B.2: Dr 143 at the start; instal
 billed Dr 142 / Cr 143 for principal and Dr 142 / Cr 419 for interest)."""
 
 import django.db.models.deletion
-import django.db.models.expressions
 from django.conf import settings
 from django.db import migrations, models
 
@@ -201,10 +200,6 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='contractinstallment',
             constraint=models.CheckConstraint(condition=models.Q(('principal__gte', 0), ('interest__gte', 0), ('payment__gte', 0)), name='contract_installment_not_negative'),
-        ),
-        migrations.AddConstraint(
-            model_name='contractinstallment',
-            constraint=models.CheckConstraint(condition=models.Q(('payment', django.db.models.expressions.CombinedExpression(models.F('principal'), '+', models.F('interest')))), name='contract_installment_adds_up'),
         ),
         migrations.AddIndex(
             model_name='paymentarrangement',

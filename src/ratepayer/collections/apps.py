@@ -6,3 +6,10 @@ class CollectionsConfig(AppConfig):
     name = "ratepayer.collections"
     label = "collections"
     verbose_name = "Collections"
+
+    def ready(self) -> None:
+        from ratepayer.billing.billrun import register_extra_lines
+
+        from .actions.contracts import installment_lines, installments_billed
+
+        register_extra_lines(installment_lines, installments_billed)

@@ -2,16 +2,6 @@
 write-offs. Workflows live in actions.py."""
 
 # policy, notices, service orders, late fees, referrals (helper "core")
-from .models_core import (  # noqa: E402, F401
-    AgencyReferral,
-    CollectionPolicy,
-    DisconnectDecisionRecord,
-    LateFee,
-    Notice,
-    ServiceOrder,
-    ServiceOrderEvent,
-)
-
 # Protections from disconnection (heat alerts, medical certificates, disputes, winter protection,
 # registered landlords): their own module, so each part of the app keeps its own file.
 from ratepayer.collections.protection_models import (  # noqa: E402,F401
@@ -22,4 +12,22 @@ from ratepayer.collections.protection_models import (  # noqa: E402,F401
     PremiseZone,
     RegisteredLandlord,
     WinterProtection,
+)
+
+from .models_core import (  # noqa: E402, F401
+    AgencyReferral,
+    CollectionPolicy,
+    DisconnectDecisionRecord,
+    LateFee,
+    Notice,
+    ServiceOrder,
+    ServiceOrderEvent,
+)
+from .models_plans import (  # noqa: F401
+    ArrangementEvent,
+    ArrangementInstallment,
+    ContractEvent,
+    ContractInstallment,
+    LongTermContract,
+    PaymentArrangement,
 )

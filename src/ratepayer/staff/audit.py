@@ -33,6 +33,12 @@ class AuditAction(models.TextChoices):
     ADJUSTMENT_REJECTED = "adjustment.rejected"
     ADJUSTMENT_REQUESTED = "adjustment.requested"
 
+    ARRANGEMENT_ACTIVATED = "arrangement.activated"
+    ARRANGEMENT_BROKEN = "arrangement.broken"
+    ARRANGEMENT_CANCELLED = "arrangement.cancelled"
+    ARRANGEMENT_CREATED = "arrangement.created"
+    ARRANGEMENT_KEPT = "arrangement.kept"
+
     API_TOKEN_CREATED = "api_token.created"
     API_TOKEN_REVOKED = "api_token.revoked"
 
@@ -71,6 +77,11 @@ class AuditAction(models.TextChoices):
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
     CONTACT_UPDATED = "contact.updated"
+
+    CONTRACT_CREATED = "contract.created"
+    CONTRACT_PAID_OFF = "contract.paid_off"
+    CONTRACT_PREPAID = "contract.prepaid"
+    CONTRACT_TRANSFERRED = "contract.transferred"
 
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_DUPLICATE_CONFIRMED = "customer.duplicate_confirmed"

@@ -31,3 +31,16 @@ from .models_plans import (  # noqa: F401
     LongTermContract,
     PaymentArrangement,
 )
+
+# final bills, agencies, write-offs and liens (helper "writeoff")
+from .models_writeoffs import (  # noqa: E402, F401
+    AgencyAssignment,
+    AgencyFile,
+    AgencyRemittance,
+    BalanceTransfer,
+    CollectionAgency,
+    LienCertification,
+    Recovery,
+    WriteOff,
+    WriteOffLine,
+)

@@ -38,6 +38,7 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.formats import time_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
@@ -180,6 +181,7 @@ class NoticeDocument:
     # help and contacts
     assistance: tuple[AssistanceProgram, ...] = ()
     after_hours_phone: str = ""
+    office_address: str = ""  # where a customer can walk in (utility_address is where mail goes)
     residential: bool = True
     landlord_copied: bool = False  # a registered owner gets a copy of this tenant notice
     account_holder: str = ""  # lien_notice, landlord_copy: the tenant or customer whose charges they are
@@ -505,9 +507,78 @@ def _renderer():
     return _warm.renderer
 
 
+def rights_sections(context: dict) -> list[str]:
+    """The names of the sections of the rights page this notice carries, in reading order."""
+    names = []
+    if context["water_sewer_rules"]:
+        names.append("water_sewer")
+    if context["winter"]:
+        names.append("winter")
+    if context["heat"]:
+        names.append("heat")
+    if context["medical"]:
+        names.append("medical")
+    names.append("dispute")
+    if context["late_fee"]:
+        names.append("late_fee")
+    names += ["help", "contact"]
+    return names
+
+
+BLOCK = re.compile(r"<h3>.*?</h3>|<p[^>]*>.*?</p>|<ol>.*?</ol>|<ul[^>]*>.*?</ul>", re.S)
+ITEM = re.compile(r"<li>.*?</li>", re.S)
+LINE_CHARS = 56  # characters on a line of a rights column (3.6 in of 8 pt DejaVu Sans)
+
+
+def _lines(html: str) -> float:
+    """About how many lines a block takes in a rights column, with its margin."""
+    if html.startswith(("<ol", "<ul")):
+        return sum(_lines(f"<p>{item[4:-5]}</p>") for item in ITEM.findall(html))
+    text = re.sub(r"<[^>]+>", "", html.replace("<br>", "\n"))
+    lines = sum(-(-len(part) // (LINE_CHARS - 6 if html.startswith("<h3") else LINE_CHARS)) or 1
+                for part in text.split("\n"))
+    return lines + 0.5
+
+
+def _split_columns(sections: list[str]) -> tuple[list[str], list[str]]:
+    """The rights page's two columns: the sections' blocks (heading, paragraph,
+    list) in reading order, left column top to bottom then the right, cut
+    where the two are closest in length (estimated in lines; a heading stays
+    with the block after it). A section cut in two continues at the top of
+    the right column."""
+    blocks: list[tuple[int, str]] = []  # (section index, block html)
+    for i, html in enumerate(sections):
+        blocks += [(i, b) for b in BLOCK.findall(html)]
+    sizes = [_lines(b) + (1 if k == 0 or blocks[k - 1][0] != i else 0) for k, (i, b) in enumerate(blocks)]
+    total, best, running = sum(sizes), (float("inf"), len(blocks)), 0.0
+    for cut in range(1, len(blocks)):
+        running += sizes[cut - 1]
+        if blocks[cut - 1][1].startswith("<h3"):
+            continue  # never leave a heading at the bottom of the left column
+        best = min(best, (max(running, total - running), cut))
+
+    def columns(part: list[tuple[int, str]]) -> list[str]:
+        out: list[str] = []
+        for i, b in part:
+            if out and out[-1][0] == i:
+                out[-1] = (i, out[-1][1] + b)
+            else:
+                out.append((i, b))
+        return [f'<div class="section">{html}</div>' for _, html in out]
+
+    cut = best[1]
+    return columns(blocks[:cut]), columns(blocks[cut:])
+
+
 def render_notice_html(doc: NoticeDocument) -> str:
     with translation.override(customer_language(doc.language)):
-        return render_to_string(f"collections/notices/{doc.kind}.html", notice_context(doc))
+        context = notice_context(doc)
+        sections = [render_to_string(f"collections/notices/section_{name}.html", context)
+                    for name in rights_sections(context)]
+        left, right = _split_columns(sections)
+        context["rights_left"] = [mark_safe(s) for s in left]  # noqa: S308 - rendered by our templates
+        context["rights_right"] = [mark_safe(s) for s in right]  # noqa: S308
+        return render_to_string("collections/notices/notice.html", context)
 
 
 def render_notice_pdf(doc: NoticeDocument) -> bytes:
@@ -549,7 +620,7 @@ def notice_email(doc: NoticeDocument) -> tuple[str, str]:
         lines.append(lead % values)
         lines += ["", _("The notice is attached as a PDF. It explains your rights, how to dispute it, and where to "
                         "get help paying."), "",
-                  _("Questions? Call us at %(phone)s, %(hours)s.") % values, "", doc.utility_name]
+                  _("Questions? Call us at %(phone)s (%(hours)s).") % values, "", doc.utility_name]
         return subject, "\n".join(lines)
 
 

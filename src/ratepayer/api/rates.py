@@ -192,23 +192,29 @@ class QuoteOut(Schema):
     lines: list[QuoteLineOut]
 
 
+class QuoteIn(Schema):
+    on: date = Field(description="the first day of the bill period")
+    quantity: Decimal = Field(ge=0, max_digits=14, decimal_places=4, description="usage in the schedule's unit")
+    days: int = Field(30, ge=1, le=calculations.MAX_DAYS, description="days in the bill period")
+    demand_kw: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=4)
+    meter_size: str = Field("", max_length=20, description="for charges by meter size (e.g. 5/8)")
+    size_class: str = Field("", max_length=20, description="for charges by size class (e.g. small)")
+    dwelling_units: int = Field(1, ge=1, le=10_000)
+
+
 @read(router, "/rate-schedules/{code}/quote", response={200: QuoteOut}, operation_id="quote_rate_schedule",
       summary="Quote one bill on a schedule for a usage (the console's rate calculator; changes nothing)")
-def quote_rate_schedule(request, code: str, on: date, quantity: Decimal = Query(..., ge=0, max_digits=14,
-                                                                                   decimal_places=4),
-                        days: int = Query(30, ge=1, le=calculations.MAX_DAYS),
-                        demand_kw: Decimal | None = Query(None, ge=0, max_digits=12, decimal_places=4),
-                        meter_size: str = "", size_class: str = "", dwelling_units: int = Query(1, ge=1, le=10_000)):
+def quote_rate_schedule(request, code: str, usage: Query[QuoteIn]):
     permissions.require(request.auth, "account.view", "use the rate calculator")
     schedule = _schedule(code)
-    version = queries.version_in_force(schedule, on)
+    version = queries.version_in_force(schedule, usage.on)
     if version is None:
-        raise CalculatorError(f"On: schedule {schedule.code} has no approved version in force on {on}. "
+        raise CalculatorError(f"On: schedule {schedule.code} has no approved version in force on {usage.on}. "
                               "Nothing was quoted.")
-    service = rating.ServiceInfo(meter_size=meter_size.strip() or None, size_class=size_class.strip() or None,
-                                 dwelling_units=dwelling_units)
-    quote = calculations.quote_register(version.document, on, quantity=quantity, days=days, demand_kw=demand_kw,
-                                        service=service)
+    service = rating.ServiceInfo(meter_size=usage.meter_size.strip() or None,
+                                 size_class=usage.size_class.strip() or None, dwelling_units=usage.dwelling_units)
+    quote = calculations.quote_register(version.document, usage.on, quantity=usage.quantity, days=usage.days,
+                                        demand_kw=usage.demand_kw, service=service)
     bill = quote.bills[0]
     return QuoteOut(schedule=schedule.code, version_id=version.pk, start=bill.period.start, end=bill.period.end,
                     unit=quote.unit, total=quote.total,

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandParser
 VERBS = {
     "explain": "ratepayer.collections.cli.explain",
     "winter-plan": "ratepayer.collections.cli.winter_plan",
+    "run": "ratepayer.collections.cli.run",
 }
 
 

@@ -25,7 +25,7 @@ from ratepayer.collections.disconnect_facts import facts_to_mapping, load_facts_
 from ratepayer.collections.disconnect_rules import DisconnectDecision, FactsError, decide_disconnect
 
 HELP = "why an account may or may not be disconnected on a date (from a facts file or an account)"
-ACCOUNT_FACTS_MODULE = "ratepayer.collections.gating"
+ACCOUNT_FACTS_MODULE = "ratepayer.collections.facts"
 
 
 def add_arguments(parser) -> None:

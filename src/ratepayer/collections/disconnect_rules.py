@@ -48,13 +48,16 @@ the practice it rests on.
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from ratepayer.collections.winter_plan import winter_ceiling_from_grantee_figure, winter_in_default
+from ratepayer.collections.winter_plan import (
+    add_months,
+    winter_ceiling_from_grantee_figure,
+    winter_in_default,
+)
 from ratepayer.kernel.money import format_money
 from ratepayer.kernel.periods import BusinessCalendar
 
@@ -62,7 +65,7 @@ UTILITY_TYPES = ("pud", "water_sewer", "city")
 SERVICES = ("electric", "water", "sewer")
 VERDICTS = ("blocks", "allows", "not_applicable")
 MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-               "October", "November", "December")  # not calendar.month_name: that follows the locale
+               "October", "November", "December")  # not calendar.month_name, which follows the locale
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 RULE_ORDER = (
@@ -321,15 +324,9 @@ def _monthly_due_dates(first_due: date, through: date) -> list[date]:
     """The plan's monthly due dates from ``first_due`` up to ``through`` inclusive, on
     the same day of each month (the month's last day when it is shorter)."""
     dates: list[date] = []
-    index = 0
-    while True:
-        month_index = first_due.month - 1 + index
-        year, month = first_due.year + month_index // 12, month_index % 12 + 1
-        due = date(year, month, min(first_due.day, calendar.monthrange(year, month)[1]))
-        if due > through:
-            return dates
+    while (due := add_months(first_due, len(dates))) <= through:
         dates.append(due)
-        index += 1
+    return dates
 
 
 def _statute_for_winter(facts: DisconnectFacts) -> str:
@@ -673,7 +670,3 @@ def decide_disconnect(facts: DisconnectFacts, on: date) -> DisconnectDecision:
     assert tuple(verdict.rule for verdict in verdicts) == RULE_ORDER
     return DisconnectDecision(on, not blocking, deciding, tuple(verdicts))
 
-
-def decide_many(facts_by_key: Iterable[tuple[object, DisconnectFacts]], on: date) -> dict[object, DisconnectDecision]:
-    """The same decision for many accounts (the daily job's batch): key -> decision."""
-    return {key: decide_disconnect(facts, on) for key, facts in facts_by_key}

@@ -184,3 +184,12 @@ def test_format_facts_prints_a_facts_file_that_decides_the_same(tmp_path):
     again = write(tmp_path, printed, "again.json")
     for day in ("2027-07-13", "2027-07-14", "2027-07-16"):
         assert explain_json(again, day) == explain_json(write(tmp_path, EXAMPLE), day)
+
+
+def test_a_facts_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes("\ufeff".encode() + json.dumps(EXAMPLE).encode())
+    assert explain_json(str(path), "2027-07-14")["deciding_rule"] == "heat_alert"
+    (tmp_path / "latin1.json").write_bytes(json.dumps(EXAMPLE).replace("WAZ558", "Zoné").encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        call_command("collections", "explain", "--facts", str(tmp_path / "latin1.json"), "--date", "2027-07-14")

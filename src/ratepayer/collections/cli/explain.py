@@ -48,7 +48,7 @@ def parse_day(text: str, what: str = "--date") -> date:
 def facts_from_file(path_text: str):
     path = Path(path_text)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not an error
     except FileNotFoundError:
         raise CommandError(f"--facts: {path} does not exist") from None
     except IsADirectoryError:

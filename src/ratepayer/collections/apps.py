@@ -6,3 +6,8 @@ class CollectionsConfig(AppConfig):
     name = "ratepayer.collections"
     label = "collections"
     verbose_name = "Collections"
+
+    def ready(self) -> None:
+        from .actions import policy
+
+        policy.register_approval_handlers()  # collection policy changes (maker-checker)

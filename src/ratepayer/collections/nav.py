@@ -8,5 +8,5 @@ ENTRIES: list[NavEntry] = [
     NavEntry("Collections worklist", "collections:worklist", "account.view", order=50, shortcut="k",
              menu=COLLECTIONS),
     NavEntry("Service orders", "collections:board", "account.view", order=51, menu=COLLECTIONS),
-    NavEntry("Collection policy", "collections:policy", "account.view", order=59, menu=COLLECTIONS),
+    NavEntry("Collection policy", "collections:collection_policy", "account.view", order=59, menu=COLLECTIONS),
 ]

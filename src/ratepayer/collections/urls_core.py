@@ -6,10 +6,10 @@ from . import views_core as views
 
 urlpatterns = [
     path("", views.worklist, name="worklist"),
-    path("run", views.run_job, name="run"),
+    path("run", views.run_job, name="run_collections"),
     path("accounts/<str:number>/", views.account, name="account"),
-    path("accounts/<str:number>/orders/<int:order_id>/reconnect", views.reconnect, name="reconnect"),
+    path("accounts/<str:number>/orders/<int:order_id>/reconnect", views.reconnect, name="order_reconnect"),
     path("orders/", views.board, name="board"),
     path("orders/<int:order_id>/complete", views.complete, name="complete_order"),
-    path("policy/", views.policy, name="policy"),
+    path("policy/", views.policy, name="collection_policy"),
 ]

@@ -218,7 +218,7 @@ def policy(request):
             else:
                 messages.success(request, f"Policy change sent for approval (request #{req.pk}); it is in force "
                                           "once a second person approves it.")
-                return redirect("collections:policy")
+                return redirect("collections:collection_policy")
         status = 400
     else:
         base = next((r for r in rows if r.state == "in force" and r.utility_type == request.GET.get("scope", "pud")),

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
+from ratepayer.collections.winter_plan import winter_ceiling_from_grantee_figure, winter_in_default
 from ratepayer.kernel.money import format_money
 from ratepayer.kernel.periods import BusinessCalendar
 
@@ -364,8 +365,6 @@ def _heat_alert(facts: DisconnectFacts, on: date) -> RuleVerdict:
 
 
 def _winter_protection(facts: DisconnectFacts, on: date) -> RuleVerdict:
-    from ratepayer.collections.winter_plan import winter_ceiling_from_grantee_figure
-
     rule = "winter_protection"
     if facts.utility_type == "water_sewer":
         return RuleVerdict(rule, "not_applicable",
@@ -392,7 +391,8 @@ def _winter_protection(facts: DisconnectFacts, on: date) -> RuleVerdict:
                            f"Under {statute} the customer is not eligible for winter protection again until it "
                            "is paid.")
     missing = []
-    if request.annual_seven_percent_of_income is None:
+    figure = request.annual_seven_percent_of_income
+    if figure is None:
         missing.append("documented their household income with an energy assistance agency")
     if not request.liheap_applied:
         missing.append("applied for home heating assistance")
@@ -400,13 +400,12 @@ def _winter_protection(facts: DisconnectFacts, on: date) -> RuleVerdict:
         missing.append("applied for low-income weatherization assistance")
     if not request.plan_agreed:
         missing.append("agreed to a payment plan that pays the past-due bill by October 15")
-    if missing:
+    if missing or figure is None:
         return RuleVerdict(rule, "allows",
                            f"The customer asked for winter protection on {_day(request.notified_on)}, but under "
                            f"{statute} they must also have {_join(missing)}; until then winter protection does "
                            "not stop disconnection.")
-    ceiling = winter_ceiling_from_grantee_figure(request.annual_seven_percent_of_income,
-                                                 request.arrears_since_application)
+    ceiling = winter_ceiling_from_grantee_figure(figure, request.arrears_since_application)
     if request.plan_first_due is None:
         return RuleVerdict(rule, "blocks",
                            f"The customer has met the winter protection requirements of {statute} and their plan "
@@ -414,7 +413,7 @@ def _winter_protection(facts: DisconnectFacts, on: date) -> RuleVerdict:
     due_dates = _monthly_due_dates(request.plan_first_due, on)
     required = ceiling * len(due_dates)
     agreed = request.agreed_monthly_payment
-    if request.paid_under_plan < required:
+    if winter_in_default(request.paid_under_plan, len(due_dates), ceiling):
         return RuleVerdict(rule, "allows",
                            f"The customer has paid {format_money(request.paid_under_plan)} under the winter plan, "
                            f"less than the {format_money(required)} due by {_day(on)} at the most {statute} lets "

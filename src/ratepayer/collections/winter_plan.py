@@ -22,9 +22,9 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
-from ratepayer.kernel.money import round_money
+from ratepayer.kernel.money import CENT, round_money
 
 WINTER_INCOME_SHARE = Decimal("0.07")
 HEAT_INCOME_SHARE = Decimal("0.06")
@@ -171,8 +171,10 @@ def _add_months(day: date, months: int) -> date:
 def heat_repayment_plan(monthly_income: Decimal, past_due: Decimal, first_due: date) -> HeatPlan:
     """Level monthly installments from ``first_due`` paying ``past_due`` by the next May 15;
     when that would need more than 6 % of monthly income a month, installments of the
-    ceiling run past May 15 until it is paid. Cents go half-up; the last installment
-    takes what is left, so the installments always sum to the past-due amount."""
+    ceiling run past May 15 until it is paid. The ceiling is rounded half-up to the cent;
+    the level installment is the past-due divided evenly and cut to the cent, and the
+    last installment takes the cents left over, so the installments always sum to the
+    past-due amount exactly and none is below a cent or above the ceiling."""
     income = round_money(_amount("monthly_income", monthly_income))
     owed = round_money(_amount("past_due", past_due))
     ceiling = round_money(HEAT_INCOME_SHARE * income)
@@ -180,9 +182,9 @@ def heat_repayment_plan(monthly_income: Decimal, past_due: Decimal, first_due: d
     months = max(months_between(first_due, target), 1)
     if owed == 0:
         return HeatPlan(income, ceiling, owed, target, (), None, False)
-    count = months
-    level = round_money(owed / count)
-    if level > ceiling or owed - level * (count - 1) > ceiling:
+    count = min(months, int(owed * 100))  # never an installment of less than a cent
+    level = (owed / count).quantize(CENT, rounding=ROUND_DOWN)
+    if owed - level * (count - 1) > ceiling:
         if ceiling == 0:
             raise PlanError("monthly_income", "6% of a zero income is $0.00; no plan can pay the balance")
         level = ceiling

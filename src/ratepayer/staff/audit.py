@@ -33,6 +33,18 @@ class AuditAction(models.TextChoices):
     ADJUSTMENT_REJECTED = "adjustment.rejected"
     ADJUSTMENT_REQUESTED = "adjustment.requested"
 
+    AGENCY_ASSIGNED = "agency.assigned"
+    AGENCY_ASSIGNMENT_CLOSED = "agency.assignment_closed"
+    AGENCY_FILE_WRITTEN = "agency.file_written"
+    AGENCY_REMITTANCE_RECORDED = "agency.remittance_recorded"
+    AGENCY_SAVED = "agency.saved"
+
+    ARRANGEMENT_ACTIVATED = "arrangement.activated"
+    ARRANGEMENT_BROKEN = "arrangement.broken"
+    ARRANGEMENT_CANCELLED = "arrangement.cancelled"
+    ARRANGEMENT_CREATED = "arrangement.created"
+    ARRANGEMENT_KEPT = "arrangement.kept"
+
     API_TOKEN_CREATED = "api_token.created"
     API_TOKEN_REVOKED = "api_token.revoked"
 
@@ -47,6 +59,8 @@ class AuditAction(models.TextChoices):
     AUTOPAY_ENROLLED = "autopay.enrolled"
     AUTOPAY_FILE_CREATED = "autopay.file_created"
     AUTOPAY_STOPPED = "autopay.stopped"
+
+    BALANCE_TRANSFERRED = "balance.transferred"
 
     BANK_EXCEPTION_CLEARED = "bank.exception_cleared"
     BANK_IMPORTED = "bank.imported"
@@ -72,6 +86,11 @@ class AuditAction(models.TextChoices):
     CONTACT_REMOVED = "contact.removed"
     CONTACT_UPDATED = "contact.updated"
 
+    CONTRACT_CREATED = "contract.created"
+    CONTRACT_PAID_OFF = "contract.paid_off"
+    CONTRACT_PREPAID = "contract.prepaid"
+    CONTRACT_TRANSFERRED = "contract.transferred"
+
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_DUPLICATE_CONFIRMED = "customer.duplicate_confirmed"
     CUSTOMER_PII_VIEWED = "customer.pii_viewed"
@@ -91,6 +110,9 @@ class AuditAction(models.TextChoices):
     DRAWER_RECOUNT = "drawer.recount"
 
     INTERVALS_IMPORTED = "intervals.imported"
+
+    LIEN_CERTIFIED = "lien.certified"
+    LIEN_RELEASED = "lien.released"
 
     LOCKBOX_IMPORTED = "lockbox.imported"
 
@@ -159,6 +181,12 @@ class AuditAction(models.TextChoices):
     USER_PASSWORD_RESET = "user.password_reset"
     USER_REACTIVATED = "user.reactivated"
     USER_ROLE_CHANGED = "user.role_changed"
+
+    WRITE_OFF_CANCELLED = "write_off.cancelled"
+    WRITE_OFF_POSTED = "write_off.posted"
+    WRITE_OFF_RECOVERED = "write_off.recovered"
+    WRITE_OFF_REJECTED = "write_off.rejected"
+    WRITE_OFF_REQUESTED = "write_off.requested"
 
 
 def _jsonable(value: Any) -> Any:

@@ -20,7 +20,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-DOMAIN_APPS = {"customers", "billing", "payments", "metering", "rates", "console", "staff", "outbox"}
+DOMAIN_APPS = {"customers", "billing", "payments", "metering", "rates", "console", "staff", "outbox", "collections"}
 
 # url name (without its namespace: pages move between apps) -> operation id,
 # or {dispatched action: operation id} for a page that does several things.
@@ -84,6 +84,11 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
                    "reactivate": "reactivate_staff_user", "reset_password": "reset_staff_password"},
     # outgoing e-mail
     "retry": "retry_outbox_message",
+    # collections: daily run, service orders, policy
+    "run_collections": "run_collections",
+    "complete_order": "complete_service_order",
+    "order_reconnect": "order_reconnect",
+    "collection_policy": "propose_collection_policy",
 }
 
 # Actions the API offers that the console does not (yet): listed so the count below stays honest.

@@ -129,6 +129,12 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
     "deactivate_staff_user": ("/staff-users/{assistant}/deactivate", {"reason": "r"}, "senior"),
     "reactivate_staff_user": ("/staff-users/{assistant}/reactivate", {}, "senior"),
     "reset_staff_password": ("/staff-users/{assistant}/reset-password", {}, "senior"),
+    # collections: status, service orders, daily run, policy
+    "complete_service_order": ("/service-orders/1/complete", {"field_result": "done"}, "auditor"),
+    "order_reconnect": ("/service-orders/1/reconnect", {"reason": "paid"}, "auditor"),
+    "run_collections": ("/collections/runs", {"date": "2026-12-07"}, "assistant"),
+    "propose_collection_policy": ("/collection-policies", {"effective_from": "2030-01-01", "reason": "r",
+                                                           "values": {"utility_type": "pud"}}, "senior"),
 }
 
 

@@ -5,6 +5,10 @@ from ratepayer.staff.nav import NavEntry
 COLLECTIONS = "Collections"
 
 ENTRIES: list[NavEntry] = [
+    NavEntry("Collections worklist", "collections:worklist", "account.view", order=50, shortcut="k",
+             menu=COLLECTIONS),
+    NavEntry("Service orders", "collections:board", "account.view", order=51, menu=COLLECTIONS),
+    NavEntry("Collection policy", "collections:collection_policy", "account.view", order=60, menu=COLLECTIONS),
     NavEntry("Closed accounts", "collections:closed_accounts", "account.view", order=56, menu=COLLECTIONS),
     NavEntry("Write-offs", "collections:write_offs", "account.view", order=57, menu=COLLECTIONS),
     NavEntry("Collection agencies", "collections:agencies", "account.view", order=58, menu=COLLECTIONS),

@@ -27,7 +27,8 @@ MODULES = ["staff/actions.py", "staff/approvals.py", "staff/limits.py", "rates/a
            *sorted(str(p.relative_to(SRC)) for p in (SRC / "metering" / "actions").glob("[!_]*.py")),
            # common.py holds the checks the payments actions share (tender, amount, repeat file), not actions
            *sorted(str(p.relative_to(SRC)) for p in (SRC / "payments" / "actions").glob("[!_]*.py")
-                   if p.name != "common.py")]
+                   if p.name != "common.py"),
+           "collections/actions/protections.py"]
 
 AUDITED: dict[str, set[str]] = {
     "staff/actions.py:create_staff_user": {"USER_CREATED"},
@@ -120,6 +121,25 @@ AUDITED: dict[str, set[str]] = {
     "payments/actions/refunds.py:move_uncashed_to_unclaimed": {"REFUND_UNCLAIMED"},
     "payments/actions/represent.py:queue_representment": {"ACH_REPRESENT_QUEUED"},
     "payments/actions/represent.py:cancel_representment": {"ACH_REPRESENT_CANCELLED"},
+    "collections/actions/protections.py:enter_heat_alert": {"HEAT_ALERT_ENTERED"},
+    "collections/actions/protections.py:change_heat_alert": {"HEAT_ALERT_CHANGED"},
+    "collections/actions/protections.py:withdraw_heat_alert": {"HEAT_ALERT_WITHDRAWN"},
+    "collections/actions/protections.py:import_heat_alerts": {"HEAT_ALERTS_IMPORTED"},
+    "collections/actions/protections.py:set_premise_zone": {"PREMISE_ZONE_SET"},
+    "collections/actions/protections.py:clear_premise_zone": {"PREMISE_ZONE_SET"},
+    "collections/actions/protections.py:record_medical_notice": {"MEDICAL_CERTIFICATE_RECORDED"},
+    "collections/actions/protections.py:certify_medical": {"MEDICAL_CERTIFICATE_CERTIFIED"},
+    "collections/actions/protections.py:change_medical_certificate": {"MEDICAL_CERTIFICATE_CHANGED"},
+    "collections/actions/protections.py:close_medical_certificate": {"MEDICAL_CERTIFICATE_CLOSED"},
+    "collections/actions/protections.py:open_dispute": {"DISPUTE_OPENED"},
+    "collections/actions/protections.py:change_dispute": {"DISPUTE_CHANGED"},
+    "collections/actions/protections.py:close_dispute": {"DISPUTE_CLOSED"},
+    "collections/actions/protections.py:request_winter_protection": {"WINTER_PROTECTION_REQUESTED"},
+    "collections/actions/protections.py:change_winter_protection": {"WINTER_PROTECTION_CHANGED"},
+    "collections/actions/protections.py:close_winter_protection": {"WINTER_PROTECTION_CLOSED"},
+    "collections/actions/protections.py:register_landlord": {"LANDLORD_REGISTERED"},
+    "collections/actions/protections.py:change_landlord": {"LANDLORD_CHANGED"},
+    "collections/actions/protections.py:end_landlord": {"LANDLORD_ENDED"},
 }
 
 READS = "reads or checks only, changes nothing"

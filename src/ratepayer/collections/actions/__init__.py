@@ -1,0 +1,1 @@
+"""Collections workflows; each public function writes its audit row (staff.audit)."""

@@ -24,7 +24,7 @@ from ratepayer.collections.disconnect_facts import load_facts_json
 from ratepayer.collections.disconnect_rules import DisconnectDecision, FactsError, decide_disconnect
 
 HELP = "why an account may or may not be disconnected on a date (from a facts file or an account)"
-ACCOUNT_FACTS_MODULE = "ratepayer.collections.gating"
+ACCOUNT_FACTS_MODULE = "ratepayer.collections.facts"
 
 
 def add_arguments(parser) -> None:

@@ -131,10 +131,10 @@ def add_protections(account_ids, on: date, facts_by_account: dict[int, Disconnec
     # 3. disputes open on the day
     disputed = set(Dispute.objects.filter(account_id__among=ids, opened_on__lte=on)
                    .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on)).values_list("account_id", flat=True))
-    # 4. winter-protection requests of the winter the day is in (or the next one)
+    # 4. winter-protection requests of the winter the day is in, or (made early) of the next one
     winter: dict[int, WinterProtection] = {}
     for request in (WinterProtection.objects.filter(account_id__among=ids, notified_on__lte=on,
-                                                    season_start__lte=on, season_start__gt=on - timedelta(days=366))
+                                                    season_start__gt=on - timedelta(days=366))
                     .filter(Q(closed_on__isnull=True) | Q(closed_on__gt=on)).order_by("notified_on", "pk")):
         winter[request.account_id] = request
     # 5. payment arrangements (two queries) and the winter plans' installments (one)

@@ -8,3 +8,7 @@ urlpatterns: list = []
 from .writeoff_urls import urlpatterns as _closed_accounts  # noqa: E402 (helper "writeoff")
 
 urlpatterns += _closed_accounts
+
+from .protection_urls import urlpatterns as _protections  # noqa: E402 (helper "protect")
+
+urlpatterns += _protections

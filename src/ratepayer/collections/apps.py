@@ -37,3 +37,10 @@ class CollectionsConfig(AppConfig):
         from .actions import policy
 
         policy.register_approval_handlers()  # collection policy changes (maker-checker)
+
+        from .actions.daily import register_facts_builder
+        from .facts import add_protections
+
+        # the daily job's disconnect decisions see heat alerts, medical certificates, disputes, winter
+        # protection, arrangements and registered landlords
+        register_facts_builder(add_protections)

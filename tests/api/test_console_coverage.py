@@ -20,7 +20,7 @@ import re
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-DOMAIN_APPS = {"customers", "billing", "payments", "metering", "rates", "console", "staff", "outbox"}
+DOMAIN_APPS = {"customers", "billing", "payments", "metering", "rates", "console", "staff", "outbox", "collections"}
 
 # url name (without its namespace: pages move between apps) -> operation id,
 # or {dispatched action: operation id} for a page that does several things.
@@ -84,6 +84,11 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
                    "reactivate": "reactivate_staff_user", "reset_password": "reset_staff_password"},
     # outgoing e-mail
     "retry": "retry_outbox_message",
+    # collections: payment arrangements and long-term contracts
+    "arrangement_new": {"(no op: show the schedule)": "preview_arrangement", "save": "create_arrangement"},
+    "arrangement_cancel": "cancel_arrangement",
+    "contract_new": {"(no op: show the schedule)": "contract_schedule", "save": "create_contract"},
+    "contract_action": {"prepay": "prepay_contract", "payoff": "pay_off_contract", "transfer": "transfer_contract"},
 }
 
 # Actions the API offers that the console does not (yet): listed so the count below stays honest.

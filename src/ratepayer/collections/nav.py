@@ -4,4 +4,7 @@ from ratepayer.staff.nav import NavEntry
 
 COLLECTIONS = "Collections"
 
-ENTRIES: list[NavEntry] = []
+ENTRIES: list[NavEntry] = [
+    NavEntry("Payment arrangements", "collections:arrangements", "account.view", order=62, menu=COLLECTIONS),
+    NavEntry("Long-term contracts", "collections:contracts", "account.view", order=63, menu=COLLECTIONS),
+]

@@ -129,6 +129,17 @@ AUDITED: dict[str, set[str]] = {
     "payments/actions/refunds.py:move_uncashed_to_unclaimed": {"REFUND_UNCLAIMED"},
     "payments/actions/represent.py:queue_representment": {"ACH_REPRESENT_QUEUED"},
     "payments/actions/represent.py:cancel_representment": {"ACH_REPRESENT_CANCELLED"},
+    "collections/actions/writeoffs.py:transfer_balance": {"BALANCE_TRANSFERRED"},
+    "collections/actions/writeoffs.py:save_agency": {"AGENCY_SAVED"},
+    "collections/actions/writeoffs.py:assign_to_agency": {"AGENCY_ASSIGNED"},
+    "collections/actions/writeoffs.py:write_agency_file": {"AGENCY_FILE_WRITTEN"},
+    "collections/actions/writeoffs.py:record_remittance": {"AGENCY_REMITTANCE_RECORDED", "WRITE_OFF_RECOVERED"},
+    "collections/actions/writeoffs.py:close_assignment": {"AGENCY_ASSIGNMENT_CLOSED"},
+    "collections/actions/writeoffs.py:request_write_off": {"WRITE_OFF_REQUESTED", "WRITE_OFF_POSTED",
+                                                           "APPROVAL_REQUESTED"},
+    "collections/actions/writeoffs.py:record_recoveries": {"WRITE_OFF_RECOVERED"},
+    "collections/actions/writeoffs.py:certify_lien": {"LIEN_CERTIFIED"},
+    "collections/actions/writeoffs.py:release_lien": {"LIEN_RELEASED"},
 }
 
 READS = "reads or checks only, changes nothing"
@@ -201,6 +212,12 @@ NOT_AUDITED: dict[str, str] = {
     "payments/actions/represent.py:queue_eligible": PART + " (autopay originate, under autopay.file_created)",
     "payments/actions/represent.py:retries_for_file": PART + " (autopay originate)",
     "payments/actions/represent.py:record_sent": PART + " (autopay originate)",
+    "collections/actions/writeoffs.py:apply_deposit": "audited by payments' release_deposit (DEPOSIT_RELEASED), "
+                                                      "which it calls",
+    "collections/actions/writeoffs.py:statutory_fee_limit": READS,
+    "collections/actions/writeoffs.py:lien_interest": READS,
+    "collections/actions/writeoffs.py:register_approval_handlers": HOOK,
+    "collections/actions/writeoffs.py:register_payment_hook": HOOK,
 }
 
 

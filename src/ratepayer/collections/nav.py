@@ -5,6 +5,10 @@ from ratepayer.staff.nav import NavEntry
 COLLECTIONS = "Collections"
 
 ENTRIES: list[NavEntry] = [
+    NavEntry("Closed accounts", "collections:closed_accounts", "account.view", order=56, menu=COLLECTIONS),
+    NavEntry("Write-offs", "collections:write_offs", "account.view", order=57, menu=COLLECTIONS),
+    NavEntry("Collection agencies", "collections:agencies", "account.view", order=58, menu=COLLECTIONS),
+    NavEntry("Liens", "collections:liens", "account.view", order=59, menu=COLLECTIONS),
     NavEntry("Payment arrangements", "collections:arrangements", "account.view", order=62, menu=COLLECTIONS),
     NavEntry("Long-term contracts", "collections:contracts", "account.view", order=63, menu=COLLECTIONS),
 ]

@@ -17,3 +17,7 @@ urlpatterns: list = [
     path("accounts/<str:number>/arrangements/new", views_plans.arrangement_new, name="arrangement_new"),
     path("accounts/<str:number>/contracts/new", views_plans.contract_new, name="contract_new"),
 ]
+
+from .writeoff_urls import urlpatterns as _closed_accounts  # noqa: E402 (helper "writeoff")
+
+urlpatterns += _closed_accounts

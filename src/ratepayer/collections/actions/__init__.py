@@ -1,1 +1,1 @@
-"""The collections app's state-changing operations, one module per concern."""
+"""Collections' state-changing operations, one module per part of the app."""

@@ -26,6 +26,13 @@ def _plain_http(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+@pytest.fixture(autouse=True)
+def _no_down_payment(db):
+    from ratepayer.collections.models import CollectionPolicy
+
+    CollectionPolicy.objects.update(arrangement_down_payment_percent=0)
+
+
 @pytest.fixture
 def behind(utility):
     owe(utility.account, utility.electric, "240.00")

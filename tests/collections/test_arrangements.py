@@ -261,3 +261,18 @@ def test_a_heat_plan_keeps_every_payment_within_six_percent_of_income(users, beh
     amounts = list(plan.installments.values_list("amount", flat=True))
     assert plan.required_ceiling == D("90.00") and plan.pay_off_by == date(2026, 5, 15)
     assert sum(amounts) == D("300.00") and max(amounts) <= D("90.00")
+
+
+def test_the_check_command_breaks_a_missed_arrangement_once(users, behind):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make(users, behind, broken_after_days=0)
+    out = StringIO()
+    call_command("arrangements", "check", "--date", "2025-02-02", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["broken"] == 1
+    out = StringIO()
+    call_command("arrangements", "check", "--date", "2025-02-02", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["broken"] == 0

@@ -89,6 +89,11 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
     "complete_order": "complete_service_order",
     "order_reconnect": "order_reconnect",
     "collection_policy": "propose_collection_policy",
+    # collections: payment arrangements and long-term contracts
+    "arrangement_new": {"(no op: show the schedule)": "preview_arrangement", "save": "create_arrangement"},
+    "arrangement_cancel": "cancel_arrangement",
+    "contract_new": {"(no op: show the schedule)": "contract_schedule", "save": "create_contract"},
+    "contract_action": {"prepay": "prepay_contract", "payoff": "pay_off_contract", "transfer": "transfer_contract"},
 }
 
 # Actions the API offers that the console does not (yet): listed so the count below stays honest.

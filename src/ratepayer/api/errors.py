@@ -19,6 +19,7 @@ from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ratepayer.billing.errors import BillingError
+from ratepayer.collections.actions.writeoffs import WriteOffError
 from ratepayer.customers.errors import CustomerError
 from ratepayer.formats.errors import FormatError
 from ratepayer.kernel.money import MoneyError
@@ -56,6 +57,7 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (RatesError, 400, "rates_refused"),
     (StaffError, 400, "staff_refused"),
     (OutboxError, 400, "outbox_refused"),
+    (WriteOffError, 400, "collections_refused"),
 ]
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_refused", 404: "not_found",

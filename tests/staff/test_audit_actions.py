@@ -31,6 +31,14 @@ MODULES = ["staff/actions.py", "staff/approvals.py", "staff/limits.py", "rates/a
            *sorted(str(p.relative_to(SRC)) for p in (SRC / "collections" / "actions").glob("[!_]*.py"))]
 
 AUDITED: dict[str, set[str]] = {
+    "collections/actions/arrangements.py:create_arrangement": {"ARRANGEMENT_CREATED"},
+    "collections/actions/arrangements.py:cancel_arrangement": {"ARRANGEMENT_CANCELLED"},
+    "collections/actions/arrangements.py:record_payments": {"ARRANGEMENT_ACTIVATED", "ARRANGEMENT_KEPT",
+                                                            "ARRANGEMENT_BROKEN"},
+    "collections/actions/contracts.py:create_contract": {"CONTRACT_CREATED"},
+    "collections/actions/contracts.py:prepay": {"CONTRACT_PREPAID"},
+    "collections/actions/contracts.py:pay_off": {"CONTRACT_PAID_OFF"},
+    "collections/actions/contracts.py:transfer_contract": {"CONTRACT_TRANSFERRED"},
     "staff/actions.py:create_staff_user": {"USER_CREATED"},
     "staff/actions.py:create_staff_user_with_temporary_password": {"USER_CREATED"},
     "staff/actions.py:set_staff_role": {"USER_ROLE_CHANGED"},
@@ -139,6 +147,15 @@ HOOK = "registers a handler or hook at start-up"
 PART = "a step inside an audited action (named), not called on its own by a person"
 LEDGER = "the journal is its own record: append-only, balanced, with created_by and source"
 NOT_AUDITED: dict[str, str] = {
+    "collections/actions/arrangements.py:plan_arrangement": READS,
+    "collections/actions/arrangements.py:account_balance": READS,
+    "collections/actions/arrangements.py:policy_terms": READS,
+    "collections/actions/contracts.py:outstanding": READS,
+    "collections/actions/contracts.py:payoff_quote": READS,
+    "collections/actions/contracts.py:current_schedule": READS,
+    "collections/actions/contracts.py:installment_lines": "billing's hook: the lines a bill run asks for (reads)",
+    "collections/actions/contracts.py:installments_billed": "billing's hook: ties each installment to the bill "
+                                                            "the bill run wrote (the bill is the record)",
     "staff/actions.py:ensure_roles": "start-up: creates the role groups (migrations, setup command)",
     "staff/actions.py:temporary_password": READS,
     "staff/actions.py:check_login_allowed": READS,

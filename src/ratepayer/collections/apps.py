@@ -16,7 +16,20 @@ class CollectionsConfig(AppConfig):
     verbose_name = "Collections"
 
     def ready(self) -> None:
+        from ratepayer.billing.billrun import register_extra_lines
+
+        from .actions.contracts import installment_lines, installments_billed
+
+        register_extra_lines(installment_lines, installments_billed)
+
         from .actions import writeoffs
 
         writeoffs.register_approval_handlers()  # write-offs above the maker's limit
         writeoffs.register_payment_hook()  # payments on written-off accounts credit the allowance (Cr 144)
+
+        from ratepayer.outbox.actions import register_attachment_source
+
+        from .documents import NOTICE_PDF_SOURCE, notice_pdf_attachment
+
+        # a notice e-mail's PDF, rendered from the notice kept in the message when a worker sends it
+        register_attachment_source(NOTICE_PDF_SOURCE, notice_pdf_attachment)

@@ -39,6 +39,12 @@ class AuditAction(models.TextChoices):
     AGENCY_REMITTANCE_RECORDED = "agency.remittance_recorded"
     AGENCY_SAVED = "agency.saved"
 
+    ARRANGEMENT_ACTIVATED = "arrangement.activated"
+    ARRANGEMENT_BROKEN = "arrangement.broken"
+    ARRANGEMENT_CANCELLED = "arrangement.cancelled"
+    ARRANGEMENT_CREATED = "arrangement.created"
+    ARRANGEMENT_KEPT = "arrangement.kept"
+
     API_TOKEN_CREATED = "api_token.created"
     API_TOKEN_REVOKED = "api_token.revoked"
 
@@ -70,9 +76,20 @@ class AuditAction(models.TextChoices):
     BILLRUN_DOCUMENTS_REQUESTED = "billrun.documents_requested"
     BILLRUN_STARTED = "billrun.started"
 
+    COLLECTION_POLICY_APPROVED = "collection_policy.approved"
+    COLLECTION_POLICY_REJECTED = "collection_policy.rejected"
+    COLLECTION_POLICY_REQUESTED = "collection_policy.requested"
+
+    COLLECTIONS_RUN = "collections.run"
+
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
     CONTACT_UPDATED = "contact.updated"
+
+    CONTRACT_CREATED = "contract.created"
+    CONTRACT_PAID_OFF = "contract.paid_off"
+    CONTRACT_PREPAID = "contract.prepaid"
+    CONTRACT_TRANSFERRED = "contract.transferred"
 
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_DUPLICATE_CONFIRMED = "customer.duplicate_confirmed"
@@ -144,6 +161,11 @@ class AuditAction(models.TextChoices):
     REFUND_CLEARED = "refund.cleared"
     REFUND_REQUESTED = "refund.requested"
     REFUND_UNCLAIMED = "refund.unclaimed"
+
+    SERVICE_ORDER_CANCELLED = "service_order.cancelled"
+    SERVICE_ORDER_COMPLETED = "service_order.completed"
+    SERVICE_ORDER_CREATED = "service_order.created"
+    SERVICE_ORDER_SCHEDULED = "service_order.scheduled"
 
     SERVICE_STARTED = "service.started"
     SERVICE_STOPPED = "service.stopped"

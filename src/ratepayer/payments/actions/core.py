@@ -34,6 +34,7 @@ from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
+from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import ARBalance
 from ratepayer.outbox import actions as outbox
 from ratepayer.staff import approvals, audit, limits, permissions, transitions
@@ -692,6 +693,7 @@ def register_approval_handlers() -> None:
     """The drawer-variance handlers (the package's ``register_approval_handlers`` registers all of payments')."""
     approvals.register(DRAWER_VARIANCE_KIND, _on_variance_approved, _on_variance_rejected)
     approvals.register(COUNTER_PAYMENT_KIND, _on_counter_payment_approved, _on_counter_payment_rejected)
+    approvals.register_refusals(PaymentError, LedgerError)
 
 
 def balances_by_agreement(account_id: int) -> dict[int, Decimal]:

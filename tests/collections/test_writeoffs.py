@@ -370,3 +370,40 @@ def test_a_lien_needs_water_or_sewer_charges_and_a_parcel(users, utility):
                         delinquent_since=date(2025, 1, 31), prime_rate="7.50", interest_rate="8", on=ON)
     assert Account.objects.get(pk=account.pk).status == "closed"
     close(account)
+
+
+def test_a_registered_landlord_not_copied_refuses_the_tenants_lien(users, utility, water_only):
+    from ratepayer.collections.models import Notice, RegisteredLandlord
+
+    RegisteredLandlord.objects.create(premise=utility.premise, owner_name="Pat Owner",
+                                      request_received_on=date(2024, 6, 1), mailing_line1="1 Owner Way",
+                                      mailing_city="Everett", mailing_zip="98201", created_by=users["specialist"])
+    notice = Notice.objects.create(account=water_only, kind="final", delinquency_due_on=date(2025, 2, 1),
+                                   amount_past_due=D("200.00"), amount_total=D("200.00"),
+                                   served_on=date(2025, 2, 15), landlord_copy=False)
+    lien = dict(user=users["specialist"], account=water_only, premise=utility.premise, tenant_delinquency=True,
+                delinquent_since=date(2025, 1, 31), prime_rate="7.50", interest_rate="8", on=ON)
+    before = snapshot()
+    with pytest.raises(wo.WriteOffError, match=r"RCW 57.08.081\(7\).*Pat Owner.*2025-02-15"):
+        wo.certify_lien(**lien)
+    assert snapshot() == before
+    Notice.objects.filter(pk=notice.pk).update(landlord_copy=True)
+    assert wo.certify_lien(**lien).tenant_delinquency
+
+
+def test_the_agency_warning_notice_on_record_is_the_advice_and_referrals_become_referred(users, utility, agency):
+    from ratepayer.collections.models import AgencyReferral, Notice
+
+    account = closed_owing(utility)
+    with pytest.raises(wo.WriteOffError, match="no agency-warning notice"):
+        wo.assign_to_agency(user=users["specialist"], account=account, agency=agency, on=ON)
+    warning = Notice.objects.create(account=account, kind="agency_warning", delinquency_due_on=date(2025, 1, 20),
+                                    amount_past_due=D("150.00"), amount_total=D("150.00"),
+                                    served_on=date(2025, 3, 2))
+    referral = AgencyReferral.objects.create(account=account, balance=D("150.00"),
+                                             delinquency_due_on=date(2025, 1, 20), warning=warning,
+                                             found_on=date(2025, 4, 1))
+    a = wo.assign_to_agency(user=users["specialist"], account=account, agency=agency, on=ON)
+    assert a.advised_on == date(2025, 3, 2)
+    referral.refresh_from_db()
+    assert referral.status == "referred"

@@ -159,7 +159,8 @@ def save_collection_agency(request, payload: AgencyIn):
 class AssignIn(Schema):
     model_config = examples({"agency": "NWC", "advised_on": "2025-03-01", "assigned_on": "2025-04-01"})
     agency: str = Field(description="the agency's code")
-    advised_on: date = Field(description="when the customer was told the debt may be assigned")
+    advised_on: date | None = Field(None, description="when the customer was told the debt may be assigned; "
+                                                       "default: the agency-warning notice on record")
     assigned_on: date | None = Field(None, description="default today; ≥ 30 days after advised_on")
 
 

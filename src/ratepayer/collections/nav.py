@@ -5,8 +5,8 @@ from ratepayer.staff.nav import NavEntry
 COLLECTIONS = "Collections"
 
 ENTRIES: list[NavEntry] = [
-    NavEntry("Closed accounts", "collections:closed_accounts", "account.view", order=56, menu=COLLECTIONS),
-    NavEntry("Write-offs", "collections:write_offs", "account.view", order=57, menu=COLLECTIONS),
-    NavEntry("Collection agencies", "collections:agencies", "account.view", order=58, menu=COLLECTIONS),
-    NavEntry("Liens", "collections:liens", "account.view", order=59, menu=COLLECTIONS),
+    NavEntry("Closed accounts", "collections:closed_accounts", "account.view", order=52, menu=COLLECTIONS),
+    NavEntry("Write-offs", "collections:write_offs", "account.view", order=53, menu=COLLECTIONS),
+    NavEntry("Collection agencies", "collections:agencies", "account.view", order=54, menu=COLLECTIONS),
+    NavEntry("Liens", "collections:liens", "account.view", order=55, menu=COLLECTIONS),
 ]

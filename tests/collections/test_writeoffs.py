@@ -407,3 +407,36 @@ def test_the_agency_warning_notice_on_record_is_the_advice_and_referrals_become_
     assert a.advised_on == date(2025, 3, 2)
     referral.refresh_from_db()
     assert referral.status == "referred"
+
+
+def test_ledger_check_command_passes_after_each_action_of_the_path(users, utility, drawer, agency):
+    """deposit → transfer (refused: no other account) → agency → remittance → return → write-off → recovery,
+    with ``ratepayer ledger check`` after each money step."""
+    from django.core.management import call_command
+
+    def ledger_check():
+        call_command("ledger", "check")  # exits 1 (SystemExit) when any check fails
+
+    deposit = pay.require_deposit(user=users["specialist"], account=utility.account, amount="50.00",
+                                  reason="no credit history", required_on=date(2024, 1, 2), due_on=date(2024, 1, 16))
+    pay.receive_deposit(user=users["assistant"], session=drawer, deposit=deposit, tender="cash", amount="50.00",
+                        token="dep-path")
+    account = closed_owing(utility, electric="300.00", water="50.00")
+    wo.apply_deposit(user=users["specialist"], account=account, on=ON)
+    ledger_check()
+    a = wo.assign_to_agency(user=users["specialist"], account=account, agency=agency, advised_on=date(2025, 3, 1),
+                            on=ON)
+    assert a.amount_assigned == D("300.00")
+    wo.record_remittance(user=users["specialist"], assignment=a, reference="P-1", gross="40.00",
+                         received_on=date(2025, 5, 1))
+    ledger_check()
+    wo.close_assignment(user=users["specialist"], assignment=a, outcome="returned", reason="no assets")
+    w = wo.request_write_off(user=users["specialist"], account=account, reason="agency_returned", memo="returned",
+                             on=date(2025, 6, 1))
+    approvals.approve(request_id=w.approval_request_id, approver=users["senior"])
+    ledger_check()
+    assert gl("144") == D("260.00")
+    pay.take_payment(user=users["assistant"], session=drawer, account=account, tender="cash", amount="25.00",
+                     tendered="25.00", token="late")
+    ledger_check()
+    assert gl("144") == D("235.00") and Recovery.objects.get().amount == D("25.00")

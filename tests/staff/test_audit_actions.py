@@ -247,6 +247,7 @@ NOT_AUDITED: dict[str, str] = {
     "collections/actions/writeoffs.py:apply_deposit": "audited by payments' release_deposit (DEPOSIT_RELEASED), "
                                                       "which it calls",
     "collections/actions/writeoffs.py:statutory_fee_limit": READS,
+    "collections/actions/writeoffs.py:agency_warning_served_on": READS,
     "collections/actions/writeoffs.py:lien_interest": READS,
     "collections/actions/writeoffs.py:register_approval_handlers": HOOK,
     "collections/actions/writeoffs.py:register_payment_hook": HOOK,

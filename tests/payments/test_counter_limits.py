@@ -80,3 +80,23 @@ def test_within_the_limit_a_payment_posts_at_once(users, utility, drawer):
     payment = _take(users, drawer, utility.account, "9999.99", tendered="10000.00")
     assert payment.status == Payment.Status.POSTED and payment.change_given == D("0.01")
     assert_ledger_ok()
+
+
+def test_approving_into_a_drawer_closed_meanwhile_is_refused_on_the_page_and_posts_nothing(users, utility, drawer,
+                                                                                          client):
+    from django.urls import reverse
+
+    from ratepayer.payments.models import DrawerSession
+
+    with pytest.raises(PaymentNeedsApproval) as held:
+        _take(users, drawer, utility.account, "15000.00", token="t-closed")
+    DrawerSession.objects.filter(pk=drawer.pk).update(status=DrawerSession.Status.CLOSED)
+    before = _tables()
+    client.force_login(users["senior"])
+    response = client.post(reverse("staff:approval_decide", args=[held.value.request.pk]), {"decision": "approve"},
+                           secure=True)
+    assert response.status_code == 400
+    assert "the payment can only be posted into an open drawer" in response.content.decode()
+    assert _tables() == before
+    assert ApprovalRequest.objects.get(pk=held.value.request.pk).status == ApprovalRequest.Status.PENDING
+    assert_ledger_ok()

@@ -1,3 +1,11 @@
+"""Collections: aging, late fees, past-due and disconnect notices, disconnect and
+reconnect service orders, payment arrangements, long-term contracts, write-offs and
+liens (DESIGN §3 layer 7, §9; the Washington rules are in reference/DOMAIN.md Part A).
+
+Every number a board sets is an effective-dated policy record; one pure function
+decides whether an account may be disconnected on a date, and the console, the
+``ratepayer collections explain`` command and the daily job all call it.
+"""
 from django.apps import AppConfig
 
 
@@ -8,6 +16,17 @@ class CollectionsConfig(AppConfig):
     verbose_name = "Collections"
 
     def ready(self) -> None:
+        from ratepayer.billing.billrun import register_extra_lines
+
+        from .actions.contracts import installment_lines, installments_billed
+
+        register_extra_lines(installment_lines, installments_billed)
+
+        from .actions import writeoffs
+
+        writeoffs.register_approval_handlers()  # write-offs above the maker's limit
+        writeoffs.register_payment_hook()  # payments on written-off accounts credit the allowance (Cr 144)
+
         from ratepayer.outbox.actions import register_attachment_source
 
         from .documents import NOTICE_PDF_SOURCE, notice_pdf_attachment

@@ -4,3 +4,7 @@ from django.urls import path  # noqa: F401
 
 app_name = "collections"
 urlpatterns: list = []
+
+from .writeoff_urls import urlpatterns as _closed_accounts  # noqa: E402 (helper "writeoff")
+
+urlpatterns += _closed_accounts

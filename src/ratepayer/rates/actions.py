@@ -231,6 +231,7 @@ def _on_rejected(request: ApprovalRequest, decider) -> None:
 
 def register_approval_handlers() -> None:
     approvals.register(VERSION_KIND, _on_approved, _on_rejected, capability="rates.approve")
+    approvals.register_refusals(RatesError)
 
 
 # --- the real Washington tariffs shipped with the rating engine -------------------

@@ -34,13 +34,14 @@ from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.db.bulk import gc_paused, insert_rows
 from ratepayer.kernel.money import format_money
 from ratepayer.ledger.actions import EntrySpec, Line, PostingRules, post, post_entries, reversal_spec
+from ratepayer.ledger.errors import LedgerError
 from ratepayer.ledger.models import ARBalance
 from ratepayer.outbox import actions as outbox
 from ratepayer.staff import approvals, audit, limits, permissions, transitions
 from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.roles import COUNTER_PAYMENT_LIMITS
 
-from .. import calculations, queries
+from .. import calculations, hooks, queries
 from ..errors import PaymentError, PaymentNeedsApproval
 from ..models import (
     AUTOPAY_STOPPING_RETURN_CODES,
@@ -188,6 +189,8 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
                         return_ids=False)
             for i, payment_id in zip(order[start:start + CHUNK], ids, strict=True):
                 payment_ids[i] = payment_id
+        hooks.after_posted([hooks.PostedPayment(pk, s.account_id, s.amount, s.received_on)  # collections' recoveries
+                            for pk, s in zip(payment_ids, specs, strict=True)])
     return payment_ids
 
 
@@ -690,6 +693,7 @@ def register_approval_handlers() -> None:
     """The drawer-variance handlers (the package's ``register_approval_handlers`` registers all of payments')."""
     approvals.register(DRAWER_VARIANCE_KIND, _on_variance_approved, _on_variance_rejected)
     approvals.register(COUNTER_PAYMENT_KIND, _on_counter_payment_approved, _on_counter_payment_rejected)
+    approvals.register_refusals(PaymentError, LedgerError)
 
 
 def balances_by_agreement(account_id: int) -> dict[int, Decimal]:

@@ -1,0 +1,38 @@
+"""What higher apps may add to payments' posting (payments never imports them).
+
+``register_after_posted(fn)``: ``fn(posted)`` runs inside the transaction that
+posted a batch of payments, after their journal entries and applications are
+written; ``posted`` is a list of ``PostedPayment``. The collections app uses it to
+credit a payment on a written-off account back to the allowance (Cr 144). A hook
+must be set-based (a fixed number of queries for the whole list) and may raise to
+refuse the batch (nothing is then posted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PostedPayment:
+    payment_id: int
+    account_id: int
+    amount: Decimal
+    received_on: date
+
+
+_after_posted: list[Callable[[Sequence[PostedPayment]], None]] = []
+
+
+def register_after_posted(fn: Callable[[Sequence[PostedPayment]], None]) -> None:
+    if fn not in _after_posted:
+        _after_posted.append(fn)
+
+
+def after_posted(posted: Sequence[PostedPayment]) -> None:
+    if posted:
+        for fn in _after_posted:
+            fn(posted)

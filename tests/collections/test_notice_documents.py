@@ -317,3 +317,15 @@ def test_sums():
     assert doc.past_due == Decimal("1446.86") and doc.fees_total == Decimal("10.00")
     assert doc.balance == Decimal("1644.31")
     assert replace(doc, fees=()).balance == Decimal("1634.31")
+
+
+def test_the_notice_records_kind_names_are_accepted():
+    from ratepayer.collections.models import Notice
+
+    assert pud_notice(Notice.Kind.DISCONNECT).kind == "disconnect_day"
+    assert pud_notice(Notice.Kind.RECONNECT_RIGHTS).kind == "disconnected"
+    assert pud_notice(Notice.Kind.AGENCY_WARNING).kind == "agency_advice"
+    assert water_sewer_notice(Notice.Kind.LIEN).kind == "lien_notice"
+    assert water_sewer_notice("landlord_copy", copied_kind=Notice.Kind.DISCONNECT).copied_kind == "disconnect_day"
+    for kind in Notice.Kind.values:
+        assert documents.KIND_ALIASES.get(kind, kind) in documents.KINDS, kind

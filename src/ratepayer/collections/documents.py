@@ -60,6 +60,9 @@ ul { list-style-type: disc }
 """
 
 KINDS = ("past_due", "final", "disconnect_day", "disconnected", "agency_advice", "lien_notice", "landlord_copy")
+# the notice record's kinds (models_core.Notice.Kind) that are named otherwise here
+KIND_ALIASES = {"disconnect": "disconnect_day", "reconnect_rights": "disconnected", "agency_warning": "agency_advice",
+                "lien": "lien_notice"}
 UTILITY_TYPES = ("pud", "water_sewer", "city")
 SERVICES = ("electric", "water", "sewer", "stormwater", "refuse")
 FEE_KINDS = ("late_fee", "notice_fee", "disconnect_fee", "reconnect_fee", "returned_payment_fee", "lien_fee", "other")
@@ -189,6 +192,10 @@ class NoticeDocument:
     reference: str = ""  # the notice's own number, printed in the corner
 
     def __post_init__(self) -> None:
+        # the notice record's names for a kind are accepted too (Notice.Kind.DISCONNECT -> disconnect_day)
+        for name in ("kind", "copied_kind"):
+            if getattr(self, name) in KIND_ALIASES:
+                object.__setattr__(self, name, KIND_ALIASES[getattr(self, name)])
         self.validate()
 
     # ----------------------------------------------------------------- checks

@@ -329,3 +329,23 @@ def test_the_notice_records_kind_names_are_accepted():
     assert water_sewer_notice("landlord_copy", copied_kind=Notice.Kind.DISCONNECT).copied_kind == "disconnect_day"
     for kind in Notice.Kind.values:
         assert documents.KIND_ALIASES.get(kind, kind) in documents.KINDS, kind
+
+
+def test_page_one_never_runs_into_the_stub(tmp_path):
+    """The stub is pinned to page 1's foot; a notice whose page 1 is too long
+    (here 14 unpaid bills, in Russian) gets the stub after its text instead."""
+    for language in LANGUAGES:
+        for doc in every_kind(language):
+            document = documents.render_notice_document(doc)
+            assert len(document.pages) == 2 and not documents._page_one_overflows(document), (language, doc.kind)
+    bills = tuple(PastDueBill(date(2025, m, 14), date(2025, m + 1, 4), Decimal("100.00")) for m in range(1, 11)) + \
+        tuple(PastDueBill(date(2026, m, 14), date(2026, m + 1, 4), Decimal("100.00")) for m in range(1, 5))
+    long = pud_notice("disconnected", "ru", past_due_bills=bills, total_to_avoid_action=Decimal("1460.00"))
+    html = documents.render_notice_html(long)
+    html_class, stylesheet, fonts, fetcher = documents._renderer()
+    pinned = html_class(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=fonts)
+    assert documents._page_one_overflows(pinned)  # as pinned, the text would run into the stub
+    document = documents.render_notice_document(long)
+    assert not documents._page_one_overflows(document) and len(document.pages) == 3
+    text = pdf_text(document.write_pdf(), tmp_path)
+    assert text.count("$100.00") == 14 and scanline.build("100234", Decimal("1460.00"), long.pay_by) in text

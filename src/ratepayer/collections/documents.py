@@ -588,12 +588,51 @@ def render_notice_html(doc: NoticeDocument) -> str:
         return render_to_string("collections/notices/notice.html", context)
 
 
+def _page_one_overflows(document) -> bool:
+    """Whether page 1's text runs into the remittance stub (pinned to the page's
+    foot): a long list of unpaid bills, a long translation."""
+    boxes = [document.pages[0]._page_box]
+    page = stub = None
+    while boxes and page is None:
+        box = boxes.pop()
+        if "page" in (getattr(box, "element", None) is not None and box.element.get("class", "") or "").split():
+            page = box
+        boxes.extend(getattr(box, "children", ()))
+    if page is None or "with-stub" not in page.element.get("class", "").split() \
+            or "flowing" in page.element.get("class", "").split():
+        return False
+    content = []
+    for child in page.children:
+        classes = (child.element.get("class", "") if getattr(child, "element", None) is not None else "").split()
+        if "stub" in classes:
+            stub = child
+        else:
+            content.append(child)
+    if stub is None or not content:  # the stub or the end of the text pushed off page 1
+        return True
+    last = content[-1].element.get("class", "") if getattr(content[-1], "element", None) is not None else ""
+    if "contact" not in last.split():
+        return True
+    return max(c.position_y + c.margin_height() for c in content) > stub.position_y
+
+
 def render_notice_pdf(doc: NoticeDocument) -> bytes:
-    """The notice as a PDF (Letter), in the document's language."""
+    """The notice as a PDF (Letter), in the document's language. When page 1's
+    text would run into the stub at its foot, the stub follows the text instead
+    (on the next page if need be) and the rights start on the page after."""
+    with gc_paused():
+        return render_notice_document(doc).write_pdf()
+
+
+def render_notice_document(doc: NoticeDocument):
+    """The laid-out WeasyPrint document of ``render_notice_pdf``."""
     html = render_notice_html(doc)
     html_class, stylesheet, fonts, fetcher = _renderer()
-    with gc_paused():
-        return html_class(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    document = html_class(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=fonts)
+    if _page_one_overflows(document):
+        html = html.replace('<div class="page with-stub">', '<div class="page with-stub flowing">', 1)
+        document = html_class(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=fonts)
+    return document
 
 
 # --------------------------------------------------------------------------- e-mail

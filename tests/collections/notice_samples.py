@@ -62,6 +62,7 @@ def water_sewer_notice(kind: str = "final", language: str = "en", **changes) -> 
         past_due_bills=(PastDueBill(date(2026, 9, 30), date(2026, 10, 24), Decimal("318.40")),),
         current_charges=Decimal("96.10"), fees=(Fee("late_fee", Decimal("31.84")),),
         total_to_avoid_action=Decimal("350.24"), late_fee_percent=Decimal("10"), landlord_copied=True,
+        low_income_rates=True,
         assistance=AGENCIES[1:],
     )
     if kind in ("final", "disconnect_day"):

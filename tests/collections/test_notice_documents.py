@@ -121,6 +121,8 @@ def required_statements(doc: NoticeDocument) -> list[str]:
                      "deposit is required for it."))
     if doc.late_fee_percent:
         out.append(documents.late_fee_text(doc))
+    if doc.low_income_rates:
+        out.append(_("Ask us whether you qualify for our reduced rates for low-income, senior or disabled customers."))
     return out
 
 

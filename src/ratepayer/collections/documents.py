@@ -185,6 +185,7 @@ class NoticeDocument:
     assistance: tuple[AssistanceProgram, ...] = ()
     after_hours_phone: str = ""
     office_address: str = ""  # where a customer can walk in (utility_address is where mail goes)
+    low_income_rates: bool = False  # the utility has low-income, senior or disability rates (RCW 57.08.014, 74.38.070)
     residential: bool = True
     landlord_copied: bool = False  # a registered owner gets a copy of this tenant notice
     account_holder: str = ""  # lien_notice, landlord_copy: the tenant or customer whose charges they are

@@ -351,3 +351,30 @@ def test_page_one_never_runs_into_the_stub(tmp_path):
     assert not documents._page_one_overflows(document) and len(document.pages) == 3
     text = pdf_text(document.write_pdf(), tmp_path)
     assert text.count("$100.00") == 14 and scanline.build("100234", Decimal("1460.00"), long.pay_by) in text
+
+
+# --------------------------------------------------------------------------- ratepayer collections notice
+
+
+def test_the_notice_command_renders_a_document_from_json(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    source = tmp_path / "notice.json"
+    source.write_text(json.dumps(water_sewer_notice("final", "es").as_dict(), indent=1), encoding="utf-8")
+    out, pdf = StringIO(), tmp_path / "notice.pdf"
+    call_command("collections", "notice", "--document", str(source), "--out", str(pdf), "--email", stdout=out)
+    assert "final notice for account 200871 (es)" in out.getvalue()
+    assert "Subject: Silver Creek Water-Sewer District: Aviso final: desconexión del servicio — cuenta 200871" \
+        in out.getvalue()
+    text = pdf_text(pdf.read_bytes(), tmp_path, "read")
+    assert "$350.24" in text and "12/21/2026" in text and words("RCW 57.08.081(8)-(10)") in text
+    broken = {**water_sewer_notice("final").as_dict(), "delinquent_since": None}
+    source.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(CommandError, match="Notice document: delinquent_since: is missing"):
+        call_command("collections", "notice", "--document", str(source), "--out", str(pdf))
+    source.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CommandError, match="--document: not JSON"):
+        call_command("collections", "notice", "--document", str(source), "--email")

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ratepayer.collections import documents
-from ratepayer.collections.documents import NoticeDocument, NoticeDocumentError, PastDueBill
+from ratepayer.collections.documents import Fee, NoticeDocument, NoticeDocumentError, PastDueBill
 from ratepayer.formats import scanline
 from tests.collections.notice_samples import city_notice, every_kind, pud_notice, water_sewer_notice
 
@@ -287,6 +287,9 @@ def test_an_address_that_is_no_address_is_refused_by_the_outbox(db):
                                                                 Decimal("-5")),)), "past_due_bills[0].amount",
      "positive"),
     (lambda: pud_notice("disconnected", reconnect_fee=None), "reconnect_fee", "reconnection fee"),
+    (lambda: pud_notice("disconnected", fees=(Fee("reconnect_fee", Decimal("50.00")),)), "fees", "once"),
+    (lambda: pud_notice("past_due", account_number="A-100234"), "account_number", "scan line"),
+    (lambda: pud_notice("past_due", account_number="123456789012"), "account_number", "scan line"),
     (lambda: pud_notice("agency_advice", assign_after=date(2026, 12, 20)), "assign_after", "RCW 19.16.500"),
     (lambda: pud_notice("landlord_copy", copied_kind="final"), "utility_type", "RCW 57.08.081"),
     (lambda: water_sewer_notice("landlord_copy", copied_kind=""), "copied_kind", "name the tenant notice"),

@@ -766,3 +766,5 @@ def build(*, accounts: int = DEFAULT_ACCOUNTS, seed: int = DEFAULT_SEED, months:
         outbox.deliver_due(limit=None)
     return state
 
+
+from . import collections  # noqa: E402, F401 (adds the living collections worklist step)

@@ -129,6 +129,12 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
     "deactivate_staff_user": ("/staff-users/{assistant}/deactivate", {"reason": "r"}, "senior"),
     "reactivate_staff_user": ("/staff-users/{assistant}/reactivate", {}, "senior"),
     "reset_staff_password": ("/staff-users/{assistant}/reset-password", {}, "senior"),
+    # collections: status, service orders, daily run, policy
+    "complete_service_order": ("/service-orders/1/complete", {"field_result": "done"}, "auditor"),
+    "order_reconnect": ("/service-orders/1/reconnect", {"reason": "paid"}, "auditor"),
+    "run_collections": ("/collections/runs", {"date": "2026-12-07"}, "assistant"),
+    "propose_collection_policy": ("/collection-policies", {"effective_from": "2030-01-01", "reason": "r",
+                                                           "values": {"utility_type": "pud"}}, "senior"),
     # protections from disconnection (collections)
     "enter_heat_alert": ("/heat-alerts", {"zone": "WAZ558", "day": "2026-07-08", "kind": "heat_advisory"},
                          "assistant"),
@@ -156,6 +162,21 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
         "premise_id": "{premise}", "notified_on": "2026-11-20"}, "assistant"),
     "change_winter_protection": ("/winter-protection/1", {"note": "x"}, "assistant"),
     "close_winter_protection": ("/winter-protection/1/close", {"on": "2027-03-16", "reason": "paid"}, "assistant"),
+    # collections: closed accounts, agencies, write-offs, liens
+    "apply_deposit_to_final_bill": ("/accounts/{number}/final-bill/deposit", {}, "assistant"),
+    "transfer_closed_balance": ("/accounts/{number}/balance-transfer", {"to_account": "{number}", "reason": "r"},
+                                "assistant"),
+    "save_collection_agency": ("/collection-agencies", {"code": "NWC", "name": "N", "fee_percent": "30"}, "senior"),
+    "assign_to_agency": ("/accounts/{number}/agency-assignment", {"agency": "NWC", "advised_on": "2025-01-01"},
+                         "assistant"),
+    "write_agency_file": ("/collection-agencies/NWC/files", {}, "assistant"),
+    "record_agency_remittance": ("/agency-assignments/1/remittances", {"reference": "R", "gross": "1.00"},
+                                 "assistant"),
+    "close_agency_assignment": ("/agency-assignments/1/close", {"outcome": "recalled", "reason": "r"}, "assistant"),
+    "request_write_off": ("/accounts/{number}/write-offs", {"reason": "uncollectible", "memo": "m"}, "assistant"),
+    "certify_lien": ("/accounts/{number}/liens", {"premise_id": "{premise}", "delinquent_since": "2025-01-01",
+                                                  "prime_rate": "7.5", "interest_rate": "8"}, "assistant"),
+    "release_lien": ("/liens/1/release", {"reason": "r"}, "assistant"),
 }
 
 

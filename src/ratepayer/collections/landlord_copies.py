@@ -2,15 +2,22 @@
 landlord the copy of a tenant's delinquency notice has no lien for the tenant's
 delinquent charges.
 
-``landlord_copy_missing`` is the one question lien certification asks. The
-registered-landlord records (``protection_models.RegisteredLandlord``: an owner who
-asked in writing to be notified, with a complete mailing address) say when the duty
-arose; each delinquency notice's ``landlord_copy`` says whether the copy went.
+``landlord_copy_missing`` is the one question lien certification asks. It reads
+the protections part's registered landlords (an owner who asked in writing to be
+notified, with a complete mailing address: ``RegisteredLandlord``) and the
+notices the daily job served (``Notice.landlord_copy``).
 """
 
 from __future__ import annotations
 
 from datetime import date
+
+from django.db.models import Q
+
+from .models import Notice, RegisteredLandlord
+
+# the notices about a delinquency that the owner must get a copy of
+DELINQUENCY_NOTICES = (Notice.Kind.PAST_DUE, Notice.Kind.FINAL, Notice.Kind.DISCONNECT)
 
 
 def landlord_copy_missing(*, account_id: int, premise_id: int, on: date) -> str | None:
@@ -18,23 +25,21 @@ def landlord_copy_missing(*, account_id: int, premise_id: int, on: date) -> str 
 
     Returns the reason (naming the landlord and the notice not copied) when the
     premise's owner registered as a landlord with the district and a delinquency
-    notice to ``account_id`` at ``premise_id`` up to ``on`` was not copied to them.
-    Two queries."""
-    from .models_core import Notice
-    from .protection_models import RegisteredLandlord
-
-    landlords = list(RegisteredLandlord.objects.filter(premise_id=premise_id, request_received_on__lte=on)
-                     .order_by("request_received_on", "pk"))
-    if not landlords:
+    notice to ``account_id`` served while the registration was in force, up to
+    ``on``, was not copied to them. Two queries."""
+    registrations = list(RegisteredLandlord.objects.filter(premise_id=premise_id, request_received_on__lte=on)
+                         .order_by("request_received_on", "pk"))
+    if not registrations:
         return None
-    notices = Notice.objects.filter(account_id=account_id, served_on__lte=on, landlord_copy=False,
-                                    served_on__gte=min(landlord.request_received_on for landlord in landlords))
-    for notice in notices.order_by("served_on", "pk"):
-        for landlord in landlords:
-            registered = landlord.request_received_on <= notice.served_on and (
-                landlord.ended_on is None or landlord.ended_on > notice.served_on)
-            if registered:
-                return (f"the {notice.get_kind_display().lower()} notice served {notice.served_on} was not copied "
-                        f"to the registered landlord {landlord.owner_name} (registered "
-                        f"{landlord.request_received_on}); RCW 57.08.081(7): no lien for the tenant's charges")
+    notices = list(Notice.objects.filter(account_id=account_id, kind__in=DELINQUENCY_NOTICES, served_on__lte=on,
+                                         landlord_copy=False)
+                   .filter(Q(served_on__gte=min(r.request_received_on for r in registrations)))
+                   .order_by("served_on", "pk"))
+    for notice in notices:
+        for landlord in registrations:
+            ended = landlord.ended_on
+            if landlord.request_received_on <= notice.served_on and (ended is None or notice.served_on <= ended):
+                return (f"the owner {landlord.owner_name} registered on {landlord.request_received_on:%Y-%m-%d} "
+                        f"and was not sent a copy of the {notice.get_kind_display().lower()} served "
+                        f"{notice.served_on:%Y-%m-%d}")
     return None

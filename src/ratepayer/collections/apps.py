@@ -44,3 +44,7 @@ class CollectionsConfig(AppConfig):
         # the daily job's disconnect decisions see heat alerts, medical certificates, disputes, winter
         # protection, arrangements and registered landlords
         register_facts_builder(add_protections)
+
+        from . import protection_panel
+
+        protection_panel.register()  # the account's collections tab shows what protects it

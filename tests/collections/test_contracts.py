@@ -175,3 +175,15 @@ def test_the_contract_goes_with_the_property(users, town):
     contract.refresh_from_db()
     assert contract.account == buyer and contract.premise == premise
     assert AuditEvent.objects.filter(action="contract.transferred", account_id=buyer.pk).count() == 1
+
+
+def test_billing_the_last_installment_completes_the_contract(users, town):
+    contract = sewer_contract(users, town, principal="300.00", term_months=2, start_date=date(2025, 2, 10))
+    run_cycle(town.cycle, date(2025, 2, 14))
+    contract.refresh_from_db()
+    assert contract.status == "active"
+    run_cycle(town.cycle, date(2025, 3, 14))
+    contract.refresh_from_db()
+    assert contract.status == "paid_off" and gl_balance("143") == 0
+    assert contract.events.filter(kind="completed").count() == 1
+    assert checks.run_all()["ok"]

@@ -155,7 +155,8 @@ NOT_AUDITED: dict[str, str] = {
     "collections/actions/contracts.py:current_schedule": READS,
     "collections/actions/contracts.py:installment_lines": "billing's hook: the lines a bill run asks for (reads)",
     "collections/actions/contracts.py:installments_billed": "billing's hook: ties each installment to the bill "
-                                                            "the bill run wrote (the bill is the record)",
+                                                            "the bill run wrote (the bill is the record); a "
+                                                            "contract completed writes CONTRACT_PAID_OFF",
     "staff/actions.py:ensure_roles": "start-up: creates the role groups (migrations, setup command)",
     "staff/actions.py:temporary_password": READS,
     "staff/actions.py:check_login_allowed": READS,

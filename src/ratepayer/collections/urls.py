@@ -21,3 +21,11 @@ urlpatterns: list = [
 from .writeoff_urls import urlpatterns as _closed_accounts  # noqa: E402 (helper "writeoff")
 
 urlpatterns += _closed_accounts
+
+from .urls_core import urlpatterns as _core  # noqa: E402 (helper "core")
+
+urlpatterns += _core
+
+from .protection_urls import urlpatterns as _protections  # noqa: E402 (helper "protect")
+
+urlpatterns += _protections

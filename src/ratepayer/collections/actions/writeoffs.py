@@ -43,10 +43,12 @@ from ..landlord_copies import landlord_copy_missing
 from ..models import (
     AgencyAssignment,
     AgencyFile,
+    AgencyReferral,
     AgencyRemittance,
     BalanceTransfer,
     CollectionAgency,
     LienCertification,
+    Notice,
     Recovery,
     WriteOff,
     WriteOffLine,
@@ -250,15 +252,27 @@ def save_agency(*, user, code: str, name: str, fee_percent, fee_percent_above="3
     return agency
 
 
-def assign_to_agency(*, user, account: Account, agency: CollectionAgency, advised_on: date,
+def agency_warning_served_on(account: Account) -> date | None:
+    """The day the latest collection-agency warning notice (RCW 19.16.500) was
+    served on the account, from the notices the daily job or a clerk recorded."""
+    return (Notice.objects.filter(account_id=account.pk, kind=Notice.Kind.AGENCY_WARNING)
+            .order_by("-served_on").values_list("served_on", flat=True).first())
+
+
+def assign_to_agency(*, user, account: Account, agency: CollectionAgency, advised_on: date | None = None,
                      on: date | None = None) -> AgencyAssignment:
     """Assign what a closed account owes to an agency. RCW 19.16.500(1)(a): only
     after an attempt to advise the debtor of the debt and that it may be assigned,
-    and at least 30 days after that notice."""
+    and at least 30 days after that notice. Without ``advised_on`` the latest
+    agency-warning notice on record is the advice. The account's referral
+    candidates (the daily job's) become referred."""
     permissions.require(user, "payment.manage", "assign debts to collection agencies")
     on = on or timezone.localdate()
     if advised_on is None:
-        raise WriteOffError("Advised on: the date the customer was told the debt may be assigned.")
+        advised_on = agency_warning_served_on(account)
+    if advised_on is None:
+        raise WriteOffError("Advised on: no agency-warning notice is on record; enter the date the customer was "
+                            "told the debt may be assigned.")
     if advised_on > on:
         raise WriteOffError(f"Advised on: {advised_on} is after the assignment date {on}.")
     earliest = advised_on + timedelta(days=AGENCY_NOTICE_DAYS)
@@ -280,6 +294,9 @@ def assign_to_agency(*, user, account: Account, agency: CollectionAgency, advise
         assignment = AgencyAssignment.objects.create(
             account=account, agency=agency, amount_assigned=owed, advised_on=advised_on, assigned_on=on,
             fee_limit=statutory_fee_limit(owed), created_by=user)
+        for referral in AgencyReferral.objects.select_for_update().filter(
+                account_id=account.pk, status=AgencyReferral.Status.CANDIDATE):
+            transitions.change_status(referral, AgencyReferral.Status.REFERRED, refused=WriteOffError)
         audit.record(AuditAction.AGENCY_ASSIGNED, user_id=user.pk, obj=assignment, account_id=account.pk,
                      summary=f"{format_money(owed)} on account {account.number} assigned to {agency.name} "
                              f"(advised {advised_on}; fee at most {format_money(assignment.fee_limit)})",

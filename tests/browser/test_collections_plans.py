@@ -21,9 +21,10 @@ def test_set_up_an_arrangement_from_the_account_page(page, live_server, browser_
     owe(utility.account, utility.electric, "360.00", on=timezone.localdate() - timedelta(days=40))
     login(page, live_server, "specialist")
     page.goto(f"{live_server.url}/accounts/{utility.account.number}/")
-    page.locator("#plans-link").click()
-    page.get_by_role("heading", name="Arrangements & contracts").wait_for()
-    page.get_by_role("link", name="Set up a payment arrangement").click()
+    page.locator("#collections-link").click()
+    page.locator("#panel-arrangements").wait_for()
+    screenshot(page, "collections-account-tab-before")
+    page.locator("#arrangement-new-link").click()
     page.get_by_role("heading", name="New payment arrangement").wait_for()
     assert page.get_by_label("Past-due amount").input_value() == "360.00"
     page.get_by_label("Down payment").fill("90.00")  # the policy asks 25 %
@@ -46,6 +47,9 @@ def test_set_up_an_arrangement_from_the_account_page(page, live_server, browser_
     page.get_by_role("heading", name="Payment arrangements").wait_for()
     assert page.get_by_role("link", name=utility.account.number).count() == 1
     screenshot(page, "collections-arrangements-list")
+    page.goto(f"{live_server.url}/collections/accounts/{utility.account.number}/")
+    assert "Proposed" in page.locator("#panel-arrangements").inner_text()
+    screenshot(page, "collections-account-tab")
 
 
 def test_set_up_a_sewer_connection_contract_and_quote_its_payoff(page, live_server, browser_data):

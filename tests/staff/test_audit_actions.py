@@ -34,7 +34,7 @@ AUDITED: dict[str, set[str]] = {
     "collections/actions/arrangements.py:create_arrangement": {"ARRANGEMENT_CREATED"},
     "collections/actions/arrangements.py:cancel_arrangement": {"ARRANGEMENT_CANCELLED"},
     "collections/actions/arrangements.py:record_payments": {"ARRANGEMENT_ACTIVATED", "ARRANGEMENT_KEPT",
-                                                            "ARRANGEMENT_BROKEN"},
+                                                            "ARRANGEMENT_BROKEN", "ARRANGEMENT_CANCELLED"},
     "collections/actions/contracts.py:create_contract": {"CONTRACT_CREATED"},
     "collections/actions/daily.py:run": {"COLLECTIONS_RUN"},
     "collections/actions/orders.py:schedule_order": {"SERVICE_ORDER_SCHEDULED"},

@@ -50,7 +50,7 @@ def test_worklist_query_count_does_not_grow_with_accounts(users, utility, django
     from ratepayer.collections import writeoff_queries
 
     closed_owing(utility)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         writeoff_queries.closed_accounts()
 
 

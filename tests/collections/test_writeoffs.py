@@ -440,3 +440,19 @@ def test_ledger_check_command_passes_after_each_action_of_the_path(users, utilit
                      tendered="25.00", token="late")
     ledger_check()
     assert gl("144") == D("235.00") and Recovery.objects.get().amount == D("25.00")
+
+
+def test_lien_rates_default_to_the_water_policy_and_small_balances_skip_the_agency(users, utility, water_only):
+    from ratepayer.collections import writeoff_queries
+
+    assert wo.lien_rates(ON) == (D("7.50"), D("11.50"))  # the water-sewer district's starting policy
+    lien = wo.certify_lien(user=users["specialist"], account=water_only, premise=utility.premise,
+                           delinquent_since=date(2025, 1, 31), on=ON)
+    assert (lien.prime_rate, lien.interest_rate) == (D("7.50"), D("11.50"))
+    assert writeoff_queries.agency_threshold(ON) == D("50.00")
+    assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
+                                  other_active=False, ever_assigned=False, owed=D("49.99"),
+                                  threshold=D("50.00")) == "write_off"
+    assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
+                                  other_active=False, ever_assigned=False, owed=D("50.00"),
+                                  threshold=D("50.00")) == "agency"

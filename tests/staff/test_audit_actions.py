@@ -217,6 +217,7 @@ NOT_AUDITED: dict[str, str] = {
     "collections/actions/writeoffs.py:statutory_fee_limit": READS,
     "collections/actions/writeoffs.py:agency_warning_served_on": READS,
     "collections/actions/writeoffs.py:lien_interest": READS,
+    "collections/actions/writeoffs.py:lien_rates": READS,
     "collections/actions/writeoffs.py:register_approval_handlers": HOOK,
     "collections/actions/writeoffs.py:register_payment_hook": HOOK,
 }

@@ -106,6 +106,7 @@ def closed_account(request, number):
         "agencies": CollectionAgency.objects.filter(is_active=True),
         "reasons": WriteOff.Reason.choices, "today": timezone.localdate(),
         "warning_served_on": actions.agency_warning_served_on(account),
+        "lien_rates": actions.lien_rates(timezone.localdate()),
         "can_manage": permissions.has(request.user, "payment.manage"),
         "can_write_off": permissions.has(request.user, "adjustment.request")})
 

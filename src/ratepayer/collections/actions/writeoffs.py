@@ -63,6 +63,7 @@ from ..models_writeoffs import (
     STATUTE_AGENCY,
     STATUTE_LIEN,
 )
+from ..queries import PolicyTable
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
@@ -627,18 +628,32 @@ def lien_interest(principal: Decimal, annual_rate: Decimal, start: date, end: da
     return (principal * annual_rate / HUNDRED * Decimal(days) / Decimal(365)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def certify_lien(*, user, account: Account, premise: Premise, delinquent_since: date, prime_rate, interest_rate,
-                 penalties="0.00", tenant_delinquency: bool = False, auditor_reference: str = "",
+def lien_rates(on: date) -> tuple[Decimal | None, Decimal | None]:
+    """(prime rate, lien interest rate) from the water collection policy in force,
+    None where the policy leaves it unset (0.00)."""
+    policy = PolicyTable(on).for_service("water", "")
+    if policy is None:
+        return None, None
+    return (policy.prime_rate_percent or None), (policy.lien_interest_percent or None)
+
+
+def certify_lien(*, user, account: Account, premise: Premise, delinquent_since: date, prime_rate=None,
+                 interest_rate=None, penalties="0.00", tenant_delinquency: bool = False, auditor_reference: str = "",
                  on: date | None = None) -> LienCertification:
     """Certify the account's delinquent water and sewer charges at ``premise`` to
     the county auditor as a lien on the parcel (RCW 57.08.081(3)): charges plus
     penalties (≤ 10 % of the charges) plus interest at no more than the district
     bank's prime rate + 4 points a year, from ``delinquent_since`` to the
-    certification. The interest is charged to the account (Dr 142 / Cr 419).
+    certification. The rates default to the water collection policy's. The interest is charged to the account (Dr 142 / Cr 419).
     A tenant's delinquency is refused when a registered landlord was not sent the
     copy of the notice (RCW 57.08.081(7))."""
     permissions.require(user, "payment.manage", "certify liens")
     on = on or timezone.localdate()
+    policy_prime, policy_rate = lien_rates(on)
+    prime_rate = prime_rate if prime_rate not in (None, "") else policy_prime
+    interest_rate = interest_rate if interest_rate not in (None, "") else policy_rate
+    if prime_rate is None or interest_rate is None:
+        raise WriteOffError("Prime rate and interest rate: the collection policy sets none; enter both.")
     prime = _rate(prime_rate, "Prime rate")
     rate = _rate(interest_rate, "Interest rate")
     if rate > prime + LIEN_INTEREST_MARGIN:

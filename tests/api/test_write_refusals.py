@@ -129,6 +129,39 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
     "deactivate_staff_user": ("/staff-users/{assistant}/deactivate", {"reason": "r"}, "senior"),
     "reactivate_staff_user": ("/staff-users/{assistant}/reactivate", {}, "senior"),
     "reset_staff_password": ("/staff-users/{assistant}/reset-password", {}, "senior"),
+    # collections: status, service orders, daily run, policy
+    "complete_service_order": ("/service-orders/1/complete", {"field_result": "done"}, "auditor"),
+    "order_reconnect": ("/service-orders/1/reconnect", {"reason": "paid"}, "auditor"),
+    "run_collections": ("/collections/runs", {"date": "2026-12-07"}, "assistant"),
+    "propose_collection_policy": ("/collection-policies", {"effective_from": "2030-01-01", "reason": "r",
+                                                           "values": {"utility_type": "pud"}}, "senior"),
+    # protections from disconnection (collections)
+    "enter_heat_alert": ("/heat-alerts", {"zone": "WAZ558", "day": "2026-07-08", "kind": "heat_advisory"},
+                         "assistant"),
+    "change_heat_alert": ("/heat-alerts/1", {"kind": "heat_advisory"}, "assistant"),
+    "withdraw_heat_alert": ("/heat-alerts/1/withdraw", {"reason": "wrong zone"}, "assistant"),
+    "import_heat_alerts_file": ("/heat-alert-files", _files("alerts.csv", lambda c: b"zone,date,kind\n"
+                                                       b"WAZ558,2026-07-08,heat_advisory\n"), "assistant"),
+    "set_premise_zone": ("/premises/{premise}/nws-zone", {"zone": "WAZ558"}, "assistant"),
+    "register_landlord": ("/premises/{premise}/landlords", {
+        "owner_name": "Harbor Rentals", "request_received_on": "2026-11-02", "mailing_line1": "PO Box 12",
+        "mailing_city": "Everett", "mailing_zip": "98206"}, "assistant"),
+    "change_landlord": ("/landlords/1", {"mailing_line1": "PO Box 99"}, "assistant"),
+    "end_landlord": ("/landlords/1/end", {"on": "2026-12-01", "reason": "sold"}, "assistant"),
+    "record_medical_notice": ("/accounts/{number}/medical-certificates", {
+        "premise_id": "{premise}", "notified_on": "2026-12-01", "notice": "verbal"}, "assistant"),
+    "certify_medical_certificate": ("/medical-certificates/1/certify", {
+        "received_on": "2026-12-02", "certifier_title": "physician", "certifier_name": "Dr. A",
+        "certifier_phone": "1"}, "assistant"),
+    "change_medical_certificate": ("/medical-certificates/1", {"remainder_agreed": True}, "assistant"),
+    "close_medical_certificate": ("/medical-certificates/1/close", {"on": "2026-12-02", "reason": "r"}, "assistant"),
+    "open_dispute": ("/accounts/{number}/disputes", {"opened_on": "2026-12-01", "reason": "high read"}, "assistant"),
+    "change_dispute": ("/disputes/1", {"reason": "x"}, "assistant"),
+    "close_dispute": ("/disputes/1/close", {"on": "2026-12-02", "resolution": "r"}, "assistant"),
+    "request_winter_protection": ("/accounts/{number}/winter-protection", {
+        "premise_id": "{premise}", "notified_on": "2026-11-20"}, "assistant"),
+    "change_winter_protection": ("/winter-protection/1", {"note": "x"}, "assistant"),
+    "close_winter_protection": ("/winter-protection/1/close", {"on": "2027-03-16", "reason": "paid"}, "assistant"),
     # collections: closed accounts, agencies, write-offs, liens
     "apply_deposit_to_final_bill": ("/accounts/{number}/final-bill/deposit", {}, "assistant"),
     "transfer_closed_balance": ("/accounts/{number}/balance-transfer", {"to_account": "{number}", "reason": "r"},

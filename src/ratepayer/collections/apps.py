@@ -33,3 +33,14 @@ class CollectionsConfig(AppConfig):
 
         # a notice e-mail's PDF, rendered from the notice kept in the message when a worker sends it
         register_attachment_source(NOTICE_PDF_SOURCE, notice_pdf_attachment)
+
+        from .actions import policy
+
+        policy.register_approval_handlers()  # collection policy changes (maker-checker)
+
+        from .actions.daily import register_facts_builder
+        from .facts import add_protections
+
+        # the daily job's disconnect decisions see heat alerts, medical certificates, disputes, winter
+        # protection, arrangements and registered landlords
+        register_facts_builder(add_protections)

@@ -106,14 +106,17 @@ def account_balance(account: Account) -> Decimal:
 
 
 def policy_terms(account: Account, on: date) -> tuple[int, Decimal]:
-    """(most installments, down payment percent) from the collection policy in force,
-    when the policy model exists; otherwise 12 installments and no down payment."""
+    """(most installments, down payment percent) from the collection policy in force on
+    ``on`` for the account's first live service and class (``collection_policy_on``); with
+    no policy in force, 12 installments and no down payment."""
+    from ratepayer.collections.models import CollectionPolicy
+    from ratepayer.collections.queries import collection_policy_on
+
+    agreement = account.agreements.filter(status="active").order_by("pk").values("service", "customer_class").first()
     try:
-        from ratepayer.collections.queries import collection_policy_on
-    except ImportError:
-        return DEFAULT_MAX_INSTALLMENTS, ZERO
-    policy = collection_policy_on(account=account, on=on)
-    if policy is None:
+        policy = collection_policy_on(on, service=(agreement or {}).get("service", ""),
+                                      customer_class=(agreement or {}).get("customer_class", ""))
+    except CollectionPolicy.DoesNotExist:
         return DEFAULT_MAX_INSTALLMENTS, ZERO
     return policy.arrangement_max_installments, policy.arrangement_down_payment_percent
 

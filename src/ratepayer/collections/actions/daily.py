@@ -53,7 +53,8 @@ from ratepayer.staff import audit
 from ratepayer.staff.audit import AuditAction
 
 from .. import queries, statutes
-from ..disconnect_rules import DisconnectFacts, FinalNotice, decide_disconnect
+from ..disconnect_facts import facts_to_mapping
+from ..disconnect_rules import DisconnectFacts, FinalNotice, PaymentArrangement, decide_disconnect
 from ..models_core import (
     AgencyReferral,
     CollectionPolicy,
@@ -105,6 +106,7 @@ class _Account:
     charges: list[queries.OpenCharge] = field(default_factory=list)
     notices: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
+    arrangement: queries.ArrangementStanding | None = None
 
 
 def candidate_account_ids(on: date) -> list[int]:
@@ -137,7 +139,8 @@ def run(on: date, *, user=None, account_ids: list[int] | None = None, chunk_size
 
 
 def _load(ids: list[int], on: date) -> dict[int, _Account]:
-    """Five queries: accounts, agreements, open charges, notices, orders."""
+    """Seven queries: accounts, agreements, open charges, notices, orders,
+    payment arrangements (two)."""
     accounts = {pk: _Account(pk, status, language) for pk, status, language in
                 Account.objects.filter(pk__among=ids).values_list("pk", "status", "customer__language")}
     for row in (ServiceAgreement.objects.filter(account_id__among=ids, status="active")
@@ -159,6 +162,8 @@ def _load(ids: list[int], on: date) -> dict[int, _Account]:
                 .values("pk", "account_id", "kind", "status", "service_point_id", "agreement_id", "requested_on",
                         "completed_on", "field_result").order_by("requested_on", "pk")):
         accounts[row["account_id"]].orders.append(row)
+    for account_id, standing in queries.active_arrangements(ids, on).items():
+        accounts[account_id].arrangement = standing
     return accounts
 
 
@@ -201,6 +206,8 @@ def build_facts(acct: _Account, on: date, policy: CollectionPolicy, past_due: De
         final_notice=FinalNotice(served_on=final["served_on"], valid_from=final["valid_from"],
                                  expires_on=final["valid_until"]) if final else None,
         landlord_copy_sent=bool(final and final["landlord_copy"]),
+        arrangement=PaymentArrangement(status=acct.arrangement.status, last_missed_on=acct.arrangement.last_missed_on)
+        if acct.arrangement else None,
         disconnect_weekdays=frozenset(int(d) for d in policy.disconnect_weekdays),
         disconnect_hours=(time(policy.disconnect_hour_from), time(policy.disconnect_hour_to)),
     )
@@ -215,18 +222,6 @@ def register_facts_builder(fn) -> None:
     queries for the whole chunk)."""
     if fn not in FACTS_BUILDERS:
         FACTS_BUILDERS.append(fn)
-
-
-def _facts_jsonable(facts: DisconnectFacts) -> dict:
-    def plain(value):
-        if isinstance(value, (date, time, Decimal)):
-            return str(value)
-        if isinstance(value, (set, frozenset, tuple, list)):
-            return sorted(plain(v) for v in value) if isinstance(value, (set, frozenset)) else [plain(v) for v in value]
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        return value
-    return plain(asdict(facts))
 
 
 @gc_paused()
@@ -281,7 +276,8 @@ def run_chunk(ids: list[int], on: date, *, policies: queries.PolicyTable, rules:
                 continue
             # 5. reconnect: paid (or under the minimum) and still off
             off = _disconnected_points(acct)
-            if past_due < policy.disconnect_minimum_balance:
+            kept = acct.arrangement is not None and acct.arrangement.status == "kept"
+            if past_due < policy.disconnect_minimum_balance or kept:
                 for order in acct.orders:
                     if order["kind"] == "disconnect" and order["status"] in ServiceOrder.OPEN:
                         cancel_ids.append((order["pk"], order["status"]))
@@ -378,7 +374,7 @@ def run_chunk(ids: list[int], on: date, *, policies: queries.PolicyTable, rules:
             records.append(DisconnectDecisionRecord(account_id=acct.id, decided_on=on,
                                                     allowed=decision.disconnect_allowed,
                                                     deciding_rule=decision.deciding_rule,
-                                                    decision=decision.as_dict(), facts=_facts_jsonable(facts)))
+                                                    decision=decision.as_dict(), facts=facts_to_mapping(facts)))
             if decision.disconnect_allowed:
                 result.disconnects_allowed += 1
                 for agreement in acct.agreements:
@@ -400,7 +396,9 @@ def run_chunk(ids: list[int], on: date, *, policies: queries.PolicyTable, rules:
             reconnect_orders.append(ServiceOrder(
                 kind="reconnect", account_id=acct.id, agreement_id=order["agreement_id"],
                 service_point_id=order["service_point_id"], requested_on=on, scheduled_for=on,
-                reason=f"past-due balance under the disconnect minimum (disconnect order #{order['pk']})",
+                reason=(f"payment arrangement #{acct.arrangement.arrangement_id} kept"
+                        if acct.arrangement is not None and acct.arrangement.status == "kept" else
+                        "past-due balance under the disconnect minimum") + f" (disconnect order #{order['pk']})",
                 created_by_id=user_id))
             if policy.reconnect_fee > 0 and agreement is not None:
                 debit, credit = rules.accounts("service_fee", agreement["service"], agreement["customer_class"])

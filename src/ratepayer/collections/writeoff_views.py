@@ -198,3 +198,13 @@ def lien_release(request, pk):
     except REFUSALS as exc:
         messages.error(request, str(exc))
     return redirect("collections:liens")
+
+
+def account_panel(request, account, on):
+    """The account collections tab's closed-account panel (collections.panels):
+    shown for a closed account that owes, or any account with write-offs,
+    agency assignments, transfers or liens."""
+    picture = queries.closed_account(account)
+    if not (picture.step or picture.write_offs or picture.assignments or picture.transfers or picture.liens):
+        return None
+    return {"c": picture, "step_label": queries.STEP_LABELS.get(picture.step or "", "")}

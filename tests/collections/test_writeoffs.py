@@ -456,3 +456,20 @@ def test_lien_rates_default_to_the_water_policy_and_small_balances_skip_the_agen
     assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
                                   other_active=False, ever_assigned=False, owed=D("50.00"),
                                   threshold=D("50.00")) == "agency"
+
+
+def test_a_returned_payment_reverses_its_recovery(users, utility, drawer):
+    account = closed_owing(utility, electric="60.00", water="20.00")
+    w = wo.request_write_off(user=users["specialist"], account=account, reason="small_balance", memo="x", on=ON)
+    payment = pay.take_payment(user=users["assistant"], session=drawer, account=account, tender="check",
+                               amount="30.00", check_number="77", check_routing="021000021", payer_name="Jane Doe",
+                               token="bounce")
+    assert gl("144") == D("50.00")
+    pay.return_payment(user=users["specialist"], payment=payment, reason="insufficient funds", return_code="R01",
+                       received_on=date(2025, 3, 10))
+    recovery = Recovery.objects.get()
+    assert recovery.reversal_entry_id is not None
+    assert WriteOff.objects.get(pk=w.pk).recovered == D("0.00")
+    assert gl("144") == D("80.00")  # written off again
+    assert AuditEvent.objects.filter(action="write_off.recovery_reversed").count() == 1
+    assert_ledger_ok()

@@ -163,6 +163,7 @@ AUDITED: dict[str, set[str]] = {
     "collections/actions/writeoffs.py:request_write_off": {"WRITE_OFF_REQUESTED", "WRITE_OFF_POSTED",
                                                            "APPROVAL_REQUESTED"},
     "collections/actions/writeoffs.py:record_recoveries": {"WRITE_OFF_RECOVERED"},
+    "collections/actions/writeoffs.py:reverse_recoveries": {"WRITE_OFF_RECOVERY_REVERSED"},
     "collections/actions/writeoffs.py:certify_lien": {"LIEN_CERTIFIED"},
     "collections/actions/writeoffs.py:release_lien": {"LIEN_RELEASED"},
 }

@@ -31,7 +31,7 @@ from django.utils import timezone
 from ratepayer.customers.models import Account, Contact, Premise, ServiceAgreement
 from ratepayer.formats.agency_referral import ReferralRow, write_referral_file
 from ratepayer.kernel.money import CENT, MoneyError, check_amount, format_money, parse_amount
-from ratepayer.ledger.actions import Line, PostingRules, post
+from ratepayer.ledger.actions import Line, PostingRules, post, reverse
 from ratepayer.ledger.models import ARBalance
 from ratepayer.payments.actions import release_deposit
 from ratepayer.payments.hooks import PostedPayment
@@ -613,10 +613,32 @@ def record_recoveries(posted: Sequence[PostedPayment], user=None) -> int:
     return count
 
 
+def reverse_recoveries(payment_id: int, on: date, user=None) -> int:
+    """The payments hook for a payment that came back (or was moved): the
+    recoveries it made are reversed (Dr 144 / Cr 142), so the account is written
+    off again by that much. Returns how many were reversed."""
+    recoveries = list(Recovery.objects.select_for_update().filter(payment_id=payment_id,
+                                                                  reversal_entry__isnull=True)
+                      .select_related("journal_entry", "write_off", "account"))
+    for recovery in recoveries:
+        entry = reverse(entry=recovery.journal_entry, effective_date=max(on, recovery.received_on),
+                        description=f"Recovery reversed: payment {payment_id} came back", created_by=user,
+                        event="write_off_reinstate_reversal")
+        Recovery.objects.filter(pk=recovery.pk).update(reversal_entry=entry)
+        WriteOff.objects.filter(pk=recovery.write_off_id).update(recovered=F("recovered") - recovery.amount)
+        audit.record(AuditAction.WRITE_OFF_RECOVERY_REVERSED, user_id=getattr(user, "pk", None),
+                     obj=recovery.write_off, account_id=recovery.account_id,
+                     summary=f"{format_money(recovery.amount)} recovery on {recovery.write_off} reversed: payment "
+                             f"{payment_id} came back (JE{entry.pk})",
+                     after={"amount": recovery.amount, "journal_entry": entry.pk})
+    return len(recoveries)
+
+
 def register_payment_hook() -> None:
     from ratepayer.payments import hooks
 
     hooks.register_after_posted(record_recoveries)
+    hooks.register_after_reversed(reverse_recoveries)
 
 
 # --------------------------------------------------------------------------- liens

@@ -20,7 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from ratepayer.collections import documents
-from ratepayer.collections.documents import NoticeDocument, NoticeDocumentError, PastDueBill
+from ratepayer.collections.documents import Fee, NoticeDocument, NoticeDocumentError, PastDueBill
 from ratepayer.formats import scanline
 from tests.collections.notice_samples import city_notice, every_kind, pud_notice, water_sewer_notice
 
@@ -287,6 +287,9 @@ def test_an_address_that_is_no_address_is_refused_by_the_outbox(db):
                                                                 Decimal("-5")),)), "past_due_bills[0].amount",
      "positive"),
     (lambda: pud_notice("disconnected", reconnect_fee=None), "reconnect_fee", "reconnection fee"),
+    (lambda: pud_notice("disconnected", fees=(Fee("reconnect_fee", Decimal("50.00")),)), "fees", "once"),
+    (lambda: pud_notice("past_due", account_number="A-100234"), "account_number", "scan line"),
+    (lambda: pud_notice("past_due", account_number="123456789012"), "account_number", "scan line"),
     (lambda: pud_notice("agency_advice", assign_after=date(2026, 12, 20)), "assign_after", "RCW 19.16.500"),
     (lambda: pud_notice("landlord_copy", copied_kind="final"), "utility_type", "RCW 57.08.081"),
     (lambda: water_sewer_notice("landlord_copy", copied_kind=""), "copied_kind", "name the tenant notice"),
@@ -351,3 +354,30 @@ def test_page_one_never_runs_into_the_stub(tmp_path):
     assert not documents._page_one_overflows(document) and len(document.pages) == 3
     text = pdf_text(document.write_pdf(), tmp_path)
     assert text.count("$100.00") == 14 and scanline.build("100234", Decimal("1460.00"), long.pay_by) in text
+
+
+# --------------------------------------------------------------------------- ratepayer collections notice
+
+
+def test_the_notice_command_renders_a_document_from_json(tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    source = tmp_path / "notice.json"
+    source.write_text(json.dumps(water_sewer_notice("final", "es").as_dict(), indent=1), encoding="utf-8")
+    out, pdf = StringIO(), tmp_path / "notice.pdf"
+    call_command("collections", "notice", "--document", str(source), "--out", str(pdf), "--email", stdout=out)
+    assert "final notice for account 200871 (es)" in out.getvalue()
+    assert "Subject: Silver Creek Water-Sewer District: Aviso final: desconexión del servicio — cuenta 200871" \
+        in out.getvalue()
+    text = pdf_text(pdf.read_bytes(), tmp_path, "read")
+    assert "$350.24" in text and "12/21/2026" in text and words("RCW 57.08.081(8)-(10)") in text
+    broken = {**water_sewer_notice("final").as_dict(), "delinquent_since": None}
+    source.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(CommandError, match="Notice document: delinquent_since: is missing"):
+        call_command("collections", "notice", "--document", str(source), "--out", str(pdf))
+    source.write_text("{not json", encoding="utf-8")
+    with pytest.raises(CommandError, match="--document: not JSON"):
+        call_command("collections", "notice", "--document", str(source), "--email")

@@ -257,10 +257,19 @@ class NoticeDocument:
                 raise NoticeDocumentError("pay_by", "is before the notice date")
             if kind != "lien_notice" and not self.past_due_bills:
                 raise NoticeDocumentError("past_due_bills", f"is empty; a {kind} notice lists the unpaid bills")
-            if self.total_to_avoid_action > self.past_due + self.fees_total + (self.reconnect_fee or ZERO) \
-                    + self.current_charges:
+            reconnect = (self.reconnect_fee or ZERO) if kind == "disconnected" else ZERO
+            if self.total_to_avoid_action > self.past_due + self.fees_total + reconnect + self.current_charges:
                 raise NoticeDocumentError("total_to_avoid_action", "is more than the past-due amount, fees and "
                                           "current charges together")
+            try:  # the stub's scan line: the account number and amount must fit it
+                scanline.build(self.account_number, self.total_to_avoid_action, self.pay_by)
+            except ValueError as exc:
+                where = {"account": "account_number", "amount_due": "total_to_avoid_action"}.get(
+                    str(exc).split(":", 1)[0], "account_number")
+                raise NoticeDocumentError(where, f"does not fit the stub's scan line ({exc})") from None
+        if kind == "disconnected" and any(f.kind == "reconnect_fee" for f in self.fees):
+            raise NoticeDocumentError("fees", "a disconnected notice shows the reconnection fee once: give it in "
+                                      "reconnect_fee, not among the fees")
         if kind in ("final", "disconnect_day"):
             self._need("earliest_disconnect", f"a {kind} notice names the earliest disconnection date")
             if self.earliest_disconnect < self.notice_date:

@@ -42,6 +42,12 @@ def test_worklist_then_write_off_waits_for_approval(page, live_server, browser_d
     page.locator(".msg-warning", has_text="waits for another person's approval").wait_for()
     assert "Awaiting approval" in page.locator("#step-now").inner_text()
     screenshot(page, "collections-write-off-requested")
+    # the account's collections tab carries the closed-account panel
+    page.goto(f"{live_server.url}/collections/accounts/{account.number}/")
+    panel = page.locator("#panel-closed_account")
+    assert "Awaiting approval" in panel.inner_text()
+    panel.scroll_into_view_if_needed()
+    screenshot(page, "collections-account-tab-closed-panel")
     write_off = WriteOff.objects.get()
     assert write_off.status == "pending"
 

@@ -440,3 +440,36 @@ def test_ledger_check_command_passes_after_each_action_of_the_path(users, utilit
                      tendered="25.00", token="late")
     ledger_check()
     assert gl("144") == D("235.00") and Recovery.objects.get().amount == D("25.00")
+
+
+def test_lien_rates_default_to_the_water_policy_and_small_balances_skip_the_agency(users, utility, water_only):
+    from ratepayer.collections import writeoff_queries
+
+    assert wo.lien_rates(ON) == (D("7.50"), D("11.50"))  # the water-sewer district's starting policy
+    lien = wo.certify_lien(user=users["specialist"], account=water_only, premise=utility.premise,
+                           delinquent_since=date(2025, 1, 31), on=ON)
+    assert (lien.prime_rate, lien.interest_rate) == (D("7.50"), D("11.50"))
+    assert writeoff_queries.agency_threshold(ON) == D("50.00")
+    assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
+                                  other_active=False, ever_assigned=False, owed=D("49.99"),
+                                  threshold=D("50.00")) == "write_off"
+    assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
+                                  other_active=False, ever_assigned=False, owed=D("50.00"),
+                                  threshold=D("50.00")) == "agency"
+
+
+def test_a_returned_payment_reverses_its_recovery(users, utility, drawer):
+    account = closed_owing(utility, electric="60.00", water="20.00")
+    w = wo.request_write_off(user=users["specialist"], account=account, reason="small_balance", memo="x", on=ON)
+    payment = pay.take_payment(user=users["assistant"], session=drawer, account=account, tender="check",
+                               amount="30.00", check_number="77", check_routing="021000021", payer_name="Jane Doe",
+                               token="bounce")
+    assert gl("144") == D("50.00")
+    pay.return_payment(user=users["specialist"], payment=payment, reason="insufficient funds", return_code="R01",
+                       received_on=date(2025, 3, 10))
+    recovery = Recovery.objects.get()
+    assert recovery.reversal_entry_id is not None
+    assert WriteOff.objects.get(pk=w.pk).recovered == D("0.00")
+    assert gl("144") == D("80.00")  # written off again
+    assert AuditEvent.objects.filter(action="write_off.recovery_reversed").count() == 1
+    assert_ledger_ok()

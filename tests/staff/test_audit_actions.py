@@ -163,6 +163,7 @@ AUDITED: dict[str, set[str]] = {
     "collections/actions/writeoffs.py:request_write_off": {"WRITE_OFF_REQUESTED", "WRITE_OFF_POSTED",
                                                            "APPROVAL_REQUESTED"},
     "collections/actions/writeoffs.py:record_recoveries": {"WRITE_OFF_RECOVERED"},
+    "collections/actions/writeoffs.py:reverse_recoveries": {"WRITE_OFF_RECOVERY_REVERSED"},
     "collections/actions/writeoffs.py:certify_lien": {"LIEN_CERTIFIED"},
     "collections/actions/writeoffs.py:release_lien": {"LIEN_RELEASED"},
 }
@@ -250,6 +251,7 @@ NOT_AUDITED: dict[str, str] = {
     "collections/actions/writeoffs.py:statutory_fee_limit": READS,
     "collections/actions/writeoffs.py:agency_warning_served_on": READS,
     "collections/actions/writeoffs.py:lien_interest": READS,
+    "collections/actions/writeoffs.py:lien_rates": READS,
     "collections/actions/writeoffs.py:register_approval_handlers": HOOK,
     "collections/actions/writeoffs.py:register_payment_hook": HOOK,
 }

@@ -315,8 +315,9 @@ class LienIn(Schema):
                              "auditor_reference": "202504010123"})
     premise_id: int
     delinquent_since: date
-    prime_rate: str = Field(description="the district bank's prime rate, %/yr")
-    interest_rate: str = Field(description="%/yr, at most prime + 4 (RCW 57.08.081(3))")
+    prime_rate: str | None = Field(None, description="the district bank's prime rate, %/yr; default: the policy's")
+    interest_rate: str | None = Field(None, description="%/yr, at most prime + 4 (RCW 57.08.081(3)); default: "
+                                                        "the collection policy's lien interest")
     penalties: str = Field("0.00", description="included in the balance; at most 10 % of the charges")
     tenant_delinquency: bool = False
     auditor_reference: str = ""

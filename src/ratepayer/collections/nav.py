@@ -17,8 +17,4 @@ ENTRIES: list[NavEntry] = [
     NavEntry("Heat-alert days", "collections:heat_alerts", "account.view", order=54, menu=COLLECTIONS),
     NavEntry("Payment arrangements", "collections:arrangements", "account.view", order=62, menu=COLLECTIONS),
     NavEntry("Long-term contracts", "collections:contracts", "account.view", order=63, menu=COLLECTIONS),
-    NavEntry("Closed accounts", "collections:closed_accounts", "account.view", order=52, menu=COLLECTIONS),
-    NavEntry("Write-offs", "collections:write_offs", "account.view", order=53, menu=COLLECTIONS),
-    NavEntry("Collection agencies", "collections:agencies", "account.view", order=54, menu=COLLECTIONS),
-    NavEntry("Liens", "collections:liens", "account.view", order=55, menu=COLLECTIONS),
 ]

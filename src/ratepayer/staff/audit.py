@@ -208,6 +208,7 @@ class AuditAction(models.TextChoices):
     WRITE_OFF_CANCELLED = "write_off.cancelled"
     WRITE_OFF_POSTED = "write_off.posted"
     WRITE_OFF_RECOVERED = "write_off.recovered"
+    WRITE_OFF_RECOVERY_REVERSED = "write_off.recovery_reversed"
     WRITE_OFF_REJECTED = "write_off.rejected"
     WRITE_OFF_REQUESTED = "write_off.requested"
 

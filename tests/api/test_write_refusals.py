@@ -177,6 +177,20 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
     "certify_lien": ("/accounts/{number}/liens", {"premise_id": "{premise}", "delinquent_since": "2025-01-01",
                                                   "prime_rate": "7.5", "interest_rate": "8"}, "assistant"),
     "release_lien": ("/liens/1/release", {"reason": "r"}, "assistant"),
+    # collections: payment arrangements and long-term contracts
+    "preview_arrangement": ("/accounts/{number}/arrangements/preview", {
+        "past_due_amount": "10.00", "installments": 2, "first_due": "2026-12-20", "made_on": "2026-12-01"},
+        "assistant"),
+    "create_arrangement": ("/accounts/{number}/arrangements", {
+        "past_due_amount": "10.00", "installments": 2, "first_due": "2026-12-20", "made_on": "2026-12-01"},
+        "assistant"),
+    "cancel_arrangement": ("/arrangements/1/cancel", {"reason": "r"}, "assistant"),
+    "create_contract": ("/accounts/{number}/contracts", {
+        "kind": "sewer_connection", "premise_id": "{premise}", "principal": "1000.00", "annual_rate": "5",
+        "term_months": 12, "start_date": "2027-01-10", "made_on": "2026-12-01"}, "specialist"),
+    "prepay_contract": ("/contracts/1/prepay", {"amount": "10.00"}, "specialist"),
+    "pay_off_contract": ("/contracts/1/payoff", {}, "specialist"),
+    "transfer_contract": ("/contracts/1/transfer", {"to_account": "{number}"}, "specialist"),
 }
 
 

@@ -132,6 +132,17 @@ def test_the_down_payment_activates_a_proposed_arrangement(users, behind, pay):
     assert AuditEvent.objects.filter(action="arrangement.activated").count() == 1
 
 
+def test_a_down_payment_never_received_lapses_the_proposed_arrangement(users, behind):
+    arrangement = make(users, behind, down_payment="60.00", installments=3, broken_after_days=10)
+    arrangements.record_payments(on=date(2025, 2, 11))  # first due Feb 1 + 10 days: still waiting
+    arrangement.refresh_from_db()
+    assert arrangement.status == "proposed"
+    counts = arrangements.record_payments(on=date(2025, 2, 12))
+    arrangement.refresh_from_db()
+    assert counts["lapsed"] == 1 and arrangement.status == "cancelled"
+    assert "down payment of $60.00 was not received" in arrangement.end_reason
+
+
 def test_an_installment_unpaid_past_the_grace_breaks_it_on_the_next_day(users, behind, pay):
     arrangement = make(users, behind, broken_after_days=10)
     pay(behind, "100.00", date(2025, 1, 30))  # the first installment (due Feb 1)

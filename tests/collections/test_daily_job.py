@@ -121,3 +121,26 @@ def test_aging_buckets_by_days_past_due(delinquent):
     electric = queries.aging([u.account.pk], on=on)[(u.account.pk, "electric")].buckets
     assert electric["days_61_90"] == Decimal("0.00") and electric["days_1_30"] == Decimal("50.00")
     assert queries.aging_totals(on)["days_61_90"] == Decimal("60.00")  # the water bill
+
+
+def test_a_residential_account_is_held_on_a_heat_alert_day_in_its_zone(utility, users):
+    from ratepayer.collections.models import HeatAlert, PremiseZone
+
+    u = utility  # residential
+    issue_bill(u.account, {u.electric: Decimal("120.00"), u.water: Decimal("60.00")}, BILL, DUE)
+    for day in (DUE + timedelta(days=5), DUE + timedelta(days=20)):
+        daily.run(day)
+    monday, tuesday = date(2025, 3, 3), date(2025, 3, 4)
+    held = daily.run(monday)
+    assert (held.decisions, held.disconnect_orders) == (1, 0)
+    assert DisconnectDecisionRecord.objects.get(decided_on=monday).deciding_rule == "heat_alert"  # no zone recorded
+    PremiseZone.objects.create(premise=u.premise, zone="WAZ558", set_by=users["supervisor"])
+    HeatAlert.objects.create(zone="WAZ558", day=tuesday, kind="heat_advisory", source="entered",
+                             entered_by=users["supervisor"])
+    HeatAlert.objects.create(zone="WAZ001", day=date(2025, 3, 5), kind="heat_advisory", source="entered",
+                             entered_by=users["supervisor"])
+    assert daily.run(tuesday).disconnect_orders == 0
+    record = DisconnectDecisionRecord.objects.get(decided_on=tuesday)
+    assert record.deciding_rule == "heat_alert" and record.facts["nws_zone"] == "WAZ558"
+    ran = daily.run(date(2025, 3, 5))  # an alert in another zone does not hold this premise
+    assert ran.disconnect_orders == 2

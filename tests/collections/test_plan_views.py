@@ -62,10 +62,10 @@ def test_the_wizard_shows_the_schedule_before_saving_then_saves(signed_in, behin
     assert saved.status_code == 302 and saved["Location"] == reverse("collections:arrangement", args=[arrangement.pk])
     detail = client.get(saved["Location"])
     assert b"Kept so far" in detail.content and detail.content.count(b"$80.00") >= 3
-    account_page = client.get(reverse("customers:account", args=[behind.account.number]))
-    assert reverse("collections:account_plans", args=[behind.account.number]).encode() in account_page.content
-    plans = client.get(reverse("collections:account_plans", args=[behind.account.number]))
-    assert f"#{arrangement.pk}".encode() in plans.content
+    tab = client.get(reverse("collections:account", args=[behind.account.number]))  # core's collections tab
+    assert b'id="panel-arrangements"' in tab.content and b'id="panel-contracts"' in tab.content
+    assert reverse("collections:arrangement", args=[arrangement.pk]).encode() in tab.content
+    assert b"$80.00" in tab.content  # the next installment due
 
 
 def test_the_wizard_puts_a_refusal_on_its_field_and_saves_nothing(signed_in, behind):

@@ -129,3 +129,16 @@ def test_register_lists_open_protections_and_finds_an_account(utility, signed_in
     assert go.status_code == 302 and go.url == _url(utility)
     missing = client.get(url, {"account": "000"})
     assert "there is no account number" in missing.content.decode()
+
+
+def test_the_collections_tab_shows_the_protections_panel(utility, signed_in, users):
+    from ratepayer.collections.actions import protections as act
+
+    act.open_dispute(user=users["specialist"], account=utility.account, opened_on=date(2025, 7, 2),
+                     reason="estimated read")
+    page = signed_in("assistant").get(reverse("collections:account", args=[utility.account.number]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'id="panel-protections"' in text and "estimated read" in text
+    assert "not recorded — heat alerts cannot be checked" in text
+    assert _url(utility) in text

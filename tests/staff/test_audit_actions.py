@@ -34,7 +34,7 @@ AUDITED: dict[str, set[str]] = {
     "collections/actions/arrangements.py:create_arrangement": {"ARRANGEMENT_CREATED"},
     "collections/actions/arrangements.py:cancel_arrangement": {"ARRANGEMENT_CANCELLED"},
     "collections/actions/arrangements.py:record_payments": {"ARRANGEMENT_ACTIVATED", "ARRANGEMENT_KEPT",
-                                                            "ARRANGEMENT_BROKEN"},
+                                                            "ARRANGEMENT_BROKEN", "ARRANGEMENT_CANCELLED"},
     "collections/actions/contracts.py:create_contract": {"CONTRACT_CREATED"},
     "collections/actions/daily.py:run": {"COLLECTIONS_RUN"},
     "collections/actions/orders.py:schedule_order": {"SERVICE_ORDER_SCHEDULED"},
@@ -188,7 +188,8 @@ NOT_AUDITED: dict[str, str] = {
     "collections/actions/contracts.py:current_schedule": READS,
     "collections/actions/contracts.py:installment_lines": "billing's hook: the lines a bill run asks for (reads)",
     "collections/actions/contracts.py:installments_billed": "billing's hook: ties each installment to the bill "
-                                                            "the bill run wrote (the bill is the record)",
+                                                            "the bill run wrote (the bill is the record); a "
+                                                            "contract completed writes CONTRACT_PAID_OFF",
     "staff/actions.py:ensure_roles": "start-up: creates the role groups (migrations, setup command)",
     "staff/actions.py:temporary_password": READS,
     "staff/actions.py:check_login_allowed": READS,

@@ -155,6 +155,7 @@ class CancelIn(Schema):
 @write(router, "/arrangements/{arrangement_id}/cancel", response={200: ArrangementOut},
        operation_id="cancel_arrangement", summary="Cancel a proposed or active payment arrangement")
 def cancel_arrangement(request, arrangement_id: int, payload: CancelIn):
+    permissions.require(request.auth, "arrangement.manage", "cancel payment arrangements")
     arrangement = found(PaymentArrangement, f"There is no payment arrangement {arrangement_id}. Nothing was changed.",
                         pk=arrangement_id)
     _arrangements.cancel_arrangement(user=request.auth, arrangement=arrangement,
@@ -261,6 +262,7 @@ def _contract(contract_id: int) -> LongTermContract:
 def create_contract(request, number: str, payload: ContractIn):
     """A term beyond the law is refused with the statute named (400 ``contract_refused``, field
     ``term_months``)."""
+    permissions.require(request.auth, "contract.manage", "set up long-term contracts")
     account = _account(number)
     premise = found(Premise, f"There is no premise {payload.premise_id}. Nothing was changed.", pk=payload.premise_id)
     contract = _contracts.create_contract(
@@ -314,6 +316,7 @@ class PrepayIn(Schema):
 @write(router, "/contracts/{contract_id}/prepay", response={200: ContractOut}, operation_id="prepay_contract",
        summary="Prepay principal: billed now, the term is shortened at the same payment")
 def prepay_contract(request, contract_id: int, payload: PrepayIn):
+    permissions.require(request.auth, "contract.manage", "record contract prepayments")
     contract = _contracts.prepay(user=request.auth, contract=_contract(contract_id), amount=payload.amount,
                                  on=payload.on or timezone.localdate())
     return Status(200, _contract_out(LongTermContract.objects.select_related("account").get(pk=contract.pk)))
@@ -327,6 +330,7 @@ class DateIn(Schema):
 @write(router, "/contracts/{contract_id}/payoff", response={200: QuoteOut}, operation_id="pay_off_contract",
        summary="Pay a contract off: bill the quote to the account and close the contract")
 def pay_off_contract(request, contract_id: int, payload: DateIn):
+    permissions.require(request.auth, "contract.manage", "pay off long-term contracts")
     return Status(200, _quote_out(_contracts.pay_off(user=request.auth, contract=_contract(contract_id),
                                                      on=payload.on or timezone.localdate())))
 
@@ -340,6 +344,7 @@ class TransferIn(Schema):
 @write(router, "/contracts/{contract_id}/transfer", response={200: ContractOut}, operation_id="transfer_contract",
        summary="The property changed hands: bill the contract to the new owner's account")
 def transfer_contract(request, contract_id: int, payload: TransferIn):
+    permissions.require(request.auth, "contract.manage", "transfer long-term contracts")
     contract = _contracts.transfer_contract(user=request.auth, contract=_contract(contract_id),
                                             to_account=_account(payload.to_account),
                                             on=payload.on or timezone.localdate())

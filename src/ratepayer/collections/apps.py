@@ -22,6 +22,15 @@ class CollectionsConfig(AppConfig):
 
         register_extra_lines(installment_lines, installments_billed)
 
+        from .panels import register_panel
+        from .views_plans import arrangements_panel, contracts_panel
+
+        # the account's collections tab: arrangements and contracts (helper "plans")
+        register_panel("arrangements", "Payment arrangements", "collections/_arrangements_panel.html",
+                       arrangements_panel, order=40)
+        register_panel("contracts", "Long-term contracts", "collections/_contracts_panel.html", contracts_panel,
+                       order=45)
+
         from .actions import writeoffs
 
         writeoffs.register_approval_handlers()  # write-offs above the maker's limit
@@ -49,3 +58,7 @@ class CollectionsConfig(AppConfig):
         # the daily job's disconnect decisions see heat alerts, medical certificates, disputes, winter
         # protection, arrangements and registered landlords
         register_facts_builder(add_protections)
+
+        from . import protection_panel
+
+        protection_panel.register()  # the account's collections tab shows what protects it

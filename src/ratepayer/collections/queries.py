@@ -298,24 +298,37 @@ class WorklistStep:
     hint: str
 
 
+RECENT_DAYS = 7
+
+
+def latest_decision_day(on: date) -> date | None:
+    """The last day on or before ``on`` the job recorded decisions (the held list is that run's)."""
+    return (DisconnectDecisionRecord.objects.filter(decided_on__lte=on).order_by("-decided_on")
+            .values_list("decided_on", flat=True).first())
+
+
 def worklist_counts(on: date) -> list[WorklistStep]:
-    """What needs a person today, by step, with counts (a fixed number of queries)."""
+    """What needs a person, by step, with counts (a fixed number of queries):
+    open orders, the latest run's held disconnections, the notices of the
+    last week, the agency candidates."""
     orders = ServiceOrder.objects.filter(status__in=ServiceOrder.OPEN).aggregate(
         disconnect=Count("id", filter=Q(kind="disconnect")), reconnect=Count("id", filter=Q(kind="reconnect")))
-    notices = Notice.objects.filter(served_on=on).aggregate(
-        past_due=Count("id", filter=Q(kind="past_due")), final=Count("id", filter=Q(kind="final")),
-        unrendered=Count("id", filter=Q(document_ref="")))
-    blocked = DisconnectDecisionRecord.objects.filter(decided_on=on, allowed=False).count()
+    since = on - timedelta(days=RECENT_DAYS - 1)
+    notices = Notice.objects.filter(served_on__range=(since, on)).aggregate(
+        past_due=Count("id", filter=Q(kind="past_due")), final=Count("id", filter=Q(kind="final")))
+    last = latest_decision_day(on)
+    blocked = DisconnectDecisionRecord.objects.filter(decided_on=last, allowed=False).count() if last else 0
     referrals = AgencyReferral.objects.filter(status="candidate").count()
     return [
         WorklistStep("reconnect", "Reconnect orders to work", orders["reconnect"],
                      "customers who paid or agreed a plan: restore service within 24 hours"),
         WorklistStep("disconnect", "Disconnect orders to work", orders["disconnect"],
-                     "final notice valid, nothing protects the account today"),
-        WorklistStep("blocked", "Disconnects held today", blocked,
-                     "eligible by balance and notice, but a rule holds them — read the reasons"),
-        WorklistStep("final", "Final notices served today", notices["final"], "disconnect-notice window opens later"),
-        WorklistStep("past_due", "Past-due notices served today", notices["past_due"], "first reminder"),
+                     "final notice valid, nothing protects the account"),
+        WorklistStep("blocked", "Disconnects held", blocked,
+                     f"eligible by balance and notice, but a rule holds them (run of {last or 'no day yet'}): "
+                     "read the reasons"),
+        WorklistStep("final", "Final notices, last 7 days", notices["final"], "the disconnect window opens later"),
+        WorklistStep("past_due", "Past-due notices, last 7 days", notices["past_due"], "first reminder"),
         WorklistStep("agency", "Agency referral candidates", referrals,
                      "warned 30 days or more ago (RCW 19.16.500): refer or write off"),
     ]
@@ -330,13 +343,13 @@ def worklist_rows(step: str, on: date, limit: int = 200) -> list[dict]:
         return [{"account": o.account, "what": f"{o.get_kind_display()} — {o.service_point.get_service_display()}",
                  "since": o.requested_on, "detail": o.service_point.premise, "order": o} for o in orders]
     if step == "blocked":
-        rows = (DisconnectDecisionRecord.objects.filter(decided_on=on, allowed=False)
+        rows = (DisconnectDecisionRecord.objects.filter(decided_on=latest_decision_day(on), allowed=False)
                 .select_related("account", "account__customer").order_by("account__number")[:limit])
         return [{"account": r.account, "what": f"held by {r.deciding_rule.replace('_', ' ')}", "since": r.decided_on,
                  "detail": next((v["reason"] for v in r.decision.get("rules", []) if v["verdict"] == "blocks"), "")}
                 for r in rows]
     if step in ("final", "past_due"):
-        rows = (Notice.objects.filter(served_on=on, kind=step).select_related("account", "account__customer")
+        rows = (Notice.objects.filter(served_on__range=(on - timedelta(days=RECENT_DAYS - 1), on), kind=step).select_related("account", "account__customer")
                 .order_by("account__number")[:limit])
         return [{"account": n.account, "what": n.get_kind_display(), "since": n.served_on,
                  "detail": f"{n.amount_past_due} past due" + (f"; disconnect window {n.valid_from} – {n.valid_until}"

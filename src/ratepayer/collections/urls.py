@@ -13,7 +13,6 @@ urlpatterns: list = [
     path("contracts/", views_plans.contract_list, name="contracts"),
     path("contracts/<int:contract_id>/", views_plans.contract_detail, name="contract"),
     path("contracts/<int:contract_id>/action", views_plans.contract_action, name="contract_action"),
-    path("accounts/<str:number>/plans/", views_plans.account_plans_page, name="account_plans"),
     path("accounts/<str:number>/arrangements/new", views_plans.arrangement_new, name="arrangement_new"),
     path("accounts/<str:number>/contracts/new", views_plans.contract_new, name="contract_new"),
 ]

@@ -26,7 +26,7 @@ from . import amortization
 from .actions import arrangements, contracts
 from .errors import CollectionsError
 from .forms_plans import ArrangementForm, ContractForm
-from .models import LongTermContract, PaymentArrangement
+from .models import ArrangementInstallment, LongTermContract, PaymentArrangement
 
 
 def _put_error(form, exc: Exception) -> None:
@@ -239,20 +239,24 @@ def contract_action(request, contract_id: int):
     return redirect("collections:contract", contract.pk)
 
 
-# --------------------------------------------------------------------------- the account's collections area
+# --------------------------------------------------------------------------- the account's collections tab
 
 
-def account_plans(account: Account) -> dict:
-    """The arrangements and contracts panel of an account (context for ``collections/_plans_panel.html``)."""
-    return {"account": account,
-            "plan_arrangements": account.payment_arrangements.order_by("-start_date", "-pk")[:5],
-            "plan_contracts": LongTermContract.objects.filter(Q(account=account)).select_related("premise")[:5]}
+def arrangements_panel(request, account: Account, on: date) -> dict:
+    """Core's collections tab: the account's arrangements with the next installment due (2 queries)."""
+    rows = list(account.payment_arrangements.order_by("-start_date", "-pk")[:6])
+    upcoming: dict[int, dict] = {}
+    for arrangement_id, due_date, amount, paid in ArrangementInstallment.objects.filter(
+            arrangement_id__in=[a.pk for a in rows if a.status in ("proposed", "active")]).order_by(
+            "arrangement_id", "sequence").values_list("arrangement_id", "due_date", "amount", "paid_amount"):
+        if paid < amount and arrangement_id not in upcoming:
+            upcoming[arrangement_id] = {"due_date": due_date, "left": amount - paid}
+    for a in rows:
+        a.next_due = upcoming.get(a.pk)
+    return {"plan_arrangements": rows, "can_arrange": permissions.has(request.user, "arrangement.manage")}
 
 
-@staff_page(capability="account.view", doing="see payment arrangements")
-def account_plans_page(request, number: str):
-    account = _account(number)
-    return render(request, "collections/account_plans.html", {
-        **account_plans(account),
-        "can_arrange": permissions.has(request.user, "arrangement.manage"),
-        "can_contract": permissions.has(request.user, "contract.manage")})
+def contracts_panel(request, account: Account, on: date) -> dict:
+    """Core's collections tab: the contracts billed to the account (1 query)."""
+    return {"plan_contracts": list(LongTermContract.objects.filter(account=account).select_related("premise")[:6]),
+            "can_contract": permissions.has(request.user, "contract.manage")}

@@ -37,6 +37,7 @@ documents are rendered afterwards by workers (``collections.documents``).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -64,6 +65,7 @@ from ..models_core import (
     ServiceOrder,
     ServiceOrderEvent,
 )
+from ..protection_models import HeatAlert, PremiseZone
 
 ZERO = Decimal("0.00")
 CHUNK = 2000
@@ -107,6 +109,8 @@ class _Account:
     notices: list[dict] = field(default_factory=list)
     orders: list[dict] = field(default_factory=list)
     arrangement: queries.ArrangementStanding | None = None
+    nws_zone: str | None = None
+    heat_alert_days: frozenset = frozenset()
 
 
 def candidate_account_ids(on: date) -> list[int]:
@@ -139,13 +143,13 @@ def run(on: date, *, user=None, account_ids: list[int] | None = None, chunk_size
 
 
 def _load(ids: list[int], on: date) -> dict[int, _Account]:
-    """Seven queries: accounts, agreements, open charges, notices, orders,
-    payment arrangements (two)."""
+    """Nine queries: accounts, agreements, open charges, notices, orders,
+    payment arrangements (two), premise zones and heat alerts."""
     accounts = {pk: _Account(pk, status, language) for pk, status, language in
                 Account.objects.filter(pk__among=ids).values_list("pk", "status", "customer__language")}
     for row in (ServiceAgreement.objects.filter(account_id__among=ids, status="active")
                 .values("pk", "account_id", "service", "customer_class", "service_point_id",
-                        "service_point__premise__space_heat_electric")):
+                        "service_point__premise_id", "service_point__premise__space_heat_electric")):
         acct = accounts[row["account_id"]]
         acct.agreements.append(row)
         acct.residential |= row["customer_class"] == "residential"
@@ -164,6 +168,19 @@ def _load(ids: list[int], on: date) -> dict[int, _Account]:
         accounts[row["account_id"]].orders.append(row)
     for account_id, standing in queries.active_arrangements(ids, on).items():
         accounts[account_id].arrangement = standing
+    # the premises' weather zones and the day's heat alerts (the protections part's records; two queries)
+    premise_of = {acct.id: sorted(a["service_point__premise_id"] for a in acct.agreements
+                                  if a["service"] in DISCONNECTABLE) for acct in accounts.values()}
+    zones = dict(PremiseZone.objects.filter(premise_id__among=sorted({p for ps in premise_of.values() for p in ps}))
+                 .values_list("premise_id", "zone"))
+    alerts: dict[str, set] = defaultdict(set)
+    for zone, day in HeatAlert.objects.filter(zone__in=sorted(set(zones.values())), day=on,
+                                              status=HeatAlert.Status.ACTIVE).values_list("zone", "day"):
+        alerts[zone].add(day)
+    for acct in accounts.values():
+        zone = next((zones[p] for p in premise_of[acct.id] if p in zones), None)
+        acct.nws_zone = zone
+        acct.heat_alert_days = frozenset(alerts.get(zone, ())) if zone else frozenset()
     return accounts
 
 
@@ -192,14 +209,18 @@ def _disconnected_points(acct: _Account) -> dict[int, dict]:
 
 def build_facts(acct: _Account, on: date, policy: CollectionPolicy, past_due: Decimal, oldest_due: date | None,
                 final: dict | None) -> DisconnectFacts:
-    """Facts from what this part owns: balance, delinquency, notice, policy
-    (the protections part's builder adds the rest)."""
+    """Facts from the chunk's reads: balance, delinquency, final notice,
+    policy, arrangement, premise zone and heat alerts. The protections part
+    adds winter protection, medical certificates, disputes and landlords
+    through ``register_facts_builder``."""
     services = frozenset(a["service"] for a in acct.agreements if a["service"] in ("electric", "water", "sewer"))
     return DisconnectFacts(
         utility_type=policy.utility_type,
         services=services or frozenset({"electric"}),
         residential=acct.residential,
         space_heating=acct.space_heating,
+        nws_zone=acct.nws_zone,
+        heat_alert_days=acct.heat_alert_days,
         past_due_balance=past_due,
         minimum_balance_for_disconnect=policy.disconnect_minimum_balance,
         oldest_unpaid_due_date=oldest_due,

@@ -19,7 +19,7 @@ from django.db.models import Count
 
 from ratepayer.billing.errors import BillingError
 from ratepayer.collections.actions import writeoffs
-from ratepayer.collections.models import Notice
+from ratepayer.collections.models import LongTermContract, Notice, PaymentArrangement
 from ratepayer.customers.actions import close_account
 from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import Account, MeterInstallation, ServiceAgreement
@@ -34,7 +34,8 @@ MINIMUM_OWED = Decimal("120.00")  # above the specialist's 100.00 write-off limi
 
 
 def _candidates(build: DemoBuild) -> list[Account]:
-    """Residential, one-account customers owing the most, without a held deposit."""
+    """Residential, one-account customers owing the most, without a held deposit,
+    an arrangement or a contract."""
     owed = {}
     for account_id, balance in ARBalance.objects.filter(account__status="active", account__is_key_account=False,
                                                         agreement__customer_class="residential").values_list(
@@ -44,8 +45,11 @@ def _candidates(build: DemoBuild) -> list[Account]:
                                                                                                flat=True))
     many = set(Account.objects.filter(status="active").values("customer_id").annotate(n=Count("pk"))
                .filter(n__gt=1).values_list("customer_id", flat=True))
+    # accounts the other collections parts use (an arrangement, a contract) stay open
+    taken = set(PaymentArrangement.objects.values_list("account_id", flat=True)) | set(
+        LongTermContract.objects.values_list("account_id", flat=True))
     ids = [pk for pk, amount in sorted(owed.items(), key=lambda kv: (-kv[1], kv[0]))
-           if amount >= MINIMUM_OWED and pk not in deposits]
+           if amount >= MINIMUM_OWED and pk not in deposits and pk not in taken]
     accounts = Account.objects.in_bulk(ids[:50])
     return [accounts[pk] for pk in ids[:50] if accounts[pk].customer_id not in many][:WANTED]
 

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 from django.db.models import Count
+from django.utils import timezone
 
 from ratepayer.billing.errors import BillingError
 from ratepayer.collections.actions import writeoffs
@@ -76,15 +78,18 @@ def create_closed_accounts(build: DemoBuild) -> None:
     if not build.months:
         return
     users = build.users
-    today = build.today
+    # like the history, everything happens by yesterday: nothing is dated today
+    today = build.today - timedelta(days=1)
     accounts = []
     for account in _candidates(build):
         reads, move_out = _final_reads(account)
         if move_out >= today:
             continue
         try:
-            close_account(user=users["specialist"], account=account, closed_on=move_out, final_reads=reads,
-                          note="moved out of the area (demo)")
+            # the final bill is dated the day it is issued: the demo's yesterday
+            with mock.patch.object(timezone, "localdate", lambda *args, **kwargs: today):
+                close_account(user=users["specialist"], account=account, closed_on=move_out, final_reads=reads,
+                              note="moved out of the area (demo)")
         except (CustomerError, BillingError):  # an account the final-bill path cannot close is left open
             continue
         accounts.append(account)
@@ -100,7 +105,8 @@ def create_closed_accounts(build: DemoBuild) -> None:
     # at the agency: warned 35 days ago, assigned today, in a referral file
     if len(accounts) > 1:
         _warn(accounts[1], today - timedelta(days=35))
-        writeoffs.assign_to_agency(user=users["specialist"], account=accounts[1], agency=agency, on=today)
+        writeoffs.assign_to_agency(user=users["specialist"], account=accounts[1], agency=agency,
+                                   advised_on=today - timedelta(days=35), on=today)
         writeoffs.write_agency_file(user=users["specialist"], agency=agency, on=today)
     # a write-off above the specialist's limit, waiting for another person's approval
     if len(accounts) > 2:

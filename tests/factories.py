@@ -33,6 +33,9 @@ SEEDING_MIGRATIONS = [
     "ratepayer.billing.migrations.0002_reasons:seed",
     "ratepayer.billing.migrations.0004_default_policy:seed",
     "ratepayer.metering.migrations.0002_default_policy:seed",
+    "ratepayer.collections.migrations.0002_core:seed_policies",
+    "ratepayer.collections.migrations.0004_plans:seed_contract_rules",
+    "ratepayer.collections.migrations.0005_writeoffs:seed_rules",
 ]
 
 

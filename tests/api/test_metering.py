@@ -32,10 +32,18 @@ def test_an_unusual_read_is_held_in_the_queue_and_decided(api, tokens, meter_wit
                     {"read_date": "2025-02-05", "value": str(last.value + 9300)})
     assert held.status_code == 201 and held.json()["status"] == "exception"
     exception_id = held.json()["exception_id"]
+    listed = api.get("/api/v1/read-exceptions", tokens["specialist"])
+    assert listed.status_code == 200, listed.content
+    row, = [r for r in listed.json()["items"] if r["id"] == exception_id]
+    assert row["meter"] == "E1000123" and row["read_date"] == "2025-02-05" and row["reasons"]
+    assert api.get("/api/v1/read-exceptions", tokens["assistant"]).status_code == 403
+    assert api.get("/api/v1/read-exceptions", tokens["specialist"], limit=501).status_code == 422
     decided = api.post(f"/api/v1/read-exceptions/{exception_id}/decision", tokens["specialist"],
                        {"decision": "estimate", "note": "dog in the yard"})
     assert decided.status_code == 200, decided.content
     assert ReadException.objects.get(pk=exception_id).status == "resolved"
+    assert exception_id not in [r["id"] for r in api.get("/api/v1/read-exceptions", tokens["specialist"])
+                                .json()["items"]]
 
 
 def test_a_future_read_is_refused(api, tokens, meter_with_history, unchanged):  # noqa: F811

@@ -104,10 +104,21 @@ def test_lockbox_file_with_an_unknown_stub_goes_to_suspense_and_is_applied(api, 
     assert response.json()["kind"] == "lockbox" and response.json()["item_count"] == 5
     item = SuspenseItem.objects.filter(status="open").first()
     assert item is not None
+    listed = api.get("/api/v1/suspense", tokens["specialist"])
+    assert listed.status_code == 200, listed.content
+    open_items = list(SuspenseItem.objects.filter(status="open").order_by("received_on", "pk"))
+    assert [row["id"] for row in listed.json()["items"]] == [i.pk for i in open_items]
+    first = listed.json()["items"][0]
+    assert first["amount"] == str(open_items[0].amount) and first["file"] == "lbx.csv"
+    assert api.get("/api/v1/suspense", tokens["assistant"]).status_code == 403
+    assert api.get("/api/v1/suspense", tokens["specialist"], status="lost").json()["code"] == "payment_refused"
     applied = api.post(f"/api/v1/suspense/{item.pk}/apply", tokens["specialist"],
                        {"account": utility.account.number, "note": "customer called"})
     assert applied.status_code == 201, applied.content
     assert SuspenseItem.objects.get(pk=item.pk).status != "open"
+    assert item.pk not in [row["id"] for row in api.get("/api/v1/suspense", tokens["specialist"]).json()["items"]]
+    assert [row["id"] for row in api.get("/api/v1/suspense", tokens["specialist"], status="applied")
+            .json()["items"]] == [item.pk]
     _ledger_ok()
 
 
@@ -125,6 +136,13 @@ def test_ach_returns_file_and_a_returned_item_matched_to_its_receipt(api, utilit
     assert response.status_code == 201, response.content
     returned = ReturnedPayment.objects.filter(status="unmatched", amount=D("80.00")).first()
     assert returned is not None
+    listed = api.get("/api/v1/returned-payments", tokens["specialist"], status="unmatched", limit=1)
+    assert listed.status_code == 200, listed.content
+    assert listed.json()["limit"] == 1 and len(listed.json()["items"]) == 1
+    everything = api.get("/api/v1/returned-payments", tokens["specialist"], limit=500).json()["items"]
+    assert returned.pk in [row["id"] for row in everything]
+    assert {row["file"] for row in everything} == {"returns.ach"}
+    assert api.get("/api/v1/returned-payments", tokens["assistant"]).status_code == 403
     api.post("/api/v1/drawers", tokens["specialist"], {})
     payment = api.post("/api/v1/payments", tokens["specialist"], {
         "account": utility.account.number, "tender": "check", "amount": "80.00", "check_number": "1042",

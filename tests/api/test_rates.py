@@ -78,3 +78,32 @@ def test_submit_then_reject(api, tokens, examples, checker):
     rejected = api.post(f"{url}/{version_id}/decision", checker, {"decision": "reject", "note": "wrong date"})
     assert rejected.status_code == 200, rejected.content
     assert rejected.json()["status"] == "rejected"
+
+
+def test_quote_a_bill_like_the_console_calculator_writing_nothing(api, tokens, examples):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as run:
+        response = api.get("/api/v1/rate-schedules/E-7/quote", tokens["assistant"], on="2025-06-01", quantity="900",
+                           days="30", size_class="small")
+        before_rates = api.get("/api/v1/rate-schedules/E-7/quote", tokens["assistant"], on="2001-01-01",
+                               quantity="900", size_class="small")
+        no_class = api.get("/api/v1/rate-schedules/E-7/quote", tokens["assistant"], on="2025-06-01", quantity="900")
+        negative = api.get("/api/v1/rate-schedules/E-7/quote", tokens["assistant"], on="2025-06-01", quantity="-1")
+        unknown = api.get("/api/v1/rate-schedules/NOPE/quote", tokens["assistant"], on="2025-06-01", quantity="1")
+    writes = [q["sql"] for q in run.captured_queries
+              if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")
+              and "staff_apitoken" not in q["sql"]]  # the token's last use is recorded on every call
+    assert writes == []
+    assert response.status_code == 200, response.content
+    quote = response.json()
+    # the worked example of tests/rates/test_views.py: 30 days x $0.32 + 900 kWh x $0.09231 = $92.68
+    assert [(line["description"], line["amount"]) for line in quote["lines"]] == [
+        ("Daily base charge", "9.60"), ("Energy charge", "83.08")]
+    assert quote["total"] == "92.68" and quote["unit"] == "kWh" and quote["end"] == "2025-06-30"
+    assert before_rates.status_code == 400 and "no approved version in force on 2001-01-01" in before_rates.json()[
+        "message"]
+    assert no_class.status_code == 400 and "size_class" in no_class.json()["message"]
+    assert negative.status_code == 422
+    assert unknown.status_code == 404

@@ -125,7 +125,7 @@ def test_import_queries_do_not_grow_with_rows(users, utility, n):
     with CaptureQueriesContext(connection) as queries:
         actions.import_phone_payments(user=users["specialist"], content=content, name=f"q{n}.csv")
     assert Payment.objects.count() == n
-    assert len(queries) <= 50, len(queries)  # 48 on SQLite, 42 on PostgreSQL, for 3 rows as for 12
+    assert len(queries) <= 51, len(queries)  # 51 on SQLite (one is the collections recovery hook), for 3 rows as for 12
 
 
 def test_interest_accrual_queries_do_not_grow_with_deposits(users, utility, drawer, django_assert_max_num_queries):

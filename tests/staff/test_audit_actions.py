@@ -27,9 +27,24 @@ MODULES = ["staff/actions.py", "staff/approvals.py", "staff/limits.py", "rates/a
            *sorted(str(p.relative_to(SRC)) for p in (SRC / "metering" / "actions").glob("[!_]*.py")),
            # common.py holds the checks the payments actions share (tender, amount, repeat file), not actions
            *sorted(str(p.relative_to(SRC)) for p in (SRC / "payments" / "actions").glob("[!_]*.py")
-                   if p.name != "common.py")]
+                   if p.name != "common.py"),
+           *sorted(str(p.relative_to(SRC)) for p in (SRC / "collections" / "actions").glob("[!_]*.py"))]
 
 AUDITED: dict[str, set[str]] = {
+    "collections/actions/arrangements.py:create_arrangement": {"ARRANGEMENT_CREATED"},
+    "collections/actions/arrangements.py:cancel_arrangement": {"ARRANGEMENT_CANCELLED"},
+    "collections/actions/arrangements.py:record_payments": {"ARRANGEMENT_ACTIVATED", "ARRANGEMENT_KEPT",
+                                                            "ARRANGEMENT_BROKEN", "ARRANGEMENT_CANCELLED"},
+    "collections/actions/contracts.py:create_contract": {"CONTRACT_CREATED"},
+    "collections/actions/daily.py:run": {"COLLECTIONS_RUN"},
+    "collections/actions/orders.py:schedule_order": {"SERVICE_ORDER_SCHEDULED"},
+    "collections/actions/orders.py:complete_order": {"SERVICE_ORDER_COMPLETED"},
+    "collections/actions/orders.py:cancel_order": {"SERVICE_ORDER_CANCELLED"},
+    "collections/actions/orders.py:order_reconnect": {"SERVICE_ORDER_CREATED"},
+    "collections/actions/policy.py:request_policy_change": {"COLLECTION_POLICY_REQUESTED", "APPROVAL_REQUESTED"},
+    "collections/actions/contracts.py:prepay": {"CONTRACT_PREPAID"},
+    "collections/actions/contracts.py:pay_off": {"CONTRACT_PAID_OFF"},
+    "collections/actions/contracts.py:transfer_contract": {"CONTRACT_TRANSFERRED"},
     "staff/actions.py:create_staff_user": {"USER_CREATED"},
     "staff/actions.py:create_staff_user_with_temporary_password": {"USER_CREATED"},
     "staff/actions.py:set_staff_role": {"USER_ROLE_CHANGED"},
@@ -120,6 +135,37 @@ AUDITED: dict[str, set[str]] = {
     "payments/actions/refunds.py:move_uncashed_to_unclaimed": {"REFUND_UNCLAIMED"},
     "payments/actions/represent.py:queue_representment": {"ACH_REPRESENT_QUEUED"},
     "payments/actions/represent.py:cancel_representment": {"ACH_REPRESENT_CANCELLED"},
+    "collections/actions/protections.py:enter_heat_alert": {"HEAT_ALERT_ENTERED"},
+    "collections/actions/protections.py:change_heat_alert": {"HEAT_ALERT_CHANGED"},
+    "collections/actions/protections.py:withdraw_heat_alert": {"HEAT_ALERT_WITHDRAWN"},
+    "collections/actions/protections.py:import_heat_alerts": {"HEAT_ALERTS_IMPORTED"},
+    "collections/actions/protections.py:set_premise_zone": {"PREMISE_ZONE_SET"},
+    "collections/actions/protections.py:clear_premise_zone": {"PREMISE_ZONE_SET"},
+    "collections/actions/protections.py:record_medical_notice": {"MEDICAL_CERTIFICATE_RECORDED"},
+    "collections/actions/protections.py:certify_medical": {"MEDICAL_CERTIFICATE_CERTIFIED"},
+    "collections/actions/protections.py:change_medical_certificate": {"MEDICAL_CERTIFICATE_CHANGED"},
+    "collections/actions/protections.py:close_medical_certificate": {"MEDICAL_CERTIFICATE_CLOSED"},
+    "collections/actions/protections.py:open_dispute": {"DISPUTE_OPENED"},
+    "collections/actions/protections.py:change_dispute": {"DISPUTE_CHANGED"},
+    "collections/actions/protections.py:close_dispute": {"DISPUTE_CLOSED"},
+    "collections/actions/protections.py:request_winter_protection": {"WINTER_PROTECTION_REQUESTED"},
+    "collections/actions/protections.py:change_winter_protection": {"WINTER_PROTECTION_CHANGED"},
+    "collections/actions/protections.py:close_winter_protection": {"WINTER_PROTECTION_CLOSED"},
+    "collections/actions/protections.py:register_landlord": {"LANDLORD_REGISTERED"},
+    "collections/actions/protections.py:change_landlord": {"LANDLORD_CHANGED"},
+    "collections/actions/protections.py:end_landlord": {"LANDLORD_ENDED"},
+    "collections/actions/writeoffs.py:transfer_balance": {"BALANCE_TRANSFERRED"},
+    "collections/actions/writeoffs.py:save_agency": {"AGENCY_SAVED"},
+    "collections/actions/writeoffs.py:assign_to_agency": {"AGENCY_ASSIGNED"},
+    "collections/actions/writeoffs.py:write_agency_file": {"AGENCY_FILE_WRITTEN"},
+    "collections/actions/writeoffs.py:record_remittance": {"AGENCY_REMITTANCE_RECORDED", "WRITE_OFF_RECOVERED"},
+    "collections/actions/writeoffs.py:close_assignment": {"AGENCY_ASSIGNMENT_CLOSED"},
+    "collections/actions/writeoffs.py:request_write_off": {"WRITE_OFF_REQUESTED", "WRITE_OFF_POSTED",
+                                                           "APPROVAL_REQUESTED"},
+    "collections/actions/writeoffs.py:record_recoveries": {"WRITE_OFF_RECOVERED"},
+    "collections/actions/writeoffs.py:reverse_recoveries": {"WRITE_OFF_RECOVERY_REVERSED"},
+    "collections/actions/writeoffs.py:certify_lien": {"LIEN_CERTIFIED"},
+    "collections/actions/writeoffs.py:release_lien": {"LIEN_RELEASED"},
 }
 
 READS = "reads or checks only, changes nothing"
@@ -127,6 +173,23 @@ HOOK = "registers a handler or hook at start-up"
 PART = "a step inside an audited action (named), not called on its own by a person"
 LEDGER = "the journal is its own record: append-only, balanced, with created_by and source"
 NOT_AUDITED: dict[str, str] = {
+    "collections/actions/arrangements.py:plan_arrangement": READS,
+    "collections/actions/arrangements.py:account_balance": READS,
+    "collections/actions/arrangements.py:policy_terms": READS,
+    "collections/actions/contracts.py:outstanding": READS,
+    "collections/actions/daily.py:candidate_account_ids": READS,
+    "collections/actions/daily.py:build_facts": READS,
+    "collections/actions/daily.py:register_facts_builder": HOOK,
+    "collections/actions/daily.py:run_chunk": PART + " (run, COLLECTIONS_RUN)",
+    "collections/actions/policy.py:policy_values": READS,
+    "collections/actions/policy.py:clean_policy": READS,
+    "collections/actions/policy.py:register_approval_handlers": HOOK,
+    "collections/actions/contracts.py:payoff_quote": READS,
+    "collections/actions/contracts.py:current_schedule": READS,
+    "collections/actions/contracts.py:installment_lines": "billing's hook: the lines a bill run asks for (reads)",
+    "collections/actions/contracts.py:installments_billed": "billing's hook: ties each installment to the bill "
+                                                            "the bill run wrote (the bill is the record); a "
+                                                            "contract completed writes CONTRACT_PAID_OFF",
     "staff/actions.py:ensure_roles": "start-up: creates the role groups (migrations, setup command)",
     "staff/actions.py:temporary_password": READS,
     "staff/actions.py:check_login_allowed": READS,
@@ -183,6 +246,14 @@ NOT_AUDITED: dict[str, str] = {
     "payments/actions/represent.py:queue_eligible": PART + " (autopay originate, under autopay.file_created)",
     "payments/actions/represent.py:retries_for_file": PART + " (autopay originate)",
     "payments/actions/represent.py:record_sent": PART + " (autopay originate)",
+    "collections/actions/writeoffs.py:apply_deposit": "audited by payments' release_deposit (DEPOSIT_RELEASED), "
+                                                      "which it calls",
+    "collections/actions/writeoffs.py:statutory_fee_limit": READS,
+    "collections/actions/writeoffs.py:agency_warning_served_on": READS,
+    "collections/actions/writeoffs.py:lien_interest": READS,
+    "collections/actions/writeoffs.py:lien_rates": READS,
+    "collections/actions/writeoffs.py:register_approval_handlers": HOOK,
+    "collections/actions/writeoffs.py:register_payment_hook": HOOK,
 }
 
 

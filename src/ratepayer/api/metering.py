@@ -20,13 +20,14 @@ from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from ratepayer.customers.models import Meter, MeterInstallation
-from ratepayer.metering import actions
+from ratepayer.metering import actions, queries
 from ratepayer.metering.errors import MeteringError
 from ratepayer.metering.models import ReadException, RegisterRead
 from ratepayer.staff import permissions
 
 from .errors import found
-from .schemas import curl_example, examples, write
+from .pagination import limit_param, offset_param, page
+from .schemas import curl_example, examples, read, write
 
 router = Router()
 
@@ -205,6 +206,47 @@ class ExceptionOut(Schema):
     decision: str
     read_id: int
     message: str
+
+
+class OpenExceptionOut(Schema):
+    model_config = examples({"id": 311, "reasons": ["high_usage"], "message": "Usage 9,140 kWh is more than 3 times "
+                             "the usual", "expected_consumption": "2810.0000", "read_id": 90412,
+                             "meter": "E-1004417", "read_date": "2026-11-30", "value": "51278.0000",
+                             "premise": "1409 Maple St", "file": "route-11-20261130.csv"})
+    id: int
+    reasons: list[str] = Field(description="reason codes: high_usage, low_usage, zero_usage, …")
+    message: str
+    expected_consumption: Decimal | None
+    read_id: int
+    meter: str
+    read_date: date
+    value: Decimal
+    premise: str
+    file: str = Field(description="the route file the read came in, empty if entered by hand")
+
+
+class OpenExceptionPage(Schema):
+    model_config = examples({"offset": 0, "limit": 50, "next_offset": None,
+                             "items": [OpenExceptionOut.model_config["json_schema_extra"]["examples"][0]]})
+    offset: int
+    limit: int
+    next_offset: int | None
+    items: list[OpenExceptionOut]
+
+
+@read(router, "/read-exceptions", response={200: OpenExceptionPage}, operation_id="list_read_exceptions",
+      summary="Open read exceptions, oldest read first (the console's exceptions queue)")
+def list_read_exceptions(request, offset: int = offset_param(), limit: int = limit_param()):
+    permissions.require(request.auth, "reads.manage", "work read exceptions")
+    rows = list(queries.open_exceptions()[offset:offset + limit + 1])
+    items, next_offset = page(rows, offset, limit)
+    return OpenExceptionPage(offset=offset, limit=limit, next_offset=next_offset, items=[
+        OpenExceptionOut(id=e.pk, reasons=list(e.reasons), message=e.message,
+                         expected_consumption=e.expected_consumption, read_id=e.read_id,
+                         meter=e.read.meter.serial_number, read_date=e.read.read_date,
+                         value=e.read.value, premise=str(e.read.service_point.premise) if e.read.service_point_id else "",
+                         file=e.read.import_file.name if e.read.import_file_id else "")
+        for e in items])
 
 
 @write(router, "/read-exceptions/{exception_id}/decision", response={200: ExceptionOut},

@@ -43,7 +43,8 @@ from ratepayer.payments.models import (
 from ratepayer.staff import permissions
 
 from .errors import ApiError, found
-from .schemas import curl_example, examples, write
+from .pagination import limit_param, offset_param, page
+from .schemas import curl_example, examples, read, write
 
 router = Router()
 
@@ -337,6 +338,46 @@ def import_phone_payments_file(request, file: File[UploadedFile], csv_map: Form[
 
 # --- suspense, returned payments, bank reconciliation ------------------------------
 
+class SuspenseOut(Schema):
+    model_config = examples({"id": 88, "amount": "112.40", "received_on": "2026-12-04",
+                             "reason": "No account on the stub", "stub_account": "", "check_number": "20417",
+                             "payer_name": "J. Alvarez", "file": "lockbox-20261204.txt", "status": "open"})
+    id: int
+    amount: Decimal
+    received_on: date
+    reason: str = Field(description="why the money could not be applied")
+    stub_account: str
+    check_number: str
+    payer_name: str
+    file: str = Field(description="the payment file it came in, empty if none")
+    status: str = Field(description="open or applied")
+
+
+class SuspensePage(Schema):
+    model_config = examples({"offset": 0, "limit": 50, "next_offset": None,
+                             "items": [SuspenseOut.model_config["json_schema_extra"]["examples"][0]]})
+    offset: int
+    limit: int
+    next_offset: int | None
+    items: list[SuspenseOut]
+
+
+@read(router, "/suspense", response={200: SuspensePage}, operation_id="list_suspense",
+      summary="Payments held in suspense, oldest first (open ones unless status=applied)")
+def list_suspense(request, status: str = "open", offset: int = offset_param(), limit: int = limit_param()):
+    permissions.require(request.auth, "payment.manage", "work suspense")
+    if status not in SuspenseItem.Status.values:
+        raise PaymentError(f"Status: choose {' or '.join(SuspenseItem.Status.values)}.")
+    rows = list(SuspenseItem.objects.filter(status=status).select_related("batch__source_file")
+                .order_by("received_on", "pk")[offset:offset + limit + 1])
+    items, next_offset = page(rows, offset, limit)
+    return SuspensePage(offset=offset, limit=limit, next_offset=next_offset, items=[
+        SuspenseOut(id=i.pk, amount=i.amount, received_on=i.received_on, reason=i.reason,
+                    stub_account=i.stub_account, check_number=i.check_number, payer_name=i.payer_name,
+                    file=i.batch.source_file.name if i.batch.source_file_id else "", status=i.status)
+        for i in items])
+
+
 class SuspenseApplyIn(Schema):
     model_config = examples({"account": "10000016", "note": "Stub was torn; customer called with the number"})
     account: str
@@ -361,6 +402,45 @@ class ReturnedOut(Schema):
     amount: Decimal
     status: str
     payment_id: int | None
+
+
+class ReturnedRow(ReturnedOut):
+    model_config = examples({"id": 19, "source": "ach", "return_code": "R01", "amount": "84.12",
+                             "received_on": "2026-12-03", "status": "unmatched", "payment_id": None,
+                             "account": None, "file": "returns-20261203.ach", "note": ""})
+    source: str = Field(description="ach or bank")
+    received_on: date
+    account: str | None = Field(description="the account of the matched receipt")
+    file: str
+    note: str
+
+
+class ReturnedPage(Schema):
+    model_config = examples({"offset": 0, "limit": 50, "next_offset": None,
+                             "items": [ReturnedRow.model_config["json_schema_extra"]["examples"][0]]})
+    offset: int
+    limit: int
+    next_offset: int | None
+    items: list[ReturnedRow]
+
+
+@read(router, "/returned-payments", response={200: ReturnedPage}, operation_id="list_returned_payments",
+      summary="Returned payments (ACH returns, bank returned items), those needing work first, newest first")
+def list_returned_payments(request, status: str = "", offset: int = offset_param(), limit: int = limit_param()):
+    permissions.require(request.auth, "payment.manage", "work returned payments")
+    rows = ReturnedPayment.objects.select_related("payment__account", "file")
+    if status:
+        if status not in ReturnedPayment.Status.values:
+            raise PaymentError(f"Status: choose one of {', '.join(ReturnedPayment.Status.values)}.")
+        rows = rows.filter(status=status)
+    found_rows = list(rows.order_by("status", "-received_on", "-pk")[offset:offset + limit + 1])
+    items, next_offset = page(found_rows, offset, limit)
+    return ReturnedPage(offset=offset, limit=limit, next_offset=next_offset, items=[
+        ReturnedRow(id=r.pk, source=r.source, return_code=r.return_code, amount=r.amount, received_on=r.received_on,
+                    status=r.status, payment_id=r.payment_id,
+                    account=r.payment.account.number if r.payment_id else None,
+                    file=r.file.name if r.file_id else "", note=r.note)
+        for r in items])
 
 
 class ResolveReturnIn(Schema):

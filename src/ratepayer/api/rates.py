@@ -12,17 +12,19 @@ The rate calculator changes nothing and has no endpoint of its own yet.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db import transaction
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from ratepayer.rates import actions, documents
-from ratepayer.rates.errors import DocumentError, RatesError
+from ratepayer import rating
+from ratepayer.rates import actions, calculations, documents, queries
+from ratepayer.rates.errors import CalculatorError, DocumentError, RatesError
 from ratepayer.rates.models import RateSchedule, RateVersion
 from ratepayer.staff import permissions
 
 from .errors import ApiError, found
-from .schemas import examples, write
+from .schemas import examples, read, write
 
 router = Router()
 
@@ -161,3 +163,60 @@ def decide_rate_version(request, code: str, version_id: int, payload: VersionDec
     else:
         raise RatesError("Decision: choose submit, approve or reject.")
     return Status(200, _version_out(version, request_id))
+
+
+# --- the rate calculator ---------------------------------------------------------
+
+class QuoteLineOut(Schema):
+    description: str
+    quantity: Decimal
+    unit: str
+    rate: Decimal
+    amount: Decimal
+
+
+class QuoteOut(Schema):
+    model_config = examples({
+        "schedule": "E-7", "version_id": 12, "start": "2026-11-01", "end": "2026-11-30", "unit": "kWh",
+        "total": "94.86",
+        "lines": [{"description": "Basic charge", "quantity": "30", "unit": "day", "rate": "0.3000",
+                   "amount": "9.00"},
+                  {"description": "Energy", "quantity": "850", "unit": "kWh", "rate": "0.101000",
+                   "amount": "85.86"}]})
+    schedule: str
+    version_id: int = Field(description="the approved rate version in force on the first day")
+    start: date
+    end: date
+    unit: str = Field(description="the unit the usage is counted in (kWh, CCF, …)")
+    total: Decimal
+    lines: list[QuoteLineOut]
+
+
+class QuoteIn(Schema):
+    on: date = Field(description="the first day of the bill period")
+    quantity: Decimal = Field(ge=0, max_digits=14, decimal_places=4, description="usage in the schedule's unit")
+    days: int = Field(30, ge=1, le=calculations.MAX_DAYS, description="days in the bill period")
+    demand_kw: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=4)
+    meter_size: str = Field("", max_length=20, description="for charges by meter size (e.g. 5/8)")
+    size_class: str = Field("", max_length=20, description="for charges by size class (e.g. small)")
+    dwelling_units: int = Field(1, ge=1, le=10_000)
+
+
+@read(router, "/rate-schedules/{code}/quote", response={200: QuoteOut}, operation_id="quote_rate_schedule",
+      summary="Quote one bill on a schedule for a usage (the console's rate calculator; changes nothing)")
+def quote_rate_schedule(request, code: str, usage: Query[QuoteIn]):
+    permissions.require(request.auth, "account.view", "use the rate calculator")
+    schedule = _schedule(code)
+    version = queries.version_in_force(schedule, usage.on)
+    if version is None:
+        raise CalculatorError(f"On: schedule {schedule.code} has no approved version in force on {usage.on}. "
+                              "Nothing was quoted.")
+    service = rating.ServiceInfo(meter_size=usage.meter_size.strip() or None,
+                                 size_class=usage.size_class.strip() or None, dwelling_units=usage.dwelling_units)
+    quote = calculations.quote_register(version.document, usage.on, quantity=usage.quantity, days=usage.days,
+                                        demand_kw=usage.demand_kw, service=service)
+    bill = quote.bills[0]
+    return QuoteOut(schedule=schedule.code, version_id=version.pk, start=bill.period.start, end=bill.period.end,
+                    unit=quote.unit, total=quote.total,
+                    lines=[QuoteLineOut(description=line.description, quantity=line.quantity, unit=line.unit,
+                                        rate=line.rate, amount=line.amount) for line in bill.lines])

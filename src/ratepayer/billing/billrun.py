@@ -622,6 +622,65 @@ def assemble(drafts, agreements: list[dict], period_end: date, context: RunConte
     return list(by_account.values())
 
 
+# --------------------------------------------------------------------------- lines other apps bill
+
+
+@dataclass(frozen=True)
+class ExtraLine:
+    """A line a higher app puts on an account's regular bill (a contract's installment):
+    it is credited to its own GL account (``gl_account``) against the receivable of the
+    segment it lands on — the segment of ``service`` if the bill has one, else the bill's
+    first. ``source`` is the provider's reference, handed back once the bill is written."""
+
+    account_id: int
+    kind: str
+    description: str
+    amount: Decimal
+    gl_account: str
+    service: str = ""
+    source: str = ""
+    quantity: Decimal = Decimal(1)
+    unit: str = ""
+
+    @property
+    def rate(self) -> Decimal:
+        return self.amount
+
+
+# (lines_for(account_ids, period_end) -> list[ExtraLine], billed(list[(source, bill_id, bill_date)]) -> None)
+_EXTRA_LINE_SOURCES: list[tuple[Callable, Callable]] = []
+
+
+def register_extra_lines(lines_for: Callable, billed: Callable) -> None:
+    """A higher app (collections' long-term contracts) offers lines for the bills of
+    these accounts and period, in a fixed number of queries, and is told which bill
+    each went on. Called from the app's ``AppConfig.ready``; registering twice is a no-op."""
+    if (lines_for, billed) not in _EXTRA_LINE_SOURCES:
+        _EXTRA_LINE_SOURCES.append((lines_for, billed))
+
+
+def add_extra_lines(drafts: list[BillDraft], period_end: date) -> list[tuple[Callable, list[tuple[ExtraLine, BillDraft]]]]:
+    """Put the registered sources' lines on the drafts (segment and bill totals grow)."""
+    if not _EXTRA_LINE_SOURCES or not drafts:
+        return []
+    by_account = {d.account_id: d for d in drafts}
+    placed = []
+    for lines_for, billed in _EXTRA_LINE_SOURCES:
+        mine = []
+        for line in lines_for(list(by_account), period_end):
+            draft = by_account.get(line.account_id)
+            if draft is None or not draft.segments:
+                continue
+            usable = [s for s in draft.segments if not s.problem] or draft.segments
+            segment = next((s for s in usable if s.agreement["service"] == line.service), usable[0])
+            segment.lines.append(line)
+            segment.total += line.amount
+            draft.total += line.amount
+            mine.append((line, draft))
+        placed.append((billed, mine))
+    return placed
+
+
 def gl_for_line(kind: str, service: str, customer_class: str, rules: PostingRules) -> tuple[str, str]:
     """(receivable GL, credit GL) for a bill line."""
     event = "bill_tax" if kind == "tax" else "bill_charge"
@@ -644,6 +703,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
     if not drafts:
         return []
     started = time.perf_counter()
+    extra = add_extra_lines(drafts, period_end)
     balances = dict(ARBalance.objects.filter(account_id__among=[d.account_id for d in drafts]).values("account_id")
                     .annotate(total=MoneySum("balance")).values_list("account_id", "total"))
     now = timezone.now()
@@ -690,6 +750,7 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             a = s.agreement
             for seq, line in enumerate(s.lines, 1):
                 receivable, credit_gl = gl_for_line(line.kind, a["service"], a["customer_class"], rules)
+                credit_gl = getattr(line, "gl_account", None) or credit_gl  # an ExtraLine names its own
                 line_rows.append((segment_id, seq, line.kind, line.description[:200], line.quantity, line.unit,
                                   line.rate, line.amount, credit_gl))
                 ar_lines[(receivable, a["pk"])] += line.amount
@@ -699,6 +760,10 @@ def write_bills(drafts: list[BillDraft], *, run: BillRun | None, period_end: dat
             if spec is not None:
                 entries.append(spec)
     insert_rows(BillLine, LINE_COLUMNS, line_rows, return_ids=False)
+    bill_of = {d.account_id: bill for bill, d in zip(bills, drafts, strict=True)}
+    for billed, placed in extra:
+        billed([(line.source, bill_of[draft.account_id].pk, bill_of[draft.account_id].bill_date)
+                for line, draft in placed])
     STAGE_SECONDS["write bills"] += time.perf_counter() - started
     started = time.perf_counter()
     post_entries(entries, created_by=created_by, ids_only=True)

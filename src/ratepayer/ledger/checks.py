@@ -111,7 +111,18 @@ def check_reversals(limit: int = 50) -> CheckResult:
                        failures[:limit])
 
 
+def check_open_items(limit: int = 50) -> CheckResult:
+    """Open items read from the accounts' watermarks equal those read from the
+    whole history, and each agreement's open items add up to its balance."""
+    from .openitems import differences
+
+    failures = differences(limit)
+    return CheckResult("open_items", not failures,
+                       "open items from the watermarks equal the full history and the balances" if not failures else
+                       f"{len(failures)} accounts' open items differ", failures)
+
+
 def run_all() -> dict:
     results = [check_trial_balance(), check_entries_balanced(), check_ar_lines_identified(),
-               check_subledger_equals_control(), check_cached_balances(), check_reversals()]
+               check_subledger_equals_control(), check_cached_balances(), check_reversals(), check_open_items()]
     return {"ok": all(r.ok for r in results), "checks": [asdict(r) for r in results]}

@@ -126,3 +126,20 @@ class ARBalance(models.Model):
 
     class Meta:
         verbose_name = "AR balance"
+
+
+class ReceivableWatermark(models.Model):
+    """How far back an account's open items can reach (ledger.openitems).
+
+    Every receivable debit of the account in an entry before ``entry_id`` was
+    paid when the mark was set, and the newest effective date among those
+    debits is ``max_date_below``. Open items are read from ``entry_id`` on
+    (an index range, not the account's whole history); a read that finds the
+    mark no longer holds (a back-dated debit, a reversed payment) reads the
+    account's whole history instead, so the answer is always exact."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                   db_constraint=False)
+    entry_id = models.BigIntegerField(default=0)
+    max_date_below = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

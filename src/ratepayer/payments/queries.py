@@ -17,6 +17,7 @@ from django.utils import timezone
 from ratepayer.customers.models import Account, ServiceAgreement
 from ratepayer.db.money import MoneySum
 from ratepayer.kernel.periods import BusinessCalendar
+from ratepayer.ledger import openitems
 from ratepayer.ledger.models import ARBalance, JournalLine
 
 from . import calculations
@@ -56,8 +57,10 @@ class AccountApplicationContext:
 
 
 def application_context(account_ids: Iterable[int], priority: list[str]) -> dict[int, AccountApplicationContext]:
-    """Open charges and the overpayment agreement for each account: two
-    queries whatever the number of accounts (callers chunk)."""
+    """Open charges and the overpayment agreement for each account: three
+    queries whatever the number of accounts (callers chunk); open charges come
+    from ``ledger.openitems``, which reads only what is past each account's
+    watermark."""
     ids = sorted(set(account_ids))
     if not ids:
         return {}
@@ -72,17 +75,14 @@ def application_context(account_ids: Iterable[int], priority: list[str]) -> dict
     for account_id, account_status in Account.objects.filter(pk__in=[a for a in ids if a not in statuses]).values_list(
             "pk", "status"):
         statuses[account_id] = account_status
-    lines: dict[int, list[tuple[date, Decimal, Decimal]]] = defaultdict(list)
-    for agreement_id, day, debit, credit in (
-            JournalLine.objects.filter(gl_account__is_receivable_control=True, account_id__among=ids)
-            .values_list("agreement_id", "entry__effective_date", "debit", "credit")):
-        lines[agreement_id].append((day, debit, credit))
+    # open items from the accounts' receivable watermarks (ledger.openitems): not whole histories
+    opened = openitems.open_items(ids)
+    service_of = {agreement_id: service for mine in agreements.values() for agreement_id, service, _ in mine}
     result = {}
     for account_id in ids:
         mine = agreements.get(account_id, [])
-        items: list[calculations.OpenItem] = []
-        for agreement_id, service, _status in mine:
-            items.extend(calculations.open_items(agreement_id, service, lines.get(agreement_id, ())))
+        items = [calculations.OpenItem(i.agreement_id, service_of.get(i.agreement_id, ""), i.charged_on, i.amount)
+                 for i in opened.get(account_id, ())]
         ranked = sorted(mine, key=lambda a: (a[2] != "active", rank.get(a[1], len(rank)), a[0]))
         result[account_id] = AccountApplicationContext(account_id, statuses.get(account_id, ""), items,
                                                        ranked[0][0] if ranked else None)

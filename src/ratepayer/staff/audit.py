@@ -33,6 +33,18 @@ class AuditAction(models.TextChoices):
     ADJUSTMENT_REJECTED = "adjustment.rejected"
     ADJUSTMENT_REQUESTED = "adjustment.requested"
 
+    AGENCY_ASSIGNED = "agency.assigned"
+    AGENCY_ASSIGNMENT_CLOSED = "agency.assignment_closed"
+    AGENCY_FILE_WRITTEN = "agency.file_written"
+    AGENCY_REMITTANCE_RECORDED = "agency.remittance_recorded"
+    AGENCY_SAVED = "agency.saved"
+
+    ARRANGEMENT_ACTIVATED = "arrangement.activated"
+    ARRANGEMENT_BROKEN = "arrangement.broken"
+    ARRANGEMENT_CANCELLED = "arrangement.cancelled"
+    ARRANGEMENT_CREATED = "arrangement.created"
+    ARRANGEMENT_KEPT = "arrangement.kept"
+
     API_TOKEN_CREATED = "api_token.created"
     API_TOKEN_REVOKED = "api_token.revoked"
 
@@ -48,6 +60,8 @@ class AuditAction(models.TextChoices):
     AUTOPAY_FILE_CREATED = "autopay.file_created"
     AUTOPAY_STOPPED = "autopay.stopped"
 
+    BALANCE_TRANSFERRED = "balance.transferred"
+
     BANK_EXCEPTION_CLEARED = "bank.exception_cleared"
     BANK_IMPORTED = "bank.imported"
     BANK_MATCHED = "bank.matched"
@@ -62,9 +76,20 @@ class AuditAction(models.TextChoices):
     BILLRUN_DOCUMENTS_REQUESTED = "billrun.documents_requested"
     BILLRUN_STARTED = "billrun.started"
 
+    COLLECTION_POLICY_APPROVED = "collection_policy.approved"
+    COLLECTION_POLICY_REJECTED = "collection_policy.rejected"
+    COLLECTION_POLICY_REQUESTED = "collection_policy.requested"
+
+    COLLECTIONS_RUN = "collections.run"
+
     CONTACT_ADDED = "contact.added"
     CONTACT_REMOVED = "contact.removed"
     CONTACT_UPDATED = "contact.updated"
+
+    CONTRACT_CREATED = "contract.created"
+    CONTRACT_PAID_OFF = "contract.paid_off"
+    CONTRACT_PREPAID = "contract.prepaid"
+    CONTRACT_TRANSFERRED = "contract.transferred"
 
     CUSTOMER_CREATED = "customer.created"
     CUSTOMER_DUPLICATE_CONFIRMED = "customer.duplicate_confirmed"
@@ -80,15 +105,36 @@ class AuditAction(models.TextChoices):
     DEPOSIT_RELEASED = "deposit.released"
     DEPOSIT_REQUIRED = "deposit.required"
 
+    DISPUTE_CHANGED = "dispute.changed"
+    DISPUTE_CLOSED = "dispute.closed"
+    DISPUTE_OPENED = "dispute.opened"
+
     DRAWER_COUNTED = "drawer.counted"
     DRAWER_OPENED = "drawer.opened"
     DRAWER_RECOUNT = "drawer.recount"
 
+    HEAT_ALERT_CHANGED = "heat_alert.changed"
+    HEAT_ALERT_ENTERED = "heat_alert.entered"
+    HEAT_ALERT_WITHDRAWN = "heat_alert.withdrawn"
+    HEAT_ALERTS_IMPORTED = "heat_alerts.imported"
+
     INTERVALS_IMPORTED = "intervals.imported"
+
+    LANDLORD_CHANGED = "landlord.changed"
+    LANDLORD_ENDED = "landlord.ended"
+    LANDLORD_REGISTERED = "landlord.registered"
+
+    LIEN_CERTIFIED = "lien.certified"
+    LIEN_RELEASED = "lien.released"
 
     LOCKBOX_IMPORTED = "lockbox.imported"
 
     LOGIN_FAILED = "login.failed"
+
+    MEDICAL_CERTIFICATE_CERTIFIED = "medical_certificate.certified"
+    MEDICAL_CERTIFICATE_CHANGED = "medical_certificate.changed"
+    MEDICAL_CERTIFICATE_CLOSED = "medical_certificate.closed"
+    MEDICAL_CERTIFICATE_RECORDED = "medical_certificate.recorded"
 
     METER_CHANGED = "meter.changed"
     METER_INSTALLED = "meter.installed"
@@ -106,6 +152,7 @@ class AuditAction(models.TextChoices):
     PHONE_IMPORTED = "phone.imported"
 
     PREMISE_CREATED = "premise.created"
+    PREMISE_ZONE_SET = "premise.zone_set"
 
     RATES_EXAMPLES_LOADED = "rates.examples_loaded"
     RATES_SCHEDULE_CREATED = "rates.schedule_created"
@@ -134,6 +181,11 @@ class AuditAction(models.TextChoices):
     REFUND_REQUESTED = "refund.requested"
     REFUND_UNCLAIMED = "refund.unclaimed"
 
+    SERVICE_ORDER_CANCELLED = "service_order.cancelled"
+    SERVICE_ORDER_COMPLETED = "service_order.completed"
+    SERVICE_ORDER_CREATED = "service_order.created"
+    SERVICE_ORDER_SCHEDULED = "service_order.scheduled"
+
     SERVICE_STARTED = "service.started"
     SERVICE_STOPPED = "service.stopped"
     SERVICE_TRANSFERRED = "service.transferred"
@@ -148,6 +200,17 @@ class AuditAction(models.TextChoices):
     USER_PASSWORD_RESET = "user.password_reset"
     USER_REACTIVATED = "user.reactivated"
     USER_ROLE_CHANGED = "user.role_changed"
+
+    WINTER_PROTECTION_CHANGED = "winter_protection.changed"
+    WINTER_PROTECTION_CLOSED = "winter_protection.closed"
+    WINTER_PROTECTION_REQUESTED = "winter_protection.requested"
+
+    WRITE_OFF_CANCELLED = "write_off.cancelled"
+    WRITE_OFF_POSTED = "write_off.posted"
+    WRITE_OFF_RECOVERED = "write_off.recovered"
+    WRITE_OFF_RECOVERY_REVERSED = "write_off.recovery_reversed"
+    WRITE_OFF_REJECTED = "write_off.rejected"
+    WRITE_OFF_REQUESTED = "write_off.requested"
 
 
 def _jsonable(value: Any) -> Any:

@@ -39,14 +39,18 @@ CAPABILITIES: dict[str, str] = {
     "mail.manage": "see outgoing e-mail that could not be delivered and send it again",
     "keyaccounts.portfolio": "work a key account portfolio",
     "api.use": "use the HTTP API with a personal token",
+    "arrangement.manage": "set up and cancel payment arrangements (within the arrangement limit)",
+    "arrangement.allow_more": "allow a second active payment arrangement on one account",
+    "contract.manage": "set up long-term contracts, record prepayments, pay-offs and property transfers",
 }
 
 _ASSISTANT = {"account.view", "account.note", "service.start_stop", "payment.take", "api.use"}
 _SPECIALIST = _ASSISTANT | {"account.maintain", "reads.manage", "billing.run", "adjustment.request",
-                            "payment.manage"}
-_SENIOR = _SPECIALIST | {"approval.decide", "account.view_pii"}
+                            "payment.manage", "arrangement.manage"}
+_SENIOR = _SPECIALIST | {"approval.decide", "account.view_pii", "contract.manage"}
 _SUPERVISOR = _SENIOR | {
     "approval_limit.edit",
+    "arrangement.allow_more",
     "rates.manage",
     "rates.approve",
     "audit.view",

@@ -41,7 +41,7 @@ from ratepayer.staff import approvals, audit, limits, permissions, transitions
 from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.roles import COUNTER_PAYMENT_LIMITS
 
-from .. import calculations, queries
+from .. import calculations, hooks, queries
 from ..errors import PaymentError, PaymentNeedsApproval
 from ..models import (
     AUTOPAY_STOPPING_RETURN_CODES,
@@ -189,6 +189,8 @@ def post_payment_rows(specs: Sequence[PaymentSpec], *, batch: PaymentBatch, user
                         return_ids=False)
             for i, payment_id in zip(order[start:start + CHUNK], ids, strict=True):
                 payment_ids[i] = payment_id
+        hooks.after_posted([hooks.PostedPayment(pk, s.account_id, s.amount, s.received_on)  # collections' recoveries
+                            for pk, s in zip(payment_ids, specs, strict=True)])
     return payment_ids
 
 
@@ -534,6 +536,7 @@ def _reverse_payment(payment: Payment, *, on: date, reason: str, user) -> None:
     if not updated:
         raise PaymentError(f"Receipt {payment.receipt_number} was already reversed.")
     payment.status, payment.reversal_entry, payment.reversal_reason = Payment.Status.REVERSED, entry, reason[:200]
+    hooks.after_reversed(payment.pk, on, user)  # collections: the recovery this payment made is reversed too
 
 
 def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str, on: date | None = None) -> Payment:

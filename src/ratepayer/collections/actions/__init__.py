@@ -1,0 +1,1 @@
+"""Collections' state-changing operations, one module per part of the app."""

@@ -56,6 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_FERNET_KEY = "YmVuY2gtb25seS1rZXktbm90LWZvci1yZWFsLWRhdGE="  # demo data only
 SECRET = "bench-console-secret-key-not-for-production-0123456789abcdef"
 TARGET_P95_MS = 150.0
+CLERKS = 50
 RATEPAYER = [sys.executable, "-m", "ratepayer.cli"]
 
 SAMPLE = """
@@ -415,7 +416,8 @@ def main() -> None:
                 passed_at = result
                 if args.stop_after_pass:
                     break
-        clerk = results[0]
+        # the issue's goal: 50 clerks at about a second's pace (the first step if no step has 50 sessions)
+        clerk = next((r for r in results if r["sessions"] == CLERKS and r["think_seconds"] >= 1.0), results[0])
         print(json.dumps({
             "benchmark": "console",
             "server": f"gunicorn {args.web_workers} workers x {args.web_threads} threads, WhiteNoise, DEBUG off",

@@ -134,8 +134,8 @@ def complete(request, order_id):
         messages.error(request, "Field result and completion date are needed. Nothing was changed.")
         return redirect("collections:board")
     try:
-        orders.complete_order(user=request.user, order=order, result=form.cleaned_data["field_result"],
-                              on=form.cleaned_data["completed_on"], notes=form.cleaned_data["notes"])
+        order = orders.complete_order(user=request.user, order=order, result=form.cleaned_data["field_result"],
+                                      on=form.cleaned_data["completed_on"], notes=form.cleaned_data["notes"])
     except CollectionsCoreError as exc:
         messages.error(request, f"Order #{order.pk}: {exc} Nothing was changed.")
     else:

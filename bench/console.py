@@ -11,15 +11,32 @@ it raises the number of sessions and shortens the think time step by step and
 reports, per step, p50/p95/p99 latency, errors and requests per second, and
 the first step at which p95 passes the target (150 ms).
 
+Before the concurrent steps, one session alone (``--single N``) searches and
+opens N accounts back to back: the per-request latency with nothing queued,
+and the CPU each request costs the web server's processes and, when the
+PostgreSQL server is this script's own (or ``--pg-data`` names its data
+directory), the database server's processes. CPU per request, not latency,
+is what bounds throughput: 2 cores serve at most 2 / (CPU per request)
+requests a second, less whatever else the machine runs.
+
+``--sweep 20,35,50,70,100`` runs steps of that many sessions at the clerk's
+pace (``--think``, default 1 s) instead of ``--steps``, to find the number of
+sessions and the throughput at which p95 passes the target;
+``--stop-after-pass`` ends the run at the first step past it. ``--panels``
+also fetches what the account page loads by itself once shown
+(``hx-trigger="load"`` panels), as a browser does.
+
 Prints one JSON object. Loopback only; every step is bounded in time.
 
-    .venv/bin/python bench/console.py [--accounts 100000] [--database-url URL --no-build]
-        [--duration 60] [--steps 50:1.0,100:0.5,150:0.25,200:0.1,200:0]
+    .venv/bin/python bench/console.py [--accounts 100000 --months 0] [--database-url URL --no-build [--pg-data DIR]]
+        [--duration 60] [--warmup 10] [--single 200] [--panels]
+        [--steps 50:1.0,100:0.5,150:0.25,200:0.1,200:0 | --sweep 20,35,50,70,100 [--think 1.0] [--stop-after-pass]]
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import http.client
 import json
 import os
@@ -87,9 +104,10 @@ class Session:
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
 
-    def request(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes, dict]:
+    def request(self, method: str, path: str, body: str | None = None,
+                extra_headers: dict | None = None) -> tuple[int, bytes, dict]:
         headers = {"Host": self.host, "X-Forwarded-Proto": "https", "Referer": f"https://{self.host}/login/",
-                   "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+                   "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), **(extra_headers or {})}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = f"https://{self.host}"
@@ -122,46 +140,164 @@ class Session:
             raise SystemExit(f"sign-in refused: HTTP {status} {body[:300]!r}")
 
 
-def run_step(port: int, sessions: list[Session], queries: list[str], think: float, duration: float,
-             seed: int) -> dict:
-    latencies: dict[str, list[float]] = {"search": [], "account": []}
+ACCOUNT_LINK = re.compile(rb'href="/accounts/(\d+)/"')
+LOAD_PANEL = re.compile(rb'hx-get="([^"]+)" hx-trigger="load"')
+
+
+def timed_get(session: Session, path: str, headers: dict | None = None) -> tuple[int, bytes, float]:
+    started = time.perf_counter()
+    try:
+        status, body, _ = session.request("GET", path, extra_headers=headers)
+    except Exception as exc:  # counted as an error, reported
+        status, body = 0, repr(exc).encode()
+    return status, body, time.perf_counter() - started
+
+
+def clerk_round(session: Session, rng: random.Random, queries: list[str], pause, record, panels: bool,
+                stop_at: float) -> None:
+    """What a clerk does for one caller: search, look, open an account from the
+    results, read it (and, with ``panels``, what the page loads by itself)."""
+    query = rng.choice(queries)
+    status, body, elapsed = timed_get(session, "/search/?" + urllib.parse.urlencode({"q": query, "go": "0"}))
+    record("search", elapsed, status)
+    found = ACCOUNT_LINK.findall(body) if status == 200 else []
+    pause()
+    if not found or time.monotonic() >= stop_at:
+        return
+    number = rng.choice(found[:10]).decode()
+    status, body, elapsed = timed_get(session, f"/accounts/{number}/")
+    record("account", elapsed, status)
+    if panels and status == 200:
+        for url in LOAD_PANEL.findall(body):
+            status, _, elapsed = timed_get(session, html.unescape(url.decode()), {"HX-Request": "true"})
+            record("panel", elapsed, status)
+    pause()
+
+
+# --- CPU of the server's processes (Linux /proc) ----------------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: str) -> tuple[int, int, float] | None:
+    """(ppid, process group, CPU seconds incl. reaped children) of one process."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(")") + 2:].split()
+    return int(fields[1]), int(fields[2]), sum(int(f) for f in fields[11:15]) / CLOCK_TICKS
+
+
+def cpu_seconds(*, group: int | None = None, parent: int | None = None) -> float:
+    """CPU seconds used so far by the processes of a process group, or by a
+    process and its children (exited ones count through their parent)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        found = _stat(entry)
+        if found is None:
+            continue
+        ppid, pgrp, seconds = found
+        if (group is not None and pgrp == group) or (parent is not None and (int(entry) == parent or ppid == parent)):
+            total += seconds
+    return total
+
+
+def postmaster_pid(pg_data: Path | None) -> int | None:
+    try:
+        return int((pg_data / "postmaster.pid").read_text().split()[0]) if pg_data else None
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class CpuMeter:
+    """CPU seconds of the web server, the database server and this client over an interval."""
+
+    def __init__(self, server_pid: int, pg_pid: int | None):
+        self.server_pid, self.pg_pid = server_pid, pg_pid
+
+    def read(self) -> dict:
+        return {"web": cpu_seconds(group=self.server_pid),
+                "database": cpu_seconds(parent=self.pg_pid) if self.pg_pid else None,
+                "client": time.process_time()}
+
+    @staticmethod
+    def per_request(before: dict, after: dict, requests: int) -> dict:
+        out = {}
+        for key in ("web", "database", "client"):
+            if before[key] is None or not requests:
+                continue
+            out[f"{key}_ms"] = round((after[key] - before[key]) / requests * 1000, 2)
+        if "web_ms" in out and "database_ms" in out:
+            out["server_total_ms"] = round(out["web_ms"] + out["database_ms"], 2)
+            out["bound_requests_per_s_on_cpus"] = round(os.cpu_count() / (out["server_total_ms"] / 1000), 1) \
+                if out["server_total_ms"] else None
+        return out
+
+
+def summarize(latencies: dict[str, list[float]]) -> dict:
+    every = [x for values in latencies.values() for x in values]
+    out = {"all": percentiles(every), "search": percentiles(latencies["search"]),
+           "account_page": percentiles(latencies["account"])}
+    if latencies.get("panel"):
+        out["account_panels"] = percentiles(latencies["panel"])
+    return out
+
+
+def run_single(sessions: list[Session], queries: list[str], rounds: int, seed: int, panels: bool,
+               meter: CpuMeter) -> dict:
+    """One session at a time, back to back: latency with nothing queued, and
+    the server's CPU per request."""
+    rng = random.Random(seed)
+    latencies: dict[str, list[float]] = {"search": [], "account": [], "panel": []}
+    errors: list[str] = []
+
+    def record(kind: str, elapsed: float, status: int) -> None:
+        latencies[kind].append(elapsed)
+        if status != 200:
+            errors.append(f"{kind} {status}")
+
+    before = meter.read()
+    started = time.monotonic()
+    attempts = 0
+    while len(latencies["account"]) < rounds and attempts < rounds * 3:
+        attempts += 1
+        clerk_round(sessions[attempts % len(sessions)], rng, queries, lambda: None, record, panels, float("inf"))
+    wall = time.monotonic() - started
+    requests = sum(len(v) for v in latencies.values())
+    return {"requests": requests, "duration_s": round(wall, 1), "errors": len(errors),
+            "error_kinds": sorted(set(errors))[:5], **summarize(latencies),
+            "cpu_per_request": meter.per_request(before, meter.read(), requests),
+            "load_average": [round(x, 1) for x in os.getloadavg()]}
+
+
+def run_step(sessions: list[Session], queries: list[str], think: float, duration: float, seed: int,
+             panels: bool = False, meter: CpuMeter | None = None) -> dict:
+    latencies: dict[str, list[float]] = {"search": [], "account": [], "panel": []}
     errors: list[str] = []
     lock = threading.Lock()
     stop_at = time.monotonic() + duration
-    account_link = re.compile(rb'href="/accounts/(\d+)/"')
+
+    def record(kind: str, elapsed: float, status: int) -> None:
+        with lock:
+            latencies[kind].append(elapsed)
+            if status != 200:
+                errors.append(f"{kind} {status}")
 
     def clerk(i: int, session: Session) -> None:
         rng = random.Random(seed * 1000 + i)
         time.sleep(rng.random() * max(think, 0.05))  # people do not all press Enter at once
-        while time.monotonic() < stop_at:
-            query = rng.choice(queries)
-            started = time.perf_counter()
-            try:
-                status, body, _ = session.request("GET", "/search/?" + urllib.parse.urlencode({"q": query, "go": "0"}))
-            except Exception as exc:  # counted, reported
-                status, body = 0, repr(exc).encode()
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies["search"].append(elapsed)
-                if status != 200:
-                    errors.append(f"search {status}")
-            found = account_link.findall(body) if status == 200 else []
-            time.sleep(think * (0.5 + rng.random()))
-            if not found or time.monotonic() >= stop_at:
-                continue
-            number = rng.choice(found[:10]).decode()
-            started = time.perf_counter()
-            try:
-                status, _, _ = session.request("GET", f"/accounts/{number}/")
-            except Exception:
-                status = 0
-            elapsed = time.perf_counter() - started
-            with lock:
-                latencies["account"].append(elapsed)
-                if status != 200:
-                    errors.append(f"account {status}")
+
+        def pause() -> None:
             time.sleep(think * (0.5 + rng.random()))
 
+        while time.monotonic() < stop_at:
+            clerk_round(session, rng, queries, pause, record, panels, stop_at)
+
+    load_before = os.getloadavg()[0]
+    before = meter.read() if meter else None
     started = time.monotonic()
     threads = [threading.Thread(target=clerk, args=(i, s), daemon=True) for i, s in enumerate(sessions)]
     for t in threads:
@@ -169,12 +305,14 @@ def run_step(port: int, sessions: list[Session], queries: list[str], think: floa
     for t in threads:
         t.join(timeout=duration + 120)
     wall = time.monotonic() - started
-    every = latencies["search"] + latencies["account"]
-    summary = percentiles(every)
-    return {"sessions": len(sessions), "think_seconds": think, "duration_s": round(wall, 1),
-            "requests": len(every), "requests_per_s": round(len(every) / wall, 1), "errors": len(errors),
-            "error_kinds": sorted(set(errors))[:5], "all": summary, "search": percentiles(latencies["search"]),
-            "account_page": percentiles(latencies["account"]), "load_average_1m": round(os.getloadavg()[0], 1)}
+    requests = sum(len(v) for v in latencies.values())
+    result = {"sessions": len(sessions), "think_seconds": think, "duration_s": round(wall, 1),
+              "requests": requests, "requests_per_s": round(requests / wall, 1), "errors": len(errors),
+              "error_kinds": sorted(set(errors))[:5], **summarize(latencies),
+              "load_average_1m_before": round(load_before, 1), "load_average_1m": round(os.getloadavg()[0], 1)}
+    if meter:
+        result["cpu_per_request"] = meter.per_request(before, meter.read(), requests)
+    return result
 
 
 def main() -> None:
@@ -186,21 +324,37 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds per step")
     parser.add_argument("--steps", default="50:1.0,100:0.5,150:0.25,200:0.1,200:0",
                         help="sessions:think-seconds per step, the first being the clerk's pace")
+    parser.add_argument("--sweep", default="", help="sessions per step at --think seconds, e.g. 20,35,50,70,100 "
+                                                    "(instead of --steps)")
+    parser.add_argument("--think", type=float, default=1.0, help="think seconds for --sweep")
+    parser.add_argument("--stop-after-pass", action="store_true", help="end at the first step whose p95 passes "
+                                                                       "the target")
+    parser.add_argument("--warmup", type=float, default=10.0, help="seconds of warm-up before measuring")
+    parser.add_argument("--single", type=int, default=200,
+                        help="searches + account pages one session makes alone, back to back (0: none)")
+    parser.add_argument("--panels", action="store_true",
+                        help="also fetch the panels the account page loads by itself, as a browser does")
+    parser.add_argument("--pg-data", default="", help="data directory of the --database-url server (for its CPU)")
     parser.add_argument("--web-workers", type=int, default=int(os.environ.get("RATEPAYER_WEB_WORKERS", 2)))
     parser.add_argument("--web-threads", type=int, default=int(os.environ.get("RATEPAYER_WEB_THREADS", 8)))
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     if args.no_build and not args.database_url:
         parser.error("--no-build needs --database-url")
-    steps = [(int(s.split(":")[0]), float(s.split(":")[1])) for s in args.steps.split(",")]
+    if args.sweep:
+        steps = [(int(n), args.think) for n in args.sweep.split(",")]
+    else:
+        steps = [(int(s.split(":")[0]), float(s.split(":")[1])) for s in args.steps.split(",")]
 
     scratch = Path(tempfile.mkdtemp(prefix="ratepayer-bench-console-"))
     pg_dir = None
+    pg_data = Path(args.pg_data) if args.pg_data else None
     url = args.database_url
     if not url:
         pg_dir = scratch / "pg"
         url = subprocess.run(["bash", str(ROOT / "scripts" / "pg-temp.sh"), "start", str(pg_dir), str(free_port())],
                              check=True, capture_output=True, text=True).stdout.strip()
+        pg_data = pg_dir / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("RATEPAYER_")}
     env.update({"RATEPAYER_DATABASE_URL": url, "RATEPAYER_FIELD_ENCRYPTION_KEY": BENCH_FERNET_KEY,
                 "RATEPAYER_VAR_DIR": str(scratch), "PYTHONPATH": str(ROOT / "src"),
@@ -247,15 +401,20 @@ def main() -> None:
             session = Session(port)
             session.sign_in("specialist", facts["password"])
             sessions.append(session)
+        meter = CpuMeter(server.pid, postmaster_pid(pg_data))
         # warm every web worker's caches and connections
-        run_step(port, sessions[:10], queries, 0.0, 5.0, args.seed)
+        run_step(sessions[:10], queries, 0.0, args.warmup, args.seed, args.panels)
+        single = run_single(sessions[:10], queries, args.single, args.seed, args.panels, meter) \
+            if args.single else None
         results = []
         passed_at = None
         for i, (count, think) in enumerate(steps):
-            result = run_step(port, sessions[:count], queries, think, args.duration, args.seed + i)
+            result = run_step(sessions[:count], queries, think, args.duration, args.seed + i, args.panels, meter)
             results.append(result)
             if passed_at is None and result["all"].get("p95_ms", 0) > TARGET_P95_MS:
                 passed_at = result
+                if args.stop_after_pass:
+                    break
         clerk = results[0]
         print(json.dumps({
             "benchmark": "console",
@@ -264,6 +423,7 @@ def main() -> None:
             "accounts": int(accounts),
             "build_seconds": build_seconds,
             "target_p95_ms": TARGET_P95_MS,
+            "account_panels_fetched": args.panels,
             "clerk_pace": {"sessions": clerk["sessions"], "think_seconds": clerk["think_seconds"],
                            "p95_ms": clerk["all"].get("p95_ms"), "errors": clerk["errors"],
                            "meets_target": clerk["errors"] == 0 and clerk["all"].get("p95_ms", 1e9) <= TARGET_P95_MS},
@@ -272,9 +432,11 @@ def main() -> None:
                 "requests_per_s": passed_at["requests_per_s"], "p95_ms": passed_at["all"]["p95_ms"]},
             "max_requests_per_s_under_target": max(
                 (r["requests_per_s"] for r in results if r["all"].get("p95_ms", 1e9) <= TARGET_P95_MS), default=None),
+            "single_session": single,
             "steps": results,
             "cpus": os.cpu_count(),
-            "note": "client threads, server and PostgreSQL share this machine's CPUs",
+            "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
+            "note": "client threads, server and PostgreSQL share this machine's CPUs, with whatever else runs on it",
         }, indent=2))
     finally:
         if server is not None and server.poll() is None:

@@ -35,6 +35,7 @@ SEEDING_MIGRATIONS = [
     "ratepayer.metering.migrations.0002_default_policy:seed",
     "ratepayer.collections.migrations.0002_core:seed_policies",
     "ratepayer.collections.migrations.0004_plans:seed_contract_rules",
+    "ratepayer.collections.migrations.0005_writeoffs:seed_rules",
 ]
 
 

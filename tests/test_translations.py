@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # where the customer reads: bills, bill e-mails, line descriptions, receipts, payment notices
 CUSTOMER_FACING = ("billing/documents.py", "billing/line_text.py", "billing/tariff_words.py",
                    "billing/templates/billing/bill_document.html", "customers/i18n.py",
-                   "payments/templates/payments/receipt.html", "payments/actions/core.py")
+                   "payments/templates/payments/receipt.html", "payments/actions/core.py",
+                   "collections/documents.py") + tuple(  # collection notices and their templates
+    f"collections/notices/{p.name}" for p in (ROOT / "src/ratepayer/collections/templates/collections/notices").glob("*.html"))
 
 
 def po_entries(path: Path) -> list[dict]:

@@ -89,6 +89,18 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
     "complete_order": "complete_service_order",
     "order_reconnect": "order_reconnect",
     "collection_policy": "propose_collection_policy",
+    # collections: payment arrangements and long-term contracts
+    "arrangement_new": {"(no op: show the schedule)": "preview_arrangement", "save": "create_arrangement"},
+    "arrangement_cancel": "cancel_arrangement",
+    "contract_new": {"(no op: show the schedule)": "contract_schedule", "save": "create_contract"},
+    "contract_action": {"prepay": "prepay_contract", "payoff": "pay_off_contract", "transfer": "transfer_contract"},
+    # collections: closed accounts, agencies, write-offs, liens
+    "closed_account": {"deposit": "apply_deposit_to_final_bill", "transfer": "transfer_closed_balance",
+                       "assign": "assign_to_agency", "write_off": "request_write_off", "lien": "certify_lien"},
+    "agencies": {"save_agency": "save_collection_agency", "write_file": "write_agency_file",
+                 "remit": "record_agency_remittance", "recalled": "close_agency_assignment",
+                 "returned": "close_agency_assignment"},
+    "lien_release": "release_lien",
 }
 
 # Actions the API offers that the console does not (yet): listed so the count below stays honest.

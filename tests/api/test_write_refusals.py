@@ -135,6 +135,62 @@ REFUSALS: dict[str, tuple[str, object, str]] = {
     "run_collections": ("/collections/runs", {"date": "2026-12-07"}, "assistant"),
     "propose_collection_policy": ("/collection-policies", {"effective_from": "2030-01-01", "reason": "r",
                                                            "values": {"utility_type": "pud"}}, "senior"),
+    # protections from disconnection (collections)
+    "enter_heat_alert": ("/heat-alerts", {"zone": "WAZ558", "day": "2026-07-08", "kind": "heat_advisory"},
+                         "assistant"),
+    "change_heat_alert": ("/heat-alerts/1", {"kind": "heat_advisory"}, "assistant"),
+    "withdraw_heat_alert": ("/heat-alerts/1/withdraw", {"reason": "wrong zone"}, "assistant"),
+    "import_heat_alerts_file": ("/heat-alert-files", _files("alerts.csv", lambda c: b"zone,date,kind\n"
+                                                       b"WAZ558,2026-07-08,heat_advisory\n"), "assistant"),
+    "set_premise_zone": ("/premises/{premise}/nws-zone", {"zone": "WAZ558"}, "assistant"),
+    "register_landlord": ("/premises/{premise}/landlords", {
+        "owner_name": "Harbor Rentals", "request_received_on": "2026-11-02", "mailing_line1": "PO Box 12",
+        "mailing_city": "Everett", "mailing_zip": "98206"}, "assistant"),
+    "change_landlord": ("/landlords/1", {"mailing_line1": "PO Box 99"}, "assistant"),
+    "end_landlord": ("/landlords/1/end", {"on": "2026-12-01", "reason": "sold"}, "assistant"),
+    "record_medical_notice": ("/accounts/{number}/medical-certificates", {
+        "premise_id": "{premise}", "notified_on": "2026-12-01", "notice": "verbal"}, "assistant"),
+    "certify_medical_certificate": ("/medical-certificates/1/certify", {
+        "received_on": "2026-12-02", "certifier_title": "physician", "certifier_name": "Dr. A",
+        "certifier_phone": "1"}, "assistant"),
+    "change_medical_certificate": ("/medical-certificates/1", {"remainder_agreed": True}, "assistant"),
+    "close_medical_certificate": ("/medical-certificates/1/close", {"on": "2026-12-02", "reason": "r"}, "assistant"),
+    "open_dispute": ("/accounts/{number}/disputes", {"opened_on": "2026-12-01", "reason": "high read"}, "assistant"),
+    "change_dispute": ("/disputes/1", {"reason": "x"}, "assistant"),
+    "close_dispute": ("/disputes/1/close", {"on": "2026-12-02", "resolution": "r"}, "assistant"),
+    "request_winter_protection": ("/accounts/{number}/winter-protection", {
+        "premise_id": "{premise}", "notified_on": "2026-11-20"}, "assistant"),
+    "change_winter_protection": ("/winter-protection/1", {"note": "x"}, "assistant"),
+    "close_winter_protection": ("/winter-protection/1/close", {"on": "2027-03-16", "reason": "paid"}, "assistant"),
+    # collections: closed accounts, agencies, write-offs, liens
+    "apply_deposit_to_final_bill": ("/accounts/{number}/final-bill/deposit", {}, "assistant"),
+    "transfer_closed_balance": ("/accounts/{number}/balance-transfer", {"to_account": "{number}", "reason": "r"},
+                                "assistant"),
+    "save_collection_agency": ("/collection-agencies", {"code": "NWC", "name": "N", "fee_percent": "30"}, "senior"),
+    "assign_to_agency": ("/accounts/{number}/agency-assignment", {"agency": "NWC", "advised_on": "2025-01-01"},
+                         "assistant"),
+    "write_agency_file": ("/collection-agencies/NWC/files", {}, "assistant"),
+    "record_agency_remittance": ("/agency-assignments/1/remittances", {"reference": "R", "gross": "1.00"},
+                                 "assistant"),
+    "close_agency_assignment": ("/agency-assignments/1/close", {"outcome": "recalled", "reason": "r"}, "assistant"),
+    "request_write_off": ("/accounts/{number}/write-offs", {"reason": "uncollectible", "memo": "m"}, "assistant"),
+    "certify_lien": ("/accounts/{number}/liens", {"premise_id": "{premise}", "delinquent_since": "2025-01-01",
+                                                  "prime_rate": "7.5", "interest_rate": "8"}, "assistant"),
+    "release_lien": ("/liens/1/release", {"reason": "r"}, "assistant"),
+    # collections: payment arrangements and long-term contracts
+    "preview_arrangement": ("/accounts/{number}/arrangements/preview", {
+        "past_due_amount": "10.00", "installments": 2, "first_due": "2026-12-20", "made_on": "2026-12-01"},
+        "assistant"),
+    "create_arrangement": ("/accounts/{number}/arrangements", {
+        "past_due_amount": "10.00", "installments": 2, "first_due": "2026-12-20", "made_on": "2026-12-01"},
+        "assistant"),
+    "cancel_arrangement": ("/arrangements/1/cancel", {"reason": "r"}, "assistant"),
+    "create_contract": ("/accounts/{number}/contracts", {
+        "kind": "sewer_connection", "premise_id": "{premise}", "principal": "1000.00", "annual_rate": "5",
+        "term_months": 12, "start_date": "2027-01-10", "made_on": "2026-12-01"}, "specialist"),
+    "prepay_contract": ("/contracts/1/prepay", {"amount": "10.00"}, "specialist"),
+    "pay_off_contract": ("/contracts/1/payoff", {}, "specialist"),
+    "transfer_contract": ("/contracts/1/transfer", {"to_account": "{number}"}, "specialist"),
 }
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, time
 from decimal import Decimal
 
-from ratepayer.collections.documents import AssistanceProgram, Fee, NoticeDocument, PastDueBill
+from ratepayer.collections.documents import KIND_ALIASES, AssistanceProgram, Fee, NoticeDocument, PastDueBill
 
 NOTICE_DATE = date(2026, 12, 7)
 AGENCIES = (
@@ -19,6 +19,7 @@ AGENCIES = (
 
 def pud_notice(kind: str = "past_due", language: str = "en", **changes) -> NoticeDocument:
     """An electric customer of a PUD, two bills behind, a $10 late fee."""
+    kind = KIND_ALIASES.get(kind, kind)
     values = dict(
         kind=kind, utility_type="pud", language=language,
         utility_name="Cascade Public Utility District", utility_address=("PO Box 1107", "Everett, WA 98206"),
@@ -50,6 +51,7 @@ def pud_notice(kind: str = "past_due", language: str = "en", **changes) -> Notic
 
 def water_sewer_notice(kind: str = "final", language: str = "en", **changes) -> NoticeDocument:
     """A water-sewer district's tenant (or, for lien_notice and landlord_copy, its owner)."""
+    kind = KIND_ALIASES.get(kind, kind)
     values = dict(
         kind=kind, utility_type="water_sewer", language=language,
         utility_name="Silver Creek Water-Sewer District", utility_address=("3015 Silver Lake Rd", "Everett, WA 98208"),
@@ -60,6 +62,7 @@ def water_sewer_notice(kind: str = "final", language: str = "en", **changes) -> 
         past_due_bills=(PastDueBill(date(2026, 9, 30), date(2026, 10, 24), Decimal("318.40")),),
         current_charges=Decimal("96.10"), fees=(Fee("late_fee", Decimal("31.84")),),
         total_to_avoid_action=Decimal("350.24"), late_fee_percent=Decimal("10"), landlord_copied=True,
+        low_income_rates=True,
         assistance=AGENCIES[1:],
     )
     if kind in ("final", "disconnect_day"):

@@ -133,3 +133,25 @@ def test_principal_repaid_is_the_principal_and_no_installment_is_negative(princi
         assert r.payment >= 0 and r.principal >= 0 and r.interest >= 0 and r.balance_after >= 0
         assert r.payment == r.principal + r.interest
         assert r.payment.as_tuple().exponent == -2 and r.interest.as_tuple().exponent >= -2
+
+
+def test_the_schedule_command_prints_json_and_refuses_a_term_beyond_the_statute():
+    import json
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("contracts", "schedule", "--principal", "14850.00", "--annual-rate", "5.25", "--months", "180",
+                 "--start", "2027-01-15", "--kind", "sewer_connection", "--format", "json", stdout=out)
+    data = json.loads(out.getvalue())
+    assert data["level_payment"] == "119.38" and len(data["installments"]) == 180
+    assert data["totals"]["principal"] == "14850.00"
+    assert data["installments"][-1] == {"number": 180, "due_date": "2041-12-15", "payment": "118.14",
+                                        "principal": "117.63", "interest": "0.51", "balance_after": "0.00"}
+    with pytest.raises(CommandError, match=r"--months: 181 months .* RCW 57\.08\.005\(11\)"):
+        call_command("contracts", "schedule", "--principal", "14850.00", "--annual-rate", "5.25", "--months", "181",
+                     "--start", "2027-01-15", "--kind", "sewer_connection", "--format", "json", stdout=StringIO())
+    with pytest.raises(CommandError, match="--annual-rate"):
+        call_command("contracts", "schedule", "--principal", "100", "--annual-rate", "5,25", "--months", "12",
+                     "--start", "2027-01-15", stdout=StringIO())

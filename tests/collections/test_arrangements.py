@@ -22,6 +22,22 @@ D = Decimal
 
 
 @pytest.fixture
+def policy(db):
+    """The seeded collection policy, its arrangement terms set for a test."""
+    from ratepayer.collections.models import CollectionPolicy
+
+    def _set(*, down_payment_percent: str, max_installments: int):
+        CollectionPolicy.objects.update(arrangement_down_payment_percent=D(down_payment_percent),
+                                        arrangement_max_installments=max_installments)
+    return _set
+
+
+@pytest.fixture(autouse=True)
+def _no_down_payment(policy):
+    policy(down_payment_percent="0", max_installments=12)
+
+
+@pytest.fixture
 def behind(town):
     """Account 0 owes $300.00 from before it was billed."""
     account = town.accounts[0]
@@ -69,6 +85,18 @@ def test_refusals_name_the_field_and_change_nothing(users, behind, kw, field):
     assert not AuditEvent.objects.filter(action__startswith="arrangement.").exists()
 
 
+def test_the_policy_asks_its_down_payment_and_limits_the_installments(users, behind, policy):
+    policy(down_payment_percent="25.00", max_installments=6)
+    with pytest.raises(ArrangementError, match=r"down payment of 25.00% .* at least \$75.00") as refused:
+        make(users, behind, down_payment="74.99")
+    assert refused.value.field == "down_payment"
+    with pytest.raises(ArrangementError, match="from 1 to 6") as refused:
+        make(users, behind, down_payment=None, installments=7)
+    arrangement = make(users, behind, down_payment=None, installments=3)  # blank: the policy's share
+    assert arrangement.down_payment == D("75.00") and arrangement.status == "proposed"
+    assert list(arrangement.installments.values_list("amount", flat=True)) == [D("75.00")] * 3
+
+
 def test_one_open_arrangement_per_account_unless_a_supervisor_allows_another(users, behind):
     first = make(users, behind, past_due_amount="100.00")
     with pytest.raises(ArrangementError, match="already has an open payment arrangement"):
@@ -102,6 +130,17 @@ def test_the_down_payment_activates_a_proposed_arrangement(users, behind, pay):
     arrangement.refresh_from_db()
     assert arrangement.status == "active"
     assert AuditEvent.objects.filter(action="arrangement.activated").count() == 1
+
+
+def test_a_down_payment_never_received_lapses_the_proposed_arrangement(users, behind):
+    arrangement = make(users, behind, down_payment="60.00", installments=3, broken_after_days=10)
+    arrangements.record_payments(on=date(2025, 2, 11))  # first due Feb 1 + 10 days: still waiting
+    arrangement.refresh_from_db()
+    assert arrangement.status == "proposed"
+    counts = arrangements.record_payments(on=date(2025, 2, 12))
+    arrangement.refresh_from_db()
+    assert counts["lapsed"] == 1 and arrangement.status == "cancelled"
+    assert "down payment of $60.00 was not received" in arrangement.end_reason
 
 
 def test_an_installment_unpaid_past_the_grace_breaks_it_on_the_next_day(users, behind, pay):
@@ -198,3 +237,53 @@ def test_record_payments_is_a_fixed_number_of_queries(users, town, pay):
         arrangements.record_payments(on=date(2025, 1, 21))
     # one account or three: the same reads and one bulk update (the first already updated its own row)
     assert len(all_three) <= len(first) + 1
+
+
+def test_a_winter_plan_customer_paying_the_ceiling_is_not_in_default(users, town, pay):
+    # RCW 54.16.285(1)(e): ceiling = 7 % of monthly income + 1/12 of the arrears
+    # = 0.07 × 1,000.00 + 3,300.00 / 12 = 70.00 + 275.00 = 345.00 a month.
+    account = town.accounts[2]
+    owe(account, town.agreements[account.pk]["electric"], "3300.00")
+    plan = arrangements.create_arrangement(
+        user=users["supervisor"], account=account, kind="winter", past_due_amount="3300.00",
+        monthly_income="1000.00", first_due=date(2026, 2, 10), made_on=date(2026, 1, 20))
+    assert plan.required_ceiling == D("345.00") and plan.pay_off_by == date(2026, 10, 15)
+    rows = list(plan.installments.all())
+    # nine monthly installments Feb 10 … Oct 10 pay it by Oct 15: 3,300 / 9 = 366.67 (agreed, above the ceiling)
+    assert len(rows) == 9 and rows[-1].due_date == date(2026, 10, 10)
+    assert rows[0].amount == D("366.67") and sum(r.amount for r in rows) == D("3300.00")
+    for day in (date(2026, 2, 5), date(2026, 3, 5), date(2026, 4, 5)):
+        pay(account, "345.00", day)
+    arrangements.record_payments(on=date(2026, 4, 21))  # three installments past their grace
+    plan.refresh_from_db()
+    assert plan.status == "active"  # 1,035.00 paid = 3 × 345.00: not in default though below 3 × 366.67
+    assert queries.active_arrangements([account.pk], date(2026, 4, 21))[account.pk].status == "kept"
+    pay(account, "300.00", date(2026, 5, 5))  # less than the ceiling
+    arrangements.record_payments(on=date(2026, 5, 21))
+    plan.refresh_from_db()
+    assert plan.status == "broken"  # 1,335.00 < 4 × 345.00 = 1,380.00
+
+
+def test_a_heat_plan_keeps_every_payment_within_six_percent_of_income(users, behind):
+    # RCW 54.16.285(7): at most 6 % of monthly income: 0.06 × 1,500.00 = 90.00; past due 300.00 by May 15
+    plan = arrangements.create_arrangement(
+        user=users["specialist"], account=behind, kind="heat", past_due_amount="300.00",
+        monthly_income="1500.00", first_due=date(2025, 7, 1), made_on=date(2025, 6, 20))
+    amounts = list(plan.installments.values_list("amount", flat=True))
+    assert plan.required_ceiling == D("90.00") and plan.pay_off_by == date(2026, 5, 15)
+    assert sum(amounts) == D("300.00") and max(amounts) <= D("90.00")
+
+
+def test_the_check_command_breaks_a_missed_arrangement_once(users, behind):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    make(users, behind, broken_after_days=0)
+    out = StringIO()
+    call_command("arrangements", "check", "--date", "2025-02-02", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["broken"] == 1
+    out = StringIO()
+    call_command("arrangements", "check", "--date", "2025-02-02", "--format", "json", stdout=out)
+    assert json.loads(out.getvalue())["broken"] == 0

@@ -175,3 +175,28 @@ def test_the_contract_goes_with_the_property(users, town):
     contract.refresh_from_db()
     assert contract.account == buyer and contract.premise == premise
     assert AuditEvent.objects.filter(action="contract.transferred", account_id=buyer.pk).count() == 1
+
+
+def test_billing_the_last_installment_completes_the_contract(users, town):
+    contract = sewer_contract(users, town, principal="300.00", term_months=2, start_date=date(2025, 2, 10))
+    run_cycle(town.cycle, date(2025, 2, 14))
+    contract.refresh_from_db()
+    assert contract.status == "active"
+    run_cycle(town.cycle, date(2025, 3, 14))
+    contract.refresh_from_db()
+    assert contract.status == "paid_off" and gl_balance("143") == 0
+    assert contract.events.filter(kind="completed").count() == 1
+    assert checks.run_all()["ok"]
+
+
+def test_an_installment_line_reads_in_the_customers_language():
+    from django.utils import translation
+
+    from ratepayer.billing.line_text import translate_description
+
+    with translation.override("es"):
+        assert translate_description("Sewer connection charge #4, installment 7: interest", str) == \
+            "Cargo de conexión al alcantarillado n.º 4, cuota 7: intereses"
+    with translation.override("ru"):
+        assert translate_description("Conservation loan #2, installment 12: principal", str) == \
+            "Заём на энергосбережение № 2, взнос 12: основной долг"

@@ -341,8 +341,12 @@ def test_a_notice_window_not_yet_open_or_no_notice_blocks():
     early = FinalNotice(served_on=date(2027, 7, 6), valid_from=date(2027, 7, 14), expires_on=date(2027, 7, 28))
     check(clear_facts(final_notice=early), TUESDAY, allowed=False, deciding="final_notice", rule="final_notice",
           verdict="blocks")
-    check(clear_facts(final_notice=None), TUESDAY, allowed=False, deciding="final_notice", rule="final_notice",
-          verdict="blocks")
+    decision = check(clear_facts(final_notice=None), TUESDAY, allowed=False, deciding="final_notice",
+                     rule="final_notice", verdict="blocks")
+    assert "RCW 54.16.285(2)" in decision.deciding_reason
+    decision = check(water_sewer(TUESDAY, TUESDAY - timedelta(days=40), final_notice=None), TUESDAY, allowed=False,
+                     deciding="final_notice", rule="final_notice", verdict="blocks")
+    assert "RCW 57.08.081" in decision.deciding_reason and "54.16" not in decision.deciding_reason
 
 
 # --- medical certificates -------------------------------------------------------------------

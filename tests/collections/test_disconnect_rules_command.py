@@ -171,3 +171,25 @@ def test_the_user_guides_example_is_the_one_tested_here():
     from ratepayer.collections import disconnect_facts
     fields = (disconnect_facts._TOP | disconnect_facts._WINTER | disconnect_facts._MEDICAL)
     assert fields <= documented, f"not documented: {sorted(fields - documented)}"
+
+
+def test_format_facts_prints_a_facts_file_that_decides_the_same(tmp_path):
+    out = StringIO()
+    call_command("collections", "explain", "--facts", write(tmp_path, EXAMPLE), "--date", "2027-07-14",
+                 "--format", "facts", stdout=out)
+    printed = json.loads(out.getvalue())
+    # The zone map is narrowed to the premise's zone; defaults are written out.
+    assert printed["heat_alert_days"] == ["2027-07-14"]
+    assert printed["disconnect_weekdays"] == ["monday", "tuesday", "wednesday", "thursday"]
+    again = write(tmp_path, printed, "again.json")
+    for day in ("2027-07-13", "2027-07-14", "2027-07-16"):
+        assert explain_json(again, day) == explain_json(write(tmp_path, EXAMPLE), day)
+
+
+def test_a_facts_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes("\ufeff".encode() + json.dumps(EXAMPLE).encode())
+    assert explain_json(str(path), "2027-07-14")["deciding_rule"] == "heat_alert"
+    (tmp_path / "latin1.json").write_bytes(json.dumps(EXAMPLE).replace("WAZ558", "Zoné").encode("latin-1"))
+    with pytest.raises(CommandError, match="is not UTF-8 text"):
+        call_command("collections", "explain", "--facts", str(tmp_path / "latin1.json"), "--date", "2027-07-14")

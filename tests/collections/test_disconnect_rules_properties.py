@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, time, timedelta
 from decimal import Decimal
@@ -98,3 +99,37 @@ def test_the_facts_file_round_trips(facts, on):
     assert again == facts
     assert load_facts_json(json.dumps(facts_to_mapping(facts))) == facts
     assert decide_disconnect(again, on) == decide_disconnect(facts, on)
+
+
+
+WINTER_DAYS = st.sampled_from([date(2027, 11, 15), date(2027, 12, 14), date(2028, 1, 31), date(2028, 3, 15)])
+
+
+@given(on=WINTER_DAYS, figure=AMOUNTS, arrears=AMOUNTS, extra=AMOUNTS, over=st.integers(0, 10_000),
+       first_due=st.dates(min_value=date(2027, 11, 1), max_value=date(2028, 3, 15)).filter(lambda d: d.day <= 28))
+def test_paying_the_ceiling_keeps_winter_protection_whatever_was_agreed(on, figure, arrears, extra, over,
+                                                                          first_due):
+    """RCW 54.16.285(1)(e): not in default unless paying less than 7% of monthly income plus
+    1/12 of the arrears; the agreed amount (the ceiling plus ``extra``) never matters."""
+    # The ceiling by hand: (yearly 7% figure + arrears) / 12, to the cent, half-up.
+    ceiling = Decimal(int((figure + arrears) * 100 / 12 + Decimal("0.5"))) / 100
+    # Installments fall on first_due's day (at most the 28th) each month; count those due by ``on``.
+    due = sum(1 for months in range(6)
+              if date(first_due.year + (first_due.month - 1 + months) // 12,
+                      (first_due.month - 1 + months) % 12 + 1, first_due.day) <= on)
+    request = WinterProtectionRequest(
+        notified_on=date(2027, 11, 1), annual_seven_percent_of_income=figure, liheap_applied=True,
+        weatherization_applied=True, plan_agreed=True, agreed_monthly_payment=ceiling + extra,
+        arrears_since_application=arrears, plan_first_due=first_due,
+        paid_under_plan=ceiling * due + Decimal(over) / 100)
+    facts = DisconnectFacts(utility_type="pud", services=frozenset({"electric"}), residential=True,
+                            space_heating=True, nws_zone="WAZ558", winter_request=request,
+                            past_due_balance=Decimal("500.00"), minimum_balance_for_disconnect=Decimal("75.00"))
+    decision = decide_disconnect(facts, on)
+    assert decision.verdict_of("winter_protection").verdict == "blocks"
+    assert not decision.disconnect_allowed
+    if due and ceiling > 0:  # a cent short of the ceiling's total is default
+        short = dataclasses.replace(request, paid_under_plan=ceiling * due - Decimal("0.01"))
+        verdict = decide_disconnect(dataclasses.replace(facts, winter_request=short), on).verdict_of(
+            "winter_protection")
+        assert verdict.verdict == "allows" and "default" in verdict.reason

@@ -50,7 +50,7 @@ def test_worklist_query_count_does_not_grow_with_accounts(users, utility, django
     from ratepayer.collections import writeoff_queries
 
     closed_owing(utility)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         writeoff_queries.closed_accounts()
 
 
@@ -125,3 +125,12 @@ def test_write_offs_page_points_to_approvals(users, utility, signed_in):
     assert "wait for approval" in text and reverse("staff:approvals") in text
     inbox = signed_in("senior").get(reverse("staff:approvals")).content.decode()
     assert f"closed account {account.number}" in inbox
+
+
+def test_the_accounts_collections_tab_has_the_closed_account_panel(users, utility, signed_in):
+    account = closed_owing(utility)
+    tab = signed_in("assistant").get(reverse("collections:account", args=[account.number])).content.decode()
+    assert 'id="panel-closed_account"' in tab and "Final bill" in tab
+    assert reverse("collections:closed_account", args=[account.number]) in tab
+    other = signed_in("assistant").get(reverse("collections:account", args=["10000016"]))
+    assert other.status_code == 200

@@ -370,3 +370,106 @@ def test_a_lien_needs_water_or_sewer_charges_and_a_parcel(users, utility):
                         delinquent_since=date(2025, 1, 31), prime_rate="7.50", interest_rate="8", on=ON)
     assert Account.objects.get(pk=account.pk).status == "closed"
     close(account)
+
+
+def test_a_registered_landlord_not_copied_refuses_the_tenants_lien(users, utility, water_only):
+    from ratepayer.collections.models import Notice, RegisteredLandlord
+
+    RegisteredLandlord.objects.create(premise=utility.premise, owner_name="Pat Owner",
+                                      request_received_on=date(2024, 6, 1), mailing_line1="1 Owner Way",
+                                      mailing_city="Everett", mailing_zip="98201", created_by=users["specialist"])
+    notice = Notice.objects.create(account=water_only, kind="final", delinquency_due_on=date(2025, 2, 1),
+                                   amount_past_due=D("200.00"), amount_total=D("200.00"),
+                                   served_on=date(2025, 2, 15), landlord_copy=False)
+    lien = dict(user=users["specialist"], account=water_only, premise=utility.premise, tenant_delinquency=True,
+                delinquent_since=date(2025, 1, 31), prime_rate="7.50", interest_rate="8", on=ON)
+    before = snapshot()
+    with pytest.raises(wo.WriteOffError, match=r"RCW 57.08.081\(7\).*Pat Owner.*2025-02-15"):
+        wo.certify_lien(**lien)
+    assert snapshot() == before
+    Notice.objects.filter(pk=notice.pk).update(landlord_copy=True)
+    assert wo.certify_lien(**lien).tenant_delinquency
+
+
+def test_the_agency_warning_notice_on_record_is_the_advice_and_referrals_become_referred(users, utility, agency):
+    from ratepayer.collections.models import AgencyReferral, Notice
+
+    account = closed_owing(utility)
+    with pytest.raises(wo.WriteOffError, match="no agency-warning notice"):
+        wo.assign_to_agency(user=users["specialist"], account=account, agency=agency, on=ON)
+    warning = Notice.objects.create(account=account, kind="agency_warning", delinquency_due_on=date(2025, 1, 20),
+                                    amount_past_due=D("150.00"), amount_total=D("150.00"),
+                                    served_on=date(2025, 3, 2))
+    referral = AgencyReferral.objects.create(account=account, balance=D("150.00"),
+                                             delinquency_due_on=date(2025, 1, 20), warning=warning,
+                                             found_on=date(2025, 4, 1))
+    a = wo.assign_to_agency(user=users["specialist"], account=account, agency=agency, on=ON)
+    assert a.advised_on == date(2025, 3, 2)
+    referral.refresh_from_db()
+    assert referral.status == "referred"
+
+
+def test_ledger_check_command_passes_after_each_action_of_the_path(users, utility, drawer, agency):
+    """deposit → transfer (refused: no other account) → agency → remittance → return → write-off → recovery,
+    with ``ratepayer ledger check`` after each money step."""
+    from django.core.management import call_command
+
+    def ledger_check():
+        call_command("ledger", "check")  # exits 1 (SystemExit) when any check fails
+
+    deposit = pay.require_deposit(user=users["specialist"], account=utility.account, amount="50.00",
+                                  reason="no credit history", required_on=date(2024, 1, 2), due_on=date(2024, 1, 16))
+    pay.receive_deposit(user=users["assistant"], session=drawer, deposit=deposit, tender="cash", amount="50.00",
+                        token="dep-path")
+    account = closed_owing(utility, electric="300.00", water="50.00")
+    wo.apply_deposit(user=users["specialist"], account=account, on=ON)
+    ledger_check()
+    a = wo.assign_to_agency(user=users["specialist"], account=account, agency=agency, advised_on=date(2025, 3, 1),
+                            on=ON)
+    assert a.amount_assigned == D("300.00")
+    wo.record_remittance(user=users["specialist"], assignment=a, reference="P-1", gross="40.00",
+                         received_on=date(2025, 5, 1))
+    ledger_check()
+    wo.close_assignment(user=users["specialist"], assignment=a, outcome="returned", reason="no assets")
+    w = wo.request_write_off(user=users["specialist"], account=account, reason="agency_returned", memo="returned",
+                             on=date(2025, 6, 1))
+    approvals.approve(request_id=w.approval_request_id, approver=users["senior"])
+    ledger_check()
+    assert gl("144") == D("260.00")
+    pay.take_payment(user=users["assistant"], session=drawer, account=account, tender="cash", amount="25.00",
+                     tendered="25.00", token="late")
+    ledger_check()
+    assert gl("144") == D("235.00") and Recovery.objects.get().amount == D("25.00")
+
+
+def test_lien_rates_default_to_the_water_policy_and_small_balances_skip_the_agency(users, utility, water_only):
+    from ratepayer.collections import writeoff_queries
+
+    assert wo.lien_rates(ON) == (D("7.50"), D("11.50"))  # the water-sewer district's starting policy
+    lien = wo.certify_lien(user=users["specialist"], account=water_only, premise=utility.premise,
+                           delinquent_since=date(2025, 1, 31), on=ON)
+    assert (lien.prime_rate, lien.interest_rate) == (D("7.50"), D("11.50"))
+    assert writeoff_queries.agency_threshold(ON) == D("50.00")
+    assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
+                                  other_active=False, ever_assigned=False, owed=D("49.99"),
+                                  threshold=D("50.00")) == "write_off"
+    assert writeoff_queries._step(pending=False, at_agency=False, final_billed=True, deposit=False,
+                                  other_active=False, ever_assigned=False, owed=D("50.00"),
+                                  threshold=D("50.00")) == "agency"
+
+
+def test_a_returned_payment_reverses_its_recovery(users, utility, drawer):
+    account = closed_owing(utility, electric="60.00", water="20.00")
+    w = wo.request_write_off(user=users["specialist"], account=account, reason="small_balance", memo="x", on=ON)
+    payment = pay.take_payment(user=users["assistant"], session=drawer, account=account, tender="check",
+                               amount="30.00", check_number="77", check_routing="021000021", payer_name="Jane Doe",
+                               token="bounce")
+    assert gl("144") == D("50.00")
+    pay.return_payment(user=users["specialist"], payment=payment, reason="insufficient funds", return_code="R01",
+                       received_on=date(2025, 3, 10))
+    recovery = Recovery.objects.get()
+    assert recovery.reversal_entry_id is not None
+    assert WriteOff.objects.get(pk=w.pk).recovered == D("0.00")
+    assert gl("144") == D("80.00")  # written off again
+    assert AuditEvent.objects.filter(action="write_off.recovery_reversed").count() == 1
+    assert_ledger_ok()

@@ -121,6 +121,38 @@ def test_search_costs_the_same_few_queries_however_many_accounts_match(signed_in
     assert response.content.decode().count('class="result"') == 25
 
 
+def test_search_query_count_does_not_grow_with_the_accounts_found(signed_in, utility, users,
+                                                                  django_assert_max_num_queries):
+    """The search page and the live results cost the same few queries for two
+    accounts found as for twenty-five, with each one's service address and balance."""
+    from ratepayer.customers import actions
+
+    def opened(names):
+        for name in names:
+            customer = actions.create_customer(user=users["specialist"], name=name)
+            actions.open_account(user=users["specialist"], customer=customer, mailing_line1="9 Elm St",
+                                 mailing_city="Everett", mailing_zip="98201", opened_on=date(2024, 1, 2))
+
+    post_bills(utility, users["specialist"], 1)
+    client = signed_in("assistant")
+    client.get("/")  # session warm-up
+    opened(["Jane Roe"])
+    counts = {}
+    for size in ("small", "large"):
+        for query, headers in (("jane", {}), ("jane", {"HX-Request": "true"}), ("jane roe", {})):
+            with django_assert_max_num_queries(8) as captured:
+                response = client.get("/search/", {"q": query, "go": "0"}, headers=headers)
+            html = response.content.decode()
+            assert response.status_code == 200 and "Jane Roe" in html
+            if query == "jane" and size == "small":
+                assert "1204 Pine St, Everett" in html and "$20.00" in html  # Jane Doe's service address, balance
+            counts.setdefault((query, bool(headers)), []).append(len(captured.captured_queries))
+        if size == "small":
+            opened([f"Jane Roe {i}" for i in range(30)])
+    assert html.count('class="result"') == 25
+    assert all(small == large for small, large in counts.values()), counts
+
+
 def test_home_shows_my_approvals_and_the_accounts_i_opened(signed_in, utility, users):
     request_adjustment(user=users["specialist"], agreement=utility.electric, direction="debit", amount="900.00",
                        reason_code="BACKBILL", memo="bypass")

@@ -76,6 +76,38 @@ def test_account_page_queries_do_not_grow_with_history(signed_in, utility, users
     assert "← Newer" in page3.content.decode()
 
 
+def test_account_page_queries_do_not_grow_with_services_meters_contacts_and_notes(
+        signed_in, utility, users, django_assert_max_num_queries):
+    from ratepayer.customers import actions
+    from ratepayer.customers.models import Meter
+
+    client = signed_in("senior")
+    client.get(account_url(utility))  # session warm-up
+    with django_assert_max_num_queries(16) as small:
+        html = client.get(account_url(utility)).content.decode()
+    assert "E1000123" in html  # the meter installed at the service point
+    user = users["specialist"]
+    for i in range(6):
+        premise = actions.create_premise(user=user, line1=f"{100 + i} Oak Ave", city="Everett", zip="98201",
+                                         services=["electric"])
+        point = premise.service_points.get()
+        actions.install_meter(user=user, meter=Meter.objects.create(serial_number=f"E20000{i}", service="electric",
+                                                                    dial_count=5),
+                              service_point=point, installed_on=date(2020, 1, 1))
+        actions.start_service(user=user, account=utility.account, service_point=point,
+                              rate_schedule=utility.electric.rate_schedule, customer_class="residential",
+                              bill_cycle=utility.cycle, start_date=date(2024, 2, 1))
+    for i in range(8):
+        actions.add_contact(user=user, customer=utility.customer, name=f"Helper {i}", phone=f"(425) 555-01{i:02d}")
+    for i in range(12):
+        actions.add_note(user=user, account=utility.account, text=f"call {i}")
+    with django_assert_max_num_queries(len(small.captured_queries)) as large:
+        html = client.get(account_url(utility)).content.decode()
+    assert all(f"E20000{i}" in html and f"{100 + i} Oak Ave" in html for i in range(6))
+    assert "Helper 7" in html and "call 11" in html
+    assert len(large.captured_queries) == len(small.captured_queries)
+
+
 def test_history_running_balance_is_right_on_later_pages(signed_in, utility, users):
     from ratepayer.customers.queries import account_history
 

@@ -39,6 +39,9 @@ PERCENT = re.compile(r", ([\d,]+(?:\.\d+)?)% of (.+?)( \(gross-up\))?$")
 MINIMUM = re.compile(r" \(minimum (.+) exceeds regular charges\)$")
 EACH = re.compile(r" per (meter|dwelling unit)$")
 MINIMUM_PIECE = re.compile(r"^\$([\d.,]+)/(day|month|bill)(?: x (\d+) days)?$")
+# a line another app bills (billrun.ExtraLine): a long-term contract's installment
+CONTRACT = re.compile(r"^(Sewer connection charge|Conservation loan|Past-due balance) #(\d+), "
+                      r"installment (\d+): (principal|interest)$")
 CONNECTED_LOAD = re.compile(r"^\$([\d.,]+)/kW/(day|month|bill) over ([\d,.]+) kW connected load$")
 
 
@@ -100,8 +103,19 @@ def _label(text: str) -> str:
     return f"{tariff_word(label)}, {_label(period)}"
 
 
+def _contract_line(kind: str, number: str, installment: str, part: str) -> str:
+    kinds = {"Sewer connection charge": pgettext("contract", "Sewer connection charge"),
+             "Conservation loan": pgettext("contract", "Conservation loan"),
+             "Past-due balance": pgettext("contract", "Past-due balance")}
+    parts = {"principal": pgettext("contract", "principal"), "interest": pgettext("contract", "interest")}
+    return _("%(contract)s #%(number)s, installment %(installment)s: %(part)s") % {
+        "contract": kinds[kind], "number": number, "installment": installment, "part": parts[part]}
+
+
 def translate_description(description: str, format_date: Callable[[date], str]) -> str:
     """``description`` (as rating wrote it, in English) in the active language."""
+    if m := CONTRACT.match(description):
+        return _contract_line(*m.groups())
     text, tail = description, []
     if m := DATES.search(text):
         start, end = (format_date(date.fromisoformat(d)) for d in m.groups())

@@ -22,10 +22,24 @@ class CollectionsConfig(AppConfig):
 
         register_extra_lines(installment_lines, installments_billed)
 
+        from .panels import register_panel
+        from .views_plans import arrangements_panel, contracts_panel
+
+        # the account's collections tab: arrangements and contracts (helper "plans")
+        register_panel("arrangements", "Payment arrangements", "collections/_arrangements_panel.html",
+                       arrangements_panel, order=40)
+        register_panel("contracts", "Long-term contracts", "collections/_contracts_panel.html", contracts_panel,
+                       order=45)
+
         from .actions import writeoffs
 
         writeoffs.register_approval_handlers()  # write-offs above the maker's limit
         writeoffs.register_payment_hook()  # payments on written-off accounts credit the allowance (Cr 144)
+
+        from .panels import register_panel
+        from .writeoff_views import account_panel
+
+        register_panel("closed_account", "Closed account", "collections/closed/_panel.html", account_panel, order=80)
 
         from ratepayer.outbox.actions import register_attachment_source
 
@@ -37,3 +51,14 @@ class CollectionsConfig(AppConfig):
         from .actions import policy
 
         policy.register_approval_handlers()  # collection policy changes (maker-checker)
+
+        from .actions.daily import register_facts_builder
+        from .facts import add_protections
+
+        # the daily job's disconnect decisions see heat alerts, medical certificates, disputes, winter
+        # protection, arrangements and registered landlords
+        register_facts_builder(add_protections)
+
+        from . import protection_panel
+
+        protection_panel.register()  # the account's collections tab shows what protects it

@@ -48,19 +48,24 @@ the practice it rests on.
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from decimal import Decimal
 
-from ratepayer.collections.winter_plan import winter_ceiling_from_grantee_figure, winter_in_default
+from ratepayer.collections.winter_plan import (
+    add_months,
+    winter_ceiling_from_grantee_figure,
+    winter_in_default,
+)
 from ratepayer.kernel.money import format_money
 from ratepayer.kernel.periods import BusinessCalendar
 
 UTILITY_TYPES = ("pud", "water_sewer", "city")
 SERVICES = ("electric", "water", "sewer")
 VERDICTS = ("blocks", "allows", "not_applicable")
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+               "October", "November", "December")  # not calendar.month_name, which follows the locale
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 RULE_ORDER = (
@@ -178,6 +183,8 @@ class DisconnectFacts:
     """Days the NWS issued (or announced) a heat-related alert for that zone."""
     winter_request: WinterProtectionRequest | None = None
     medical_certificates: tuple[MedicalCertificate, ...] = ()
+    """Every medical emergency reported in the 120 days before the date, and any older one
+    whose certificate is still in force (the limit per 120 days counts from these)."""
     dispute_open: bool = False
     arrangement: PaymentArrangement | None = None
     past_due_balance: Decimal = Decimal("0")
@@ -302,7 +309,11 @@ class DisconnectDecision:
 
 
 def _day(value: date) -> str:
-    return f"{calendar.month_name[value.month]} {value.day}, {value.year}"
+    return f"{MONTH_NAMES[value.month - 1]} {value.day}, {value.year}"
+
+
+def _hhmm(value: time) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}"  # strftime is ten times slower
 
 
 def _in_winter(on: date) -> bool:
@@ -313,15 +324,9 @@ def _monthly_due_dates(first_due: date, through: date) -> list[date]:
     """The plan's monthly due dates from ``first_due`` up to ``through`` inclusive, on
     the same day of each month (the month's last day when it is shorter)."""
     dates: list[date] = []
-    index = 0
-    while True:
-        month_index = first_due.month - 1 + index
-        year, month = first_due.year + month_index // 12, month_index % 12 + 1
-        due = date(year, month, min(first_due.day, calendar.monthrange(year, month)[1]))
-        if due > through:
-            return dates
+    while (due := add_months(first_due, len(dates))) <= through:
         dates.append(due)
-        index += 1
+    return dates
 
 
 def _statute_for_winter(facts: DisconnectFacts) -> str:
@@ -551,10 +556,12 @@ def _delinquency_30_days(facts: DisconnectFacts, on: date) -> RuleVerdict:
 def _final_notice(facts: DisconnectFacts, on: date) -> RuleVerdict:
     notice = facts.final_notice
     if notice is None or notice.served_on > on:
+        law = {"pud": "RCW 54.16.285(2) and WAC 480-100-128 practice",
+               "city": "RCW 35.21.300 and WAC 480-100-128 practice",
+               "water_sewer": "RCW 57.08.081 and the district's resolution"}[facts.utility_type]
         return RuleVerdict("final_notice", "blocks",
                            "No final (disconnect) notice has been served. Service may be disconnected only after "
-                           "a final notice telling the customer the amount, the date and their rights "
-                           "(RCW 54.16.285(2), WAC 480-100-128 practice).")
+                           f"a final notice telling the customer the amount, the date and their rights ({law}).")
     if on < notice.valid_from:
         return RuleVerdict("final_notice", "blocks",
                            f"The final notice served on {_day(notice.served_on)} allows disconnection from "
@@ -590,13 +597,13 @@ def _landlord_copy(facts: DisconnectFacts, on: date) -> RuleVerdict:
 
 def _business_day(facts: DisconnectFacts, on: date, business: BusinessCalendar) -> RuleVerdict:
     weekday = WEEKDAY_NAMES[on.weekday()]
-    allowed = ", ".join(WEEKDAY_NAMES[day] for day in sorted(facts.disconnect_weekdays)) or "no day"
     if not business.is_business_day(on):
         return RuleVerdict("business_day", "blocks",
                            f"{_day(on)} is a {weekday} the office is closed (weekend, holiday or closure). "
                            "Service is disconnected only on business days, when it can be reconnected the same "
                            "day (WAC 480-100-128 practice).")
     if on.weekday() not in facts.disconnect_weekdays:
+        allowed = ", ".join(WEEKDAY_NAMES[day] for day in sorted(facts.disconnect_weekdays)) or "no day"
         return RuleVerdict("business_day", "blocks",
                            f"{_day(on)} is a {weekday}. Our policy allows disconnection only on {allowed}, so a "
                            "customer can always reach the office the next day (WAC 480-100-128 practice).")
@@ -616,16 +623,16 @@ def _business_day(facts: DisconnectFacts, on: date, business: BusinessCalendar) 
 
 def _business_hours(facts: DisconnectFacts, on: date) -> RuleVerdict:
     start, end = facts.disconnect_hours
-    hours = f"{start:%H:%M} to {end:%H:%M}"
+    hours = f"{_hhmm(start)} to {_hhmm(end)}"
     if facts.at is None:
         return RuleVerdict("business_hours", "not_applicable",
                            f"No time was given; disconnection is allowed only from {hours} (WAC 480-100-128 "
                            "practice).")
     if start <= facts.at < end:
         return RuleVerdict("business_hours", "allows",
-                           f"{facts.at:%H:%M} is within the disconnect hours, {hours}.")
+                           f"{_hhmm(facts.at)} is within the disconnect hours, {hours}.")
     return RuleVerdict("business_hours", "blocks",
-                       f"{facts.at:%H:%M} is outside the disconnect hours, {hours} (WAC 480-100-128 practice).")
+                       f"{_hhmm(facts.at)} is outside the disconnect hours, {hours} (WAC 480-100-128 practice).")
 
 
 def decide_disconnect(facts: DisconnectFacts, on: date) -> DisconnectDecision:
@@ -652,9 +659,9 @@ def decide_disconnect(facts: DisconnectFacts, on: date) -> DisconnectDecision:
     blocking = [verdict for verdict in verdicts if verdict.verdict == "blocks"]
     if blocking:
         names = ", ".join(verdict.rule for verdict in blocking)
+        count = "one rule stops it" if len(blocking) == 1 else f"{len(blocking)} rules stop it"
         verdicts.append(RuleVerdict("all_clear", "not_applicable",
-                                    f"Disconnection is not allowed on {_day(on)}: {len(blocking)} rule(s) stop it "
-                                    f"({names})."))
+                                    f"Disconnection is not allowed on {_day(on)}: {count} ({names})."))
         deciding = blocking[0].rule
     else:
         verdicts.append(RuleVerdict("all_clear", "allows",
@@ -663,7 +670,3 @@ def decide_disconnect(facts: DisconnectFacts, on: date) -> DisconnectDecision:
     assert tuple(verdict.rule for verdict in verdicts) == RULE_ORDER
     return DisconnectDecision(on, not blocking, deciding, tuple(verdicts))
 
-
-def decide_many(facts_by_key: Iterable[tuple[object, DisconnectFacts]], on: date) -> dict[object, DisconnectDecision]:
-    """The same decision for many accounts (the daily job's batch): key -> decision."""
-    return {key: decide_disconnect(facts, on) for key, facts in facts_by_key}

@@ -60,6 +60,9 @@ ul { list-style-type: disc }
 """
 
 KINDS = ("past_due", "final", "disconnect_day", "disconnected", "agency_advice", "lien_notice", "landlord_copy")
+# the notice record's kinds (models_core.Notice.Kind) that are named otherwise here
+KIND_ALIASES = {"disconnect": "disconnect_day", "reconnect_rights": "disconnected", "agency_warning": "agency_advice",
+                "lien": "lien_notice"}
 UTILITY_TYPES = ("pud", "water_sewer", "city")
 SERVICES = ("electric", "water", "sewer", "stormwater", "refuse")
 FEE_KINDS = ("late_fee", "notice_fee", "disconnect_fee", "reconnect_fee", "returned_payment_fee", "lien_fee", "other")
@@ -182,6 +185,7 @@ class NoticeDocument:
     assistance: tuple[AssistanceProgram, ...] = ()
     after_hours_phone: str = ""
     office_address: str = ""  # where a customer can walk in (utility_address is where mail goes)
+    low_income_rates: bool = False  # the utility has low-income, senior or disability rates (RCW 57.08.014, 74.38.070)
     residential: bool = True
     landlord_copied: bool = False  # a registered owner gets a copy of this tenant notice
     account_holder: str = ""  # lien_notice, landlord_copy: the tenant or customer whose charges they are
@@ -189,6 +193,10 @@ class NoticeDocument:
     reference: str = ""  # the notice's own number, printed in the corner
 
     def __post_init__(self) -> None:
+        # the notice record's names for a kind are accepted too (Notice.Kind.DISCONNECT -> disconnect_day)
+        for name in ("kind", "copied_kind"):
+            if getattr(self, name) in KIND_ALIASES:
+                object.__setattr__(self, name, KIND_ALIASES[getattr(self, name)])
         self.validate()
 
     # ----------------------------------------------------------------- checks
@@ -249,10 +257,19 @@ class NoticeDocument:
                 raise NoticeDocumentError("pay_by", "is before the notice date")
             if kind != "lien_notice" and not self.past_due_bills:
                 raise NoticeDocumentError("past_due_bills", f"is empty; a {kind} notice lists the unpaid bills")
-            if self.total_to_avoid_action > self.past_due + self.fees_total + (self.reconnect_fee or ZERO) \
-                    + self.current_charges:
+            reconnect = (self.reconnect_fee or ZERO) if kind == "disconnected" else ZERO
+            if self.total_to_avoid_action > self.past_due + self.fees_total + reconnect + self.current_charges:
                 raise NoticeDocumentError("total_to_avoid_action", "is more than the past-due amount, fees and "
                                           "current charges together")
+            try:  # the stub's scan line: the account number and amount must fit it
+                scanline.build(self.account_number, self.total_to_avoid_action, self.pay_by)
+            except ValueError as exc:
+                where = {"account": "account_number", "amount_due": "total_to_avoid_action"}.get(
+                    str(exc).split(":", 1)[0], "account_number")
+                raise NoticeDocumentError(where, f"does not fit the stub's scan line ({exc})") from None
+        if kind == "disconnected" and any(f.kind == "reconnect_fee" for f in self.fees):
+            raise NoticeDocumentError("fees", "a disconnected notice shows the reconnection fee once: give it in "
+                                      "reconnect_fee, not among the fees")
         if kind in ("final", "disconnect_day"):
             self._need("earliest_disconnect", f"a {kind} notice names the earliest disconnection date")
             if self.earliest_disconnect < self.notice_date:
@@ -581,12 +598,51 @@ def render_notice_html(doc: NoticeDocument) -> str:
         return render_to_string("collections/notices/notice.html", context)
 
 
+def _page_one_overflows(document) -> bool:
+    """Whether page 1's text runs into the remittance stub (pinned to the page's
+    foot): a long list of unpaid bills, a long translation."""
+    boxes = [document.pages[0]._page_box]
+    page = stub = None
+    while boxes and page is None:
+        box = boxes.pop()
+        if "page" in (getattr(box, "element", None) is not None and box.element.get("class", "") or "").split():
+            page = box
+        boxes.extend(getattr(box, "children", ()))
+    if page is None or "with-stub" not in page.element.get("class", "").split() \
+            or "flowing" in page.element.get("class", "").split():
+        return False
+    content = []
+    for child in page.children:
+        classes = (child.element.get("class", "") if getattr(child, "element", None) is not None else "").split()
+        if "stub" in classes:
+            stub = child
+        else:
+            content.append(child)
+    if stub is None or not content:  # the stub or the end of the text pushed off page 1
+        return True
+    last = content[-1].element.get("class", "") if getattr(content[-1], "element", None) is not None else ""
+    if "contact" not in last.split():
+        return True
+    return max(c.position_y + c.margin_height() for c in content) > stub.position_y
+
+
 def render_notice_pdf(doc: NoticeDocument) -> bytes:
-    """The notice as a PDF (Letter), in the document's language."""
+    """The notice as a PDF (Letter), in the document's language. When page 1's
+    text would run into the stub at its foot, the stub follows the text instead
+    (on the next page if need be) and the rights start on the page after."""
+    with gc_paused():
+        return render_notice_document(doc).write_pdf()
+
+
+def render_notice_document(doc: NoticeDocument):
+    """The laid-out WeasyPrint document of ``render_notice_pdf``."""
     html = render_notice_html(doc)
     html_class, stylesheet, fonts, fetcher = _renderer()
-    with gc_paused():
-        return html_class(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    document = html_class(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=fonts)
+    if _page_one_overflows(document):
+        html = html.replace('<div class="page with-stub">', '<div class="page with-stub flowing">', 1)
+        document = html_class(string=html, url_fetcher=fetcher).render(stylesheets=[stylesheet], font_config=fonts)
+    return document
 
 
 # --------------------------------------------------------------------------- e-mail

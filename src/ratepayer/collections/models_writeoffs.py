@@ -117,6 +117,8 @@ class Recovery(models.Model):
     remittance = models.ForeignKey("AgencyRemittance", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="recoveries")
     journal_entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="+")
+    reversal_entry = models.ForeignKey(JournalEntry, null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="+", help_text="set when the payment came back (returned)")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -13,4 +13,8 @@ ENTRIES: list[NavEntry] = [
     NavEntry("Write-offs", "collections:write_offs", "account.view", order=57, menu=COLLECTIONS),
     NavEntry("Collection agencies", "collections:agencies", "account.view", order=58, menu=COLLECTIONS),
     NavEntry("Liens", "collections:liens", "account.view", order=59, menu=COLLECTIONS),
+    NavEntry("Protections", "collections:protections", "account.view", order=53, menu=COLLECTIONS),
+    NavEntry("Heat-alert days", "collections:heat_alerts", "account.view", order=54, menu=COLLECTIONS),
+    NavEntry("Payment arrangements", "collections:arrangements", "account.view", order=62, menu=COLLECTIONS),
+    NavEntry("Long-term contracts", "collections:contracts", "account.view", order=63, menu=COLLECTIONS),
 ]

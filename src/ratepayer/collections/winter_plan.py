@@ -162,7 +162,8 @@ class HeatPlan:
         }
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` months later (the month's last day when it is shorter)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -190,6 +191,6 @@ def heat_repayment_plan(monthly_income: Decimal, past_due: Decimal, first_due: d
         level = ceiling
         count = int((owed / ceiling).to_integral_value(rounding=ROUND_CEILING))
     amounts = [level] * (count - 1) + [owed - level * (count - 1)]
-    installments = tuple((_add_months(first_due, index), amount) for index, amount in enumerate(amounts))
+    installments = tuple((add_months(first_due, index), amount) for index, amount in enumerate(amounts))
     pays_off_on = installments[-1][0]
     return HeatPlan(income, ceiling, owed, target, installments, pays_off_on, pays_off_on > target)

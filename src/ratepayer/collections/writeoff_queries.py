@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from ratepayer.billing.models import Bill
 from ratepayer.customers.models import Account, ServiceAgreement
@@ -19,6 +20,7 @@ from ratepayer.ledger.models import ARBalance
 from ratepayer.payments.models import SecurityDeposit
 
 from .models import AgencyAssignment, BalanceTransfer, LienCertification, Recovery, WriteOff
+from .queries import PolicyTable
 
 ZERO = Decimal("0.00")
 
@@ -29,7 +31,7 @@ STEPS: list[tuple[str, str, str]] = [
     ("transfer", "Transfer", "the customer has another active account the balance can move to"),
     ("agency", "Assign to agency", "advise the customer, then assign 30 days later (RCW 19.16.500)"),
     ("at_agency", "At agency", "the agency is collecting: record remittances, recall or return"),
-    ("write_off", "Write off", "nothing else will collect it: request the write-off"),
+    ("write_off", "Write off", "the agency returned it, or it is below the policy's agency threshold"),
     ("awaiting_approval", "Awaiting approval", "a write-off waits for another person's approval"),
 ]
 STEP_LABELS = {code: label for code, label, _ in STEPS}
@@ -61,9 +63,34 @@ class Worklist:
         return [(code, label, hint, self.counts.get(code, 0)) for code, label, hint in STEPS]
 
 
+def agency_threshold(day: date | None = None) -> Decimal:
+    """Below this a closed account's balance is not worth an agency: the collection
+    policy's agency-referral threshold in force (one query)."""
+    policy = PolicyTable(day or timezone.localdate()).for_service("", "")
+    return policy.agency_referral_threshold if policy is not None else ZERO
+
+
+def _step(*, pending: bool, at_agency: bool, final_billed: bool, deposit: bool, other_active: bool,
+          ever_assigned: bool, owed: Decimal, threshold: Decimal) -> str:
+    if pending:
+        return "awaiting_approval"
+    if at_agency:
+        return "at_agency"
+    if not final_billed:
+        return "final_bill"
+    if deposit:
+        return "deposit"
+    if other_active:
+        return "transfer"
+    if not ever_assigned and owed >= threshold:
+        return "agency"
+    return "write_off"
+
+
 def closed_accounts(step: str | None = None, *, limit: int = 500) -> Worklist:
     """Closed accounts whose agreements owe (net of credits), each at its step.
-    Five queries whatever the number of accounts."""
+    Six queries whatever the number of accounts."""
+    threshold = agency_threshold()
     final_billed = Bill.objects.filter(account_id=OuterRef("pk"), status=Bill.Status.ISSUED,
                                        period_end__gte=OuterRef("closed_on"))
     other_active = Account.objects.filter(customer_id=OuterRef("customer_id"), status=Account.Status.ACTIVE)
@@ -89,20 +116,9 @@ def closed_accounts(step: str | None = None, *, limit: int = 500) -> Worklist:
     total = ZERO
     for a in accounts:
         pk = a["pk"]
-        if pk in pending:
-            code = "awaiting_approval"
-        elif pk in at_agency:
-            code = "at_agency"
-        elif not a["final_billed"]:
-            code = "final_bill"
-        elif pk in deposits:
-            code = "deposit"
-        elif a["other_active"]:
-            code = "transfer"
-        elif pk not in ever_assigned:
-            code = "agency"
-        else:
-            code = "write_off"
+        code = _step(pending=pk in pending, at_agency=pk in at_agency, final_billed=a["final_billed"],
+                     deposit=pk in deposits, other_active=a["other_active"], ever_assigned=pk in ever_assigned,
+                     owed=a["owed"], threshold=threshold)
         counts[code] = counts.get(code, 0) + 1
         total += a["owed"]
         if (step is None or step == code) and len(rows) < limit:
@@ -134,16 +150,15 @@ def closed_account(account: Account) -> ClosedAccount:
     owed = sum((b.balance for b in balances), ZERO)
     step = None
     if account.status == Account.Status.CLOSED and owed > 0:
-        pending = WriteOff.objects.filter(account=account, status=WriteOff.Status.PENDING).exists()
-        at_agency = AgencyAssignment.objects.filter(account=account, status="assigned").exists()
-        final_billed = Bill.objects.filter(account=account, status=Bill.Status.ISSUED,
-                                           period_end__gte=account.closed_on).exists()
-        deposit_held = SecurityDeposit.objects.filter(account=account, status="held", received__gt=0).exists()
-        others = Account.objects.filter(customer_id=account.customer_id, status="active").exists()
-        assigned = AgencyAssignment.objects.filter(account=account).exclude(status="recalled").exists()
-        step = ("awaiting_approval" if pending else "at_agency" if at_agency else
-                "final_bill" if not final_billed else "deposit" if deposit_held else
-                "transfer" if others else "agency" if not assigned else "write_off")
+        step = _step(
+            pending=WriteOff.objects.filter(account=account, status=WriteOff.Status.PENDING).exists(),
+            at_agency=AgencyAssignment.objects.filter(account=account, status="assigned").exists(),
+            final_billed=Bill.objects.filter(account=account, status=Bill.Status.ISSUED,
+                                             period_end__gte=account.closed_on).exists(),
+            deposit=SecurityDeposit.objects.filter(account=account, status="held", received__gt=0).exists(),
+            other_active=Account.objects.filter(customer_id=account.customer_id, status="active").exists(),
+            ever_assigned=AgencyAssignment.objects.filter(account=account).exclude(status="recalled").exists(),
+            owed=owed, threshold=agency_threshold())
     premises = {}
     for b in balances:
         if b.agreement.service in ("water", "sewer"):

@@ -74,8 +74,6 @@ def closed_account(request, number):
                 if agency is None:
                     raise WriteOffError("Agency: choose a collection agency.")
                 advised = _date(p.get("advised_on"), "Advised on")
-                if advised is None:
-                    raise WriteOffError("Advised on: the date the customer was told the debt may be assigned.")
                 a = actions.assign_to_agency(user=request.user, account=account, agency=agency, advised_on=advised,
                                              on=_date(p.get("assigned_on"), "Assigned on") or today)
                 messages.success(request, f"Assigned to {agency.name}: {format_money(a.amount_assigned)}.")
@@ -107,6 +105,8 @@ def closed_account(request, number):
         "c": picture, "account": account, "step_label": queries.STEP_LABELS.get(picture.step or "", ""),
         "agencies": CollectionAgency.objects.filter(is_active=True),
         "reasons": WriteOff.Reason.choices, "today": timezone.localdate(),
+        "warning_served_on": actions.agency_warning_served_on(account),
+        "lien_rates": actions.lien_rates(timezone.localdate()),
         "can_manage": permissions.has(request.user, "payment.manage"),
         "can_write_off": permissions.has(request.user, "adjustment.request")})
 
@@ -198,3 +198,13 @@ def lien_release(request, pk):
     except REFUSALS as exc:
         messages.error(request, str(exc))
     return redirect("collections:liens")
+
+
+def account_panel(request, account, on):
+    """The account collections tab's closed-account panel (collections.panels):
+    shown for a closed account that owes, or any account with write-offs,
+    agency assignments, transfers or liens."""
+    picture = queries.closed_account(account)
+    if not (picture.step or picture.write_offs or picture.assignments or picture.transfers or picture.liens):
+        return None
+    return {"c": picture, "step_label": queries.STEP_LABELS.get(picture.step or "", "")}

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from django.apps import apps
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils.module_loading import module_has_submodule
 
 from ratepayer.staff import permissions
@@ -68,9 +68,25 @@ class NavMenu:
         return "".join(c if c.isalnum() else "-" for c in self.label.lower())
 
 
+# links_for's answers by (capabilities, entries, URL configuration): every page
+# draws the bar, and reversing each entry's URL name each time was most of its cost
+_LINKS_CACHE: dict[tuple, tuple[NavLink, ...]] = {}
+_LINKS_CACHE_SIZE = 64
+
+
 def links_for(user) -> list[NavLink]:
     """The entries this user may follow, in order, one link per URL."""
     caps = permissions.capabilities(user)
+    key = (caps, tuple(ENTRIES), get_urlconf(), get_script_prefix())
+    cached = _LINKS_CACHE.get(key)
+    if cached is None:
+        if len(_LINKS_CACHE) >= _LINKS_CACHE_SIZE:
+            _LINKS_CACHE.clear()
+        cached = _LINKS_CACHE[key] = tuple(_links(caps))
+    return list(cached)
+
+
+def _links(caps: frozenset[str]) -> list[NavLink]:
     links: list[NavLink] = []
     seen: set[str] = set()
     for entry in sorted(ENTRIES, key=lambda e: (e.order, e.label)):

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language_info
 
@@ -414,14 +414,14 @@ def account_page(account: Account, *, history_page: int = 1, today: date | None 
     """Everything the account page shows, in a fixed number of queries."""
     today = today or timezone.localdate()
     contacts = list(Contact.objects.filter(customer_id=account.customer_id))
+    # the meter installed now at each service point (at most one: a constraint) in the same query
+    installed = (MeterInstallation.objects.filter(service_point_id=OuterRef("service_point_id"),
+                                                  removed_on__isnull=True).values("meter__serial_number")[:1])
     agreements = list(ServiceAgreement.objects.filter(account=account)
                       .select_related("service_point__premise", "rate_schedule", "bill_cycle", "ar_balance")
+                      .annotate(installed_meter=Subquery(installed))
                       .order_by("service_point__premise_id", "service", "-start_date"))
-    point_ids = {a.service_point_id for a in agreements}
-    meters: dict[int, str] = {}
-    if point_ids:
-        meters = dict(MeterInstallation.objects.filter(service_point_id__in=point_ids, removed_on__isnull=True)
-                      .values_list("service_point_id", "meter__serial_number"))
+    meters = {a.service_point_id: a.installed_meter for a in agreements if a.installed_meter}
 
     groups: dict[int, PremiseGroup] = {}
     ended: list[ServiceRow] = []

@@ -68,7 +68,7 @@ from ratepayer.staff.actions import create_staff_user, ensure_roles
 from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.context import acting_as
 
-from . import history, places
+from . import collections_plans, collections_protections, collections_writeoffs, history, places
 from .errors import DemoError
 from .plan import (
     DemoBuild,
@@ -715,6 +715,11 @@ STEPS: list[Step] = [
     Step("conversion_bills", history.create_conversion_bills, "the previous system's last bill per account"),
     Step("history", history.live_history,
          "reads, bill runs, payments, deposits and bank statements, day by day through yesterday"),
+    Step("collections_plans", collections_plans.build_plans, "payment arrangements and long-term contracts"),
+    Step("closed_accounts", collections_writeoffs.create_closed_accounts,
+         "closed accounts that still owe: at the agency step, at an agency, a write-off awaiting approval"),
+    Step("collections_protections", collections_protections.build_protections,
+         "weather zones, heat-alert days, a medical notice, a dispute, winter protection, a registered landlord"),
     Step("summary", record_summary, "one audit event for the build"),
 ]
 

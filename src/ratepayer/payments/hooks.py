@@ -1,5 +1,9 @@
 """What higher apps may add to payments' posting (payments never imports them).
 
+``register_after_reversed(fn)``: ``fn(payment_id, on, user)`` runs inside the
+transaction that reverses a payment (returned, or moved to another account);
+collections reverses the recovery that payment made.
+
 ``register_after_posted(fn)``: ``fn(posted)`` runs inside the transaction that
 posted a batch of payments, after their journal entries and applications are
 written; ``posted`` is a list of ``PostedPayment``. The collections app uses it to
@@ -36,3 +40,16 @@ def after_posted(posted: Sequence[PostedPayment]) -> None:
     if posted:
         for fn in _after_posted:
             fn(posted)
+
+
+_after_reversed: list[Callable[[int, date, object], None]] = []
+
+
+def register_after_reversed(fn: Callable[[int, date, object], None]) -> None:
+    if fn not in _after_reversed:
+        _after_reversed.append(fn)
+
+
+def after_reversed(payment_id: int, on: date, user) -> None:
+    for fn in _after_reversed:
+        fn(payment_id, on, user)

@@ -105,11 +105,24 @@ class AuditAction(models.TextChoices):
     DEPOSIT_RELEASED = "deposit.released"
     DEPOSIT_REQUIRED = "deposit.required"
 
+    DISPUTE_CHANGED = "dispute.changed"
+    DISPUTE_CLOSED = "dispute.closed"
+    DISPUTE_OPENED = "dispute.opened"
+
     DRAWER_COUNTED = "drawer.counted"
     DRAWER_OPENED = "drawer.opened"
     DRAWER_RECOUNT = "drawer.recount"
 
+    HEAT_ALERT_CHANGED = "heat_alert.changed"
+    HEAT_ALERT_ENTERED = "heat_alert.entered"
+    HEAT_ALERT_WITHDRAWN = "heat_alert.withdrawn"
+    HEAT_ALERTS_IMPORTED = "heat_alerts.imported"
+
     INTERVALS_IMPORTED = "intervals.imported"
+
+    LANDLORD_CHANGED = "landlord.changed"
+    LANDLORD_ENDED = "landlord.ended"
+    LANDLORD_REGISTERED = "landlord.registered"
 
     LIEN_CERTIFIED = "lien.certified"
     LIEN_RELEASED = "lien.released"
@@ -117,6 +130,11 @@ class AuditAction(models.TextChoices):
     LOCKBOX_IMPORTED = "lockbox.imported"
 
     LOGIN_FAILED = "login.failed"
+
+    MEDICAL_CERTIFICATE_CERTIFIED = "medical_certificate.certified"
+    MEDICAL_CERTIFICATE_CHANGED = "medical_certificate.changed"
+    MEDICAL_CERTIFICATE_CLOSED = "medical_certificate.closed"
+    MEDICAL_CERTIFICATE_RECORDED = "medical_certificate.recorded"
 
     METER_CHANGED = "meter.changed"
     METER_INSTALLED = "meter.installed"
@@ -134,6 +152,7 @@ class AuditAction(models.TextChoices):
     PHONE_IMPORTED = "phone.imported"
 
     PREMISE_CREATED = "premise.created"
+    PREMISE_ZONE_SET = "premise.zone_set"
 
     RATES_EXAMPLES_LOADED = "rates.examples_loaded"
     RATES_SCHEDULE_CREATED = "rates.schedule_created"
@@ -182,9 +201,14 @@ class AuditAction(models.TextChoices):
     USER_REACTIVATED = "user.reactivated"
     USER_ROLE_CHANGED = "user.role_changed"
 
+    WINTER_PROTECTION_CHANGED = "winter_protection.changed"
+    WINTER_PROTECTION_CLOSED = "winter_protection.closed"
+    WINTER_PROTECTION_REQUESTED = "winter_protection.requested"
+
     WRITE_OFF_CANCELLED = "write_off.cancelled"
     WRITE_OFF_POSTED = "write_off.posted"
     WRITE_OFF_RECOVERED = "write_off.recovered"
+    WRITE_OFF_RECOVERY_REVERSED = "write_off.recovery_reversed"
     WRITE_OFF_REJECTED = "write_off.rejected"
     WRITE_OFF_REQUESTED = "write_off.requested"
 

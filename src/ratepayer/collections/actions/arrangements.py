@@ -7,7 +7,8 @@ The rules, in one place:
   monthly installments; the current bills issued after it was made stay due as usual
   (``current_bills_due``). A down payment (the policy's share of the past-due amount)
   may be asked first: the arrangement is *proposed* until the payments since it was made
-  reach it, *active* from then.
+  reach it, *active* from then; a down payment still missing when the first installment's
+  grace has passed lapses it (*cancelled*).
 * **One at a time.** An account has at most one proposed or active arrangement unless
   someone with ``arrangement.allow_more`` (a supervisor) allows another; who allowed it is
   recorded. An arrangement above the maker's approval limit ("arrangement") is refused.
@@ -106,14 +107,17 @@ def account_balance(account: Account) -> Decimal:
 
 
 def policy_terms(account: Account, on: date) -> tuple[int, Decimal]:
-    """(most installments, down payment percent) from the collection policy in force,
-    when the policy model exists; otherwise 12 installments and no down payment."""
+    """(most installments, down payment percent) from the collection policy in force on
+    ``on`` for the account's first live service and class (``collection_policy_on``); with
+    no policy in force, 12 installments and no down payment."""
+    from ratepayer.collections.models import CollectionPolicy
+    from ratepayer.collections.queries import collection_policy_on
+
+    agreement = account.agreements.filter(status="active").order_by("pk").values("service", "customer_class").first()
     try:
-        from ratepayer.collections.queries import collection_policy_on
-    except ImportError:
-        return DEFAULT_MAX_INSTALLMENTS, ZERO
-    policy = collection_policy_on(account=account, on=on)
-    if policy is None:
+        policy = collection_policy_on(on, service=(agreement or {}).get("service", ""),
+                                      customer_class=(agreement or {}).get("customer_class", ""))
+    except CollectionPolicy.DoesNotExist:
         return DEFAULT_MAX_INSTALLMENTS, ZERO
     return policy.arrangement_max_installments, policy.arrangement_down_payment_percent
 
@@ -258,7 +262,7 @@ def record_payments(*, on: date, account_ids=None) -> dict[str, int]:
     activate those whose down payment arrived, close the kept ones and break the missed
     ones (see the module's rules). A fixed number of queries for any number of
     arrangements, plus one update per arrangement that changes status. Idempotent."""
-    counts = {"arrangements": 0, "activated": 0, "kept": 0, "broken": 0, "installments_updated": 0}
+    counts = {"arrangements": 0, "activated": 0, "kept": 0, "broken": 0, "lapsed": 0, "installments_updated": 0}
     with transaction.atomic():
         qs = PaymentArrangement.objects.select_for_update().filter(status__in=OPEN, start_date__lte=on).order_by("pk")
         if account_ids is not None:
@@ -308,11 +312,11 @@ def record_payments(*, on: date, account_ids=None) -> dict[str, int]:
         for arrangement, new_status, fields, reason in moves:
             before = arrangement.status
             action = {"active": AuditAction.ARRANGEMENT_ACTIVATED, "kept": AuditAction.ARRANGEMENT_KEPT,
-                      "broken": AuditAction.ARRANGEMENT_BROKEN}[new_status]
+                      "broken": AuditAction.ARRANGEMENT_BROKEN, "cancelled": AuditAction.ARRANGEMENT_CANCELLED}[new_status]
             change_status(arrangement, new_status, refused=ArrangementError, fields=fields, action=action,
                           account_id=arrangement.account_id, summary=reason[:300])
             _event(arrangement, before, new_status, on, reason, None)
-            counts[{"active": "activated", "kept": "kept", "broken": "broken"}[new_status]] += 1
+            counts[{"active": "activated", "kept": "kept", "broken": "broken", "cancelled": "lapsed"}[new_status]] += 1
     return counts
 
 
@@ -322,6 +326,10 @@ def _decide(arrangement: PaymentArrangement, rows: list[ArrangementInstallment],
     if arrangement.status == PaymentArrangement.Status.PROPOSED:
         if paid >= arrangement.down_payment:
             return "active", {}, f"down payment of {format_money(arrangement.down_payment)} received"
+        if rows and rows[0].due_date + timedelta(days=arrangement.broken_after_days) < on:
+            reason = (f"the down payment of {format_money(arrangement.down_payment)} was not received by "
+                      f"{rows[0].due_date + timedelta(days=arrangement.broken_after_days):%b %d, %Y}")
+            return "cancelled", {"ended_on": on, "end_reason": reason}, reason
         return None
     if rows and all(r.paid_amount == r.amount for r in rows):
         return "kept", {"ended_on": on}, "every installment paid"

@@ -32,7 +32,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 
 from ratepayer.customers.models import Account, Premise, ServiceAgreement
 from ratepayer.kernel.money import format_money, round_money, to_decimal
@@ -343,3 +343,15 @@ def installments_billed(rows: list[tuple[str, int, date]]) -> None:
     objects = [ContractInstallment(pk=pk, bill_id=bill_id, billed_on=bill_date) for pk, (bill_id, bill_date)
                in sorted(billed.items())]
     ContractInstallment.objects.bulk_update(objects, ["bill", "billed_on"], batch_size=2000)
+    # a contract whose last installment is now billed is paid off (the bills carry the rest)
+    touched = set(ContractInstallment.objects.filter(id__among=list(billed)).values_list("contract_id", flat=True))
+    open_left = set(ContractInstallment.objects.filter(
+        Q(bill__isnull=True) | Q(bill__status="cancelled"), contract_id__among=list(touched), replaced=False,
+        contract__revision=F("revision")).values_list("contract_id", flat=True))
+    for contract in LongTermContract.objects.filter(pk__in=touched - open_left, status=LongTermContract.Status.ACTIVE):
+        last_day = max(day for _bill, day in billed.values())
+        change_status(contract, LongTermContract.Status.PAID_OFF, refused=ContractError, fields={"ended_on": last_day},
+                      action=AuditAction.CONTRACT_PAID_OFF, account_id=contract.account_id,
+                      summary="the last installment was billed")
+        ContractEvent.objects.create(contract=contract, kind="completed", effective_date=last_day,
+                                     detail="the last installment was billed")

@@ -31,7 +31,7 @@ from django.utils import timezone
 from ratepayer.customers.models import Account, Contact, Premise, ServiceAgreement
 from ratepayer.formats.agency_referral import ReferralRow, write_referral_file
 from ratepayer.kernel.money import CENT, MoneyError, check_amount, format_money, parse_amount
-from ratepayer.ledger.actions import Line, PostingRules, post
+from ratepayer.ledger.actions import Line, PostingRules, post, reverse
 from ratepayer.ledger.models import ARBalance
 from ratepayer.payments.actions import release_deposit
 from ratepayer.payments.hooks import PostedPayment
@@ -43,10 +43,12 @@ from ..landlord_copies import landlord_copy_missing
 from ..models import (
     AgencyAssignment,
     AgencyFile,
+    AgencyReferral,
     AgencyRemittance,
     BalanceTransfer,
     CollectionAgency,
     LienCertification,
+    Notice,
     Recovery,
     WriteOff,
     WriteOffLine,
@@ -61,6 +63,7 @@ from ..models_writeoffs import (
     STATUTE_AGENCY,
     STATUTE_LIEN,
 )
+from ..queries import PolicyTable
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal("100")
@@ -250,15 +253,27 @@ def save_agency(*, user, code: str, name: str, fee_percent, fee_percent_above="3
     return agency
 
 
-def assign_to_agency(*, user, account: Account, agency: CollectionAgency, advised_on: date,
+def agency_warning_served_on(account: Account) -> date | None:
+    """The day the latest collection-agency warning notice (RCW 19.16.500) was
+    served on the account, from the notices the daily job or a clerk recorded."""
+    return (Notice.objects.filter(account_id=account.pk, kind=Notice.Kind.AGENCY_WARNING)
+            .order_by("-served_on").values_list("served_on", flat=True).first())
+
+
+def assign_to_agency(*, user, account: Account, agency: CollectionAgency, advised_on: date | None = None,
                      on: date | None = None) -> AgencyAssignment:
     """Assign what a closed account owes to an agency. RCW 19.16.500(1)(a): only
     after an attempt to advise the debtor of the debt and that it may be assigned,
-    and at least 30 days after that notice."""
+    and at least 30 days after that notice. Without ``advised_on`` the latest
+    agency-warning notice on record is the advice. The account's referral
+    candidates (the daily job's) become referred."""
     permissions.require(user, "payment.manage", "assign debts to collection agencies")
     on = on or timezone.localdate()
     if advised_on is None:
-        raise WriteOffError("Advised on: the date the customer was told the debt may be assigned.")
+        advised_on = agency_warning_served_on(account)
+    if advised_on is None:
+        raise WriteOffError("Advised on: no agency-warning notice is on record; enter the date the customer was "
+                            "told the debt may be assigned.")
     if advised_on > on:
         raise WriteOffError(f"Advised on: {advised_on} is after the assignment date {on}.")
     earliest = advised_on + timedelta(days=AGENCY_NOTICE_DAYS)
@@ -280,6 +295,9 @@ def assign_to_agency(*, user, account: Account, agency: CollectionAgency, advise
         assignment = AgencyAssignment.objects.create(
             account=account, agency=agency, amount_assigned=owed, advised_on=advised_on, assigned_on=on,
             fee_limit=statutory_fee_limit(owed), created_by=user)
+        for referral in AgencyReferral.objects.select_for_update().filter(
+                account_id=account.pk, status=AgencyReferral.Status.CANDIDATE):
+            transitions.change_status(referral, AgencyReferral.Status.REFERRED, refused=WriteOffError)
         audit.record(AuditAction.AGENCY_ASSIGNED, user_id=user.pk, obj=assignment, account_id=account.pk,
                      summary=f"{format_money(owed)} on account {account.number} assigned to {agency.name} "
                              f"(advised {advised_on}; fee at most {format_money(assignment.fee_limit)})",
@@ -595,10 +613,32 @@ def record_recoveries(posted: Sequence[PostedPayment], user=None) -> int:
     return count
 
 
+def reverse_recoveries(payment_id: int, on: date, user=None) -> int:
+    """The payments hook for a payment that came back (or was moved): the
+    recoveries it made are reversed (Dr 144 / Cr 142), so the account is written
+    off again by that much. Returns how many were reversed."""
+    recoveries = list(Recovery.objects.select_for_update().filter(payment_id=payment_id,
+                                                                  reversal_entry__isnull=True)
+                      .select_related("journal_entry", "write_off", "account"))
+    for recovery in recoveries:
+        entry = reverse(entry=recovery.journal_entry, effective_date=max(on, recovery.received_on),
+                        description=f"Recovery reversed: payment {payment_id} came back", created_by=user,
+                        event="write_off_reinstate_reversal")
+        Recovery.objects.filter(pk=recovery.pk).update(reversal_entry=entry)
+        WriteOff.objects.filter(pk=recovery.write_off_id).update(recovered=F("recovered") - recovery.amount)
+        audit.record(AuditAction.WRITE_OFF_RECOVERY_REVERSED, user_id=getattr(user, "pk", None),
+                     obj=recovery.write_off, account_id=recovery.account_id,
+                     summary=f"{format_money(recovery.amount)} recovery on {recovery.write_off} reversed: payment "
+                             f"{payment_id} came back (JE{entry.pk})",
+                     after={"amount": recovery.amount, "journal_entry": entry.pk})
+    return len(recoveries)
+
+
 def register_payment_hook() -> None:
     from ratepayer.payments import hooks
 
     hooks.register_after_posted(record_recoveries)
+    hooks.register_after_reversed(reverse_recoveries)
 
 
 # --------------------------------------------------------------------------- liens
@@ -610,18 +650,32 @@ def lien_interest(principal: Decimal, annual_rate: Decimal, start: date, end: da
     return (principal * annual_rate / HUNDRED * Decimal(days) / Decimal(365)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def certify_lien(*, user, account: Account, premise: Premise, delinquent_since: date, prime_rate, interest_rate,
-                 penalties="0.00", tenant_delinquency: bool = False, auditor_reference: str = "",
+def lien_rates(on: date) -> tuple[Decimal | None, Decimal | None]:
+    """(prime rate, lien interest rate) from the water collection policy in force,
+    None where the policy leaves it unset (0.00)."""
+    policy = PolicyTable(on).for_service("water", "")
+    if policy is None:
+        return None, None
+    return (policy.prime_rate_percent or None), (policy.lien_interest_percent or None)
+
+
+def certify_lien(*, user, account: Account, premise: Premise, delinquent_since: date, prime_rate=None,
+                 interest_rate=None, penalties="0.00", tenant_delinquency: bool = False, auditor_reference: str = "",
                  on: date | None = None) -> LienCertification:
     """Certify the account's delinquent water and sewer charges at ``premise`` to
     the county auditor as a lien on the parcel (RCW 57.08.081(3)): charges plus
     penalties (≤ 10 % of the charges) plus interest at no more than the district
     bank's prime rate + 4 points a year, from ``delinquent_since`` to the
-    certification. The interest is charged to the account (Dr 142 / Cr 419).
+    certification. The rates default to the water collection policy's. The interest is charged to the account (Dr 142 / Cr 419).
     A tenant's delinquency is refused when a registered landlord was not sent the
     copy of the notice (RCW 57.08.081(7))."""
     permissions.require(user, "payment.manage", "certify liens")
     on = on or timezone.localdate()
+    policy_prime, policy_rate = lien_rates(on)
+    prime_rate = prime_rate if prime_rate not in (None, "") else policy_prime
+    interest_rate = interest_rate if interest_rate not in (None, "") else policy_rate
+    if prime_rate is None or interest_rate is None:
+        raise WriteOffError("Prime rate and interest rate: the collection policy sets none; enter both.")
     prime = _rate(prime_rate, "Prime rate")
     rate = _rate(interest_rate, "Interest rate")
     if rate > prime + LIEN_INTEREST_MARGIN:

@@ -1,9 +1,10 @@
 """``ratepayer collections explain --facts FILE --date YYYY-MM-DD [--format json|text]``
-and ``ratepayer collections explain ACCOUNT --date YYYY-MM-DD [--format json|text]``.
+and ``ratepayer collections explain ACCOUNT --date YYYY-MM-DD [--format json|text|facts]``.
 
 Prints the disconnect decision for the date (``decide_disconnect``): allowed or not,
 the deciding rule and every rule's verdict with the reason a clerk reads to the
-customer. JSON is exactly ``DisconnectDecision.as_dict()``. The facts file is documented
+customer. JSON is exactly ``DisconnectDecision.as_dict()``; ``--format facts`` prints
+the facts instead, as a facts file (to keep, edit and try again with ``--facts``). The facts file is documented
 field by field in docs/user-guide/explain-a-disconnect-decision.md; a file the command
 cannot use is refused with the field named and exit status 1. An ACCOUNT is turned
 into facts by ``facts_for_account(account_number, on)`` in ``ACCOUNT_FACTS_MODULE``,
@@ -20,18 +21,19 @@ from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from ratepayer.collections.disconnect_facts import load_facts_json
+from ratepayer.collections.disconnect_facts import facts_to_mapping, load_facts_json
 from ratepayer.collections.disconnect_rules import DisconnectDecision, FactsError, decide_disconnect
 
 HELP = "why an account may or may not be disconnected on a date (from a facts file or an account)"
-ACCOUNT_FACTS_MODULE = "ratepayer.collections.gating"
+ACCOUNT_FACTS_MODULE = "ratepayer.collections.facts"
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("account", nargs="?", help="an account number (facts built from the database)")
     parser.add_argument("--facts", metavar="FILE", help="a facts file (JSON) instead of an account")
     parser.add_argument("--date", required=True, help="the day to decide, YYYY-MM-DD")
-    parser.add_argument("--format", choices=["json", "text"], default="text")
+    parser.add_argument("--format", choices=["json", "text", "facts"], default="text",
+                        help="facts prints the facts decided on, as a facts file, instead of the decision")
 
 
 def parse_day(text: str, what: str = "--date") -> date:
@@ -46,7 +48,7 @@ def parse_day(text: str, what: str = "--date") -> date:
 def facts_from_file(path_text: str):
     path = Path(path_text)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a BOM (Windows editors) is not an error
     except FileNotFoundError:
         raise CommandError(f"--facts: {path} does not exist") from None
     except IsADirectoryError:
@@ -95,6 +97,9 @@ def handle(command, options) -> None:
         facts = facts_from_account(options["account"], on)
     else:
         raise CommandError("give --facts FILE or an account number")
+    if options["format"] == "facts":
+        command.stdout.write(json.dumps(facts_to_mapping(facts), indent=2))
+        return
     decision = decide_disconnect(facts, on)
     if options["format"] == "json":
         command.stdout.write(json.dumps(decision.as_dict(), indent=2))

@@ -536,6 +536,7 @@ def _reverse_payment(payment: Payment, *, on: date, reason: str, user) -> None:
     if not updated:
         raise PaymentError(f"Receipt {payment.receipt_number} was already reversed.")
     payment.status, payment.reversal_entry, payment.reversal_reason = Payment.Status.REVERSED, entry, reason[:200]
+    hooks.after_reversed(payment.pk, on, user)  # collections: the recovery this payment made is reversed too
 
 
 def transfer_payment(*, user, payment: Payment, to_account: Account, reason: str, on: date | None = None) -> Payment:

@@ -16,6 +16,7 @@ VERBS = {
     "explain": "ratepayer.collections.cli.explain",
     "winter-plan": "ratepayer.collections.cli.winter_plan",
     "run": "ratepayer.collections.cli.run",
+    "notice": "ratepayer.collections.cli.notice",
 }
 
 

@@ -101,10 +101,21 @@ CONSOLE_ACTIONS: dict[str, str | dict[str, str]] = {
                  "remit": "record_agency_remittance", "recalled": "close_agency_assignment",
                  "returned": "close_agency_assignment"},
     "lien_release": "release_lien",
+    # collections: protections from disconnection
+    "heat_alerts": {"enter": "enter_heat_alert", "withdraw": "withdraw_heat_alert",
+                    "import": "import_heat_alerts_file"},
+    "protections_account": {"zone": "set_premise_zone", "medical": "record_medical_notice",
+                            "certify": "certify_medical_certificate", "medical_change": "change_medical_certificate",
+                            "medical_close": "close_medical_certificate", "dispute": "open_dispute",
+                            "dispute_change": "change_dispute", "dispute_close": "close_dispute",
+                            "winter": "request_winter_protection", "winter_change": "change_winter_protection",
+                            "winter_close": "close_winter_protection", "landlord": "register_landlord",
+                            "landlord_end": "end_landlord"},
 }
 
 # Actions the API offers that the console does not (yet): listed so the count below stays honest.
-API_ONLY = {"stop_autopay", "import_interval_file"}
+# (a heat-alert day and a registered landlord are corrected in the console by withdrawing or ending and entering again)
+API_ONLY = {"stop_autopay", "import_interval_file", "change_heat_alert", "change_landlord"}
 
 NOT_ACTIONS = {
     "calculator": "the rate calculator quotes a bill and changes nothing",

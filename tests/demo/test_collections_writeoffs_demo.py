@@ -39,3 +39,9 @@ def test_the_demo_has_closed_accounts_at_each_collections_step(inside):
     assert counts.get("awaiting_approval") == 1 and counts.get("at_agency") == 1
     assert counts.get("agency", 0) + counts.get("final_bill", 0) >= 1
     assert checks.run_all()["ok"]
+    # like the history, nothing the step did is dated today
+    from ratepayer.customers.models import Account
+    from ratepayer.ledger.models import JournalEntry
+
+    closed = Account.objects.filter(status="closed").values_list("pk", flat=True)
+    assert not JournalEntry.objects.filter(effective_date__gte=inside.today, lines__account_id__in=closed).exists()

@@ -1,33 +1,29 @@
-"""API of the collections app: an account's collections status, field orders, arrangements,
-contracts and write-offs — the same actions and checks as the console's pages."""
+"""API of payment arrangements and long-term contracts: the console's wizard and contract
+pages call the same actions (collections.actions.arrangements and .contracts), so the
+capabilities, limits, the one-open rule, the statutes and the audit rows are theirs.
+(The collections status, service orders and daily run are in collections_core.py; closed
+accounts, write-offs and liens in collections_writeoffs.py.)"""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date as _date
+from decimal import Decimal
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from ratepayer.collections import amortization
+from ratepayer.collections.actions import arrangements as _arrangements
+from ratepayer.collections.actions import contracts as _contracts
+from ratepayer.collections.errors import ContractError
+from ratepayer.collections.models import LongTermContract, PaymentArrangement
+from ratepayer.customers.models import Account, Premise
+from ratepayer.staff import permissions
+
+from .errors import found
+from .schemas import examples, read, write
 
 router = Router()
-
-
-# --- payment arrangements and long-term contracts (helper "plans") -------------------------
-# The console's wizard and contract pages call the same actions: collections.actions.arrangements
-# and collections.actions.contracts (capabilities, limits, the one-open rule, statutes, audit).
-
-from datetime import date as _date  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-from django.utils import timezone  # noqa: E402
-from ninja import Field, Query, Schema, Status  # noqa: E402
-
-from ratepayer.collections import amortization  # noqa: E402
-from ratepayer.collections.actions import arrangements as _arrangements  # noqa: E402
-from ratepayer.collections.actions import contracts as _contracts  # noqa: E402
-from ratepayer.collections.errors import ContractError  # noqa: E402
-from ratepayer.collections.models import LongTermContract, PaymentArrangement  # noqa: E402
-from ratepayer.customers.models import Account, Premise  # noqa: E402
-from ratepayer.staff import permissions  # noqa: E402
-
-from .errors import found  # noqa: E402
-from .schemas import examples, read, write  # noqa: E402
 
 
 class InstallmentOut(Schema):

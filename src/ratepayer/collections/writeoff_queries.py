@@ -102,14 +102,15 @@ def closed_accounts(step: str | None = None, *, limit: int = 500) -> Worklist:
                 .order_by("closed_on", "number")
                 .values("pk", "number", "customer__name", "closed_on", "owed", "final_billed", "other_active")
                 if a["owed"] > 0]
-    ids = [a["pk"] for a in accounts]
-    deposits = set(SecurityDeposit.objects.filter(account_id__in=ids, status=SecurityDeposit.Status.HELD,
-                                                  received__gt=0).values_list("account_id", flat=True))
-    at_agency = dict(AgencyAssignment.objects.filter(account_id__in=ids, status=AgencyAssignment.Status.ASSIGNED)
+    # the other facts for every closed account at once (joined on the status, no list of ids)
+    closed = {"account__status": Account.Status.CLOSED}
+    deposits = set(SecurityDeposit.objects.filter(**closed, status=SecurityDeposit.Status.HELD, received__gt=0)
+                   .values_list("account_id", flat=True))
+    at_agency = dict(AgencyAssignment.objects.filter(**closed, status=AgencyAssignment.Status.ASSIGNED)
                      .values_list("account_id", "agency__name"))
-    ever_assigned = set(AgencyAssignment.objects.filter(account_id__in=ids).exclude(
-        status=AgencyAssignment.Status.RECALLED).values_list("account_id", flat=True))
-    pending = set(WriteOff.objects.filter(account_id__in=ids, status=WriteOff.Status.PENDING)
+    ever_assigned = set(AgencyAssignment.objects.filter(**closed).exclude(status=AgencyAssignment.Status.RECALLED)
+                        .values_list("account_id", flat=True))
+    pending = set(WriteOff.objects.filter(**closed, status=WriteOff.Status.PENDING)
                   .values_list("account_id", flat=True))
     counts: dict[str, int] = {}
     rows: list[ClosedRow] = []

@@ -11,13 +11,13 @@ arrangement and contract pages open on living rows:
   auditor (RCW 65.08.170); its installments start on next month's bills;
 * a conservation loan (RCW 54.16.280) on an electric premise, 60 months.
 
-Then the arrangements are matched to the ledger's payments as of the demo's today.
+Made yesterday (the history's last day), then matched to the ledger's payments as of then.
 Deterministic: accounts are chosen by balance and number, never at random.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Sum
@@ -46,7 +46,7 @@ def _owing(minimum: Decimal, **agreement_filter) -> list[tuple[int, Decimal]]:
 
 def build_plans(build: DemoBuild) -> None:
     user = build.users["supervisor"]
-    today = build.today
+    today = build.today - timedelta(days=1)  # the demo's history runs through yesterday; so do these
     made = {"arrangements": 0, "contracts": 0}
     taken: set[int] = set()
     first_due = add_months(today.replace(day=1), 1).replace(day=10)

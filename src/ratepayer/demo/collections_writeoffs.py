@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from unittest import mock
 
 from django.db.models import Count
+from django.utils import timezone
 
 from ratepayer.billing.errors import BillingError
 from ratepayer.collections.actions import writeoffs
-from ratepayer.collections.models import Notice
+from ratepayer.collections.models import LongTermContract, Notice, PaymentArrangement
 from ratepayer.customers.actions import close_account
 from ratepayer.customers.errors import CustomerError
 from ratepayer.customers.models import Account, MeterInstallation, ServiceAgreement
@@ -34,7 +36,8 @@ MINIMUM_OWED = Decimal("120.00")  # above the specialist's 100.00 write-off limi
 
 
 def _candidates(build: DemoBuild) -> list[Account]:
-    """Residential, one-account customers owing the most, without a held deposit."""
+    """Residential, one-account customers owing the most, without a held deposit,
+    an arrangement or a contract."""
     owed = {}
     for account_id, balance in ARBalance.objects.filter(account__status="active", account__is_key_account=False,
                                                         agreement__customer_class="residential").values_list(
@@ -44,8 +47,11 @@ def _candidates(build: DemoBuild) -> list[Account]:
                                                                                                flat=True))
     many = set(Account.objects.filter(status="active").values("customer_id").annotate(n=Count("pk"))
                .filter(n__gt=1).values_list("customer_id", flat=True))
+    # accounts the other collections parts use (an arrangement, a contract) stay open
+    taken = set(PaymentArrangement.objects.values_list("account_id", flat=True)) | set(
+        LongTermContract.objects.values_list("account_id", flat=True))
     ids = [pk for pk, amount in sorted(owed.items(), key=lambda kv: (-kv[1], kv[0]))
-           if amount >= MINIMUM_OWED and pk not in deposits]
+           if amount >= MINIMUM_OWED and pk not in deposits and pk not in taken]
     accounts = Account.objects.in_bulk(ids[:50])
     return [accounts[pk] for pk in ids[:50] if accounts[pk].customer_id not in many][:WANTED]
 
@@ -72,15 +78,18 @@ def create_closed_accounts(build: DemoBuild) -> None:
     if not build.months:
         return
     users = build.users
-    today = build.today
+    # like the history, everything happens by yesterday: nothing is dated today
+    today = build.today - timedelta(days=1)
     accounts = []
     for account in _candidates(build):
         reads, move_out = _final_reads(account)
         if move_out >= today:
             continue
         try:
-            close_account(user=users["specialist"], account=account, closed_on=move_out, final_reads=reads,
-                          note="moved out of the area (demo)")
+            # the final bill is dated the day it is issued: the demo's yesterday
+            with mock.patch.object(timezone, "localdate", lambda *args, **kwargs: today):
+                close_account(user=users["specialist"], account=account, closed_on=move_out, final_reads=reads,
+                              note="moved out of the area (demo)")
         except (CustomerError, BillingError):  # an account the final-bill path cannot close is left open
             continue
         accounts.append(account)
@@ -96,7 +105,8 @@ def create_closed_accounts(build: DemoBuild) -> None:
     # at the agency: warned 35 days ago, assigned today, in a referral file
     if len(accounts) > 1:
         _warn(accounts[1], today - timedelta(days=35))
-        writeoffs.assign_to_agency(user=users["specialist"], account=accounts[1], agency=agency, on=today)
+        writeoffs.assign_to_agency(user=users["specialist"], account=accounts[1], agency=agency,
+                                   advised_on=today - timedelta(days=35), on=today)
         writeoffs.write_agency_file(user=users["specialist"], agency=agency, on=today)
     # a write-off above the specialist's limit, waiting for another person's approval
     if len(accounts) > 2:

@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from ratepayer.db.references import StatementReferences
+
 
 class Migration(migrations.Migration):
 
@@ -21,4 +23,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
         ),
+        # the account key has no FOREIGN KEY constraint (the marks are upserted in bulk):
+        # a statement-level check guards it like the other bulk-written tables' keys
+        StatementReferences("ledger_receivablewatermark", {"account_id": "customers_account"}),
     ]

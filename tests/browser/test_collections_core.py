@@ -88,5 +88,6 @@ def test_policy_page_refuses_a_water_penalty_over_ten_percent(page, live_server,
     page.fill("#id_late_fee_percent", "8.00")
     page.click("text=Send for approval")
     page.wait_for_selector("text=sent for approval")
+    assert "Resolution 2026-14" in page.inner_text("#pending-policies")
     assert_fits_width(page)
     screenshot(page, "collections-policy")

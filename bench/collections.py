@@ -161,6 +161,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=100_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--check", action="store_true", help="run `ratepayer ledger check` at the end")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database (its URL on stderr)")
     parser.add_argument("--profile", action="store_true", help="profile the timed run (stderr)")
     parser.add_argument("--slowest", type=int, default=0, help="print the N slowest statements of the run (stderr)")
     args = parser.parse_args()
@@ -258,7 +259,10 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        drop()
+        if args.keep:
+            print(f"kept {url}", file=sys.stderr)
+        else:
+            drop()
 
 
 if __name__ == "__main__":

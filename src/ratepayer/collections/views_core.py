@@ -17,6 +17,7 @@ from ratepayer.customers.models import CUSTOMER_CLASSES, Account
 from ratepayer.rates.models import SERVICES
 from ratepayer.staff import permissions
 from ratepayer.staff.forms import add_domain_error
+from ratepayer.staff.models import ApprovalRequest
 from ratepayer.staff.views import staff_page
 
 from . import panels, queries
@@ -134,8 +135,8 @@ def complete(request, order_id):
         messages.error(request, "Field result and completion date are needed. Nothing was changed.")
         return redirect("collections:board")
     try:
-        orders.complete_order(user=request.user, order=order, result=form.cleaned_data["field_result"],
-                              on=form.cleaned_data["completed_on"], notes=form.cleaned_data["notes"])
+        order = orders.complete_order(user=request.user, order=order, result=form.cleaned_data["field_result"],
+                                      on=form.cleaned_data["completed_on"], notes=form.cleaned_data["notes"])
     except CollectionsCoreError as exc:
         messages.error(request, f"Order #{order.pk}: {exc} Nothing was changed.")
     else:
@@ -225,5 +226,7 @@ def policy(request):
                     None) or next((r for r in rows if r.state == "in force"), None)
         initial = policy_actions.policy_values(base)
         form = PolicyForm(initial={**initial, "effective_from": today + timedelta(days=1)})
-    return render(request, "collections/policy.html", {"rows": rows, "form": form, "can_edit": can_edit},
-                  status=status)
+    pending = list(ApprovalRequest.objects.filter(kind=policy_actions.POLICY_KIND, status="pending")
+                   .select_related("maker").order_by("requested_at"))
+    return render(request, "collections/policy.html", {"rows": rows, "form": form, "can_edit": can_edit,
+                                                       "pending": pending}, status=status)

@@ -71,22 +71,23 @@ def _account_filter(account_ids: list[int] | None) -> tuple[str, list]:
     return "SELECT value AS account_id FROM json_each(%s)", [f"[{','.join(str(int(a)) for a in account_ids)}]"]
 
 
-def _debits(name: str, where: str) -> str:
-    """A CTE of receivable debits of the accounts in ``acct``, newest first
+def _debits(name: str, source: str, range_sql: str) -> str:
+    """A CTE of receivable debits of the accounts in ``source``, newest first
     per agreement, with the running total ``upto`` (this debit included).
-    Amounts in whole cents: SQLite keeps decimals as binary floats."""
+    The lines are reached per account through the (account, entry) index from
+    ``range_sql`` on. Amounts in whole cents: SQLite keeps decimals as binary
+    floats."""
     t = _tables()
     return f"""{name} AS (
       SELECT l.account_id, l.agreement_id, l.entry_id, e.effective_date AS day,
              CAST(ROUND(l.debit * 100) AS BIGINT) AS debit, l.id AS line_id,
-             SUM(CAST(ROUND(l.debit * 100) AS BIGINT)) OVER (PARTITION BY l.agreement_id ORDER BY e.effective_date DESC, l.id DESC
-                                ROWS UNBOUNDED PRECEDING) AS upto
-      FROM acct
-      JOIN {t['line']} l ON l.account_id = acct.account_id
-      LEFT JOIN {t['wm']} w ON w.account_id = acct.account_id
+             SUM(CAST(ROUND(l.debit * 100) AS BIGINT)) OVER (PARTITION BY l.agreement_id
+                 ORDER BY e.effective_date DESC, l.id DESC ROWS UNBOUNDED PRECEDING) AS upto
+      FROM {source} src
+      JOIN {t['line']} l ON l.account_id = src.account_id AND l.entry_id >= {range_sql}
       JOIN {t['entry']} e ON e.id = l.entry_id
       WHERE l.debit > 0 AND l.agreement_id IS NOT NULL
-        AND l.gl_account_id IN (SELECT id FROM {t['gl']} WHERE is_receivable_control) AND {where})"""
+        AND l.gl_account_id IN (SELECT id FROM {t['gl']} WHERE is_receivable_control))"""
 
 
 def _sql(account_ids: list[int] | None, *, use_marks: bool = True) -> tuple[str, list]:
@@ -94,21 +95,23 @@ def _sql(account_ids: list[int] | None, *, use_marks: bool = True) -> tuple[str,
     ``opens`` (agreement, entry, day, open amount in cents) — see the module docstring."""
     t = _tables()
     accounts_sql, params = _account_filter(account_ids)
-    fast_where = "l.entry_id >= COALESCE(w.entry_id, 0)" if use_marks else "1 = 1"
+    mark, below = ("COALESCE(w.entry_id, 0)", "w.max_date_below") if use_marks else ("0", "CAST(NULL AS DATE)")
     sql = f"""
-    WITH acct AS (SELECT DISTINCT a.account_id FROM ({accounts_sql}) a),
+    WITH acct AS (SELECT a.account_id, {mark} AS mark, {below} AS max_date_below
+                  FROM (SELECT DISTINCT account_id FROM ({accounts_sql}) a0) a
+                  LEFT JOIN {t['wm']} w ON w.account_id = a.account_id),
     bal AS (SELECT b.account_id, b.agreement_id, CAST(ROUND(b.balance * 100) AS BIGINT) AS balance FROM {t['bal']} b
             JOIN acct ON acct.account_id = b.account_id WHERE b.balance > 0),
-    {_debits('fast', fast_where)},
+    {_debits('fast', 'acct', 'src.mark')},
     fast_open AS (SELECT f.*, bal.balance FROM fast f JOIN bal ON bal.agreement_id = f.agreement_id
                   WHERE f.upto - f.debit < bal.balance),
     covered AS (SELECT agreement_id FROM fast_open GROUP BY agreement_id HAVING MAX(upto) >= MAX(balance)),
     bad AS (SELECT bal.account_id FROM bal LEFT JOIN covered c ON c.agreement_id = bal.agreement_id
             WHERE c.agreement_id IS NULL
             UNION
-            SELECT o.account_id FROM fast_open o JOIN {t['wm']} w ON w.account_id = o.account_id
-            WHERE w.max_date_below > o.day),
-    {_debits('slow', 'acct.account_id IN (SELECT account_id FROM bad)')},
+            SELECT o.account_id FROM fast_open o JOIN acct ON acct.account_id = o.account_id
+            WHERE acct.max_date_below > o.day),
+    {_debits('slow', 'bad', '0')},
     slow_open AS (SELECT s.*, bal.balance FROM slow s JOIN bal ON bal.agreement_id = s.agreement_id
                   WHERE s.upto - s.debit < bal.balance),
     reads AS (SELECT account_id, agreement_id, entry_id, day, 0 AS full_read FROM fast

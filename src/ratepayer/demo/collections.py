@@ -6,7 +6,8 @@ payers of ``demo.payments``). This step:
 1. records a National Weather Service zone for every premise that has none
    (WAZ558, the Everett lowlands: one zone is enough for a demo) and one heat
    advisory in it this past summer, so the heat-alert rule has its input;
-2. runs ``collections run`` for each of the last ``DAYS`` days through
+2. after the protections step (zones, a medical notice, a dispute, winter protection),
+   runs ``collections run`` for each of the last ``DAYS`` days through
    yesterday, in order (like the history, nothing is dated today) — late fees, past-due and final notices, disconnect decisions with
    their reasons, disconnect orders, agency warnings and referral candidates.
    The days' runs see today's balances (the history's payments are already
@@ -78,4 +79,4 @@ def living_worklist(build) -> None:
 from .builder import Step, add_step  # noqa: E402
 
 add_step(Step("collections", living_worklist, "collections run for the last 45 days, field orders worked, "
-                                              "two reconnections"), after="history")
+                                              "two reconnections"), after="collections_protections")

@@ -1,7 +1,9 @@
 """The daily collections job: ``ratepayer collections run --date YYYY-MM-DD``.
 
 For every account that owes something (or has a disconnect to undo), on the
-run's date, in this order:
+run's date, in this order (after the payment arrangements are brought up to date —
+``arrangements.record_payments``: payments matched, kept ones closed, missed ones
+broken — so a broken arrangement no longer protects in the day's decisions):
 
 1. **Late fees** — one per past-due bill and service, the day after the
    policy's grace days (and within 30 days of it, so a first run never charges
@@ -54,6 +56,7 @@ from ratepayer.staff import audit
 from ratepayer.staff.audit import AuditAction
 
 from .. import queries, statutes
+from . import arrangements
 from ..disconnect_facts import facts_to_mapping
 from ..disconnect_rules import DisconnectFacts, FinalNotice, PaymentArrangement, decide_disconnect
 from ..models_core import (
@@ -90,6 +93,7 @@ class RunResult:
     cancelled_orders: int = 0
     agency_warnings: int = 0
     referrals: int = 0
+    arrangements: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -127,6 +131,8 @@ def candidate_account_ids(on: date) -> list[int]:
 def run(on: date, *, user=None, account_ids: list[int] | None = None, chunk_size: int = CHUNK) -> RunResult:
     """Run the day's collections for ``on`` (see the module docstring)."""
     result = RunResult(date=on.isoformat())
+    # arrangements first: one broken today no longer protects in today's decisions
+    result.arrangements = arrangements.record_payments(on=on, account_ids=account_ids)
     ids = candidate_account_ids(on) if account_ids is None else sorted(set(account_ids))
     policies = queries.PolicyTable(on)
     rules = PostingRules()

@@ -56,7 +56,6 @@ from ratepayer.staff import audit
 from ratepayer.staff.audit import AuditAction
 
 from .. import queries, statutes
-from . import arrangements
 from ..disconnect_facts import facts_to_mapping
 from ..disconnect_rules import DisconnectFacts, FinalNotice, PaymentArrangement, decide_disconnect
 from ..models_core import (
@@ -69,6 +68,7 @@ from ..models_core import (
     ServiceOrderEvent,
 )
 from ..protection_models import HeatAlert, PremiseZone
+from . import arrangements
 
 ZERO = Decimal("0.00")
 CHUNK = 2000

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ratepayer.collections.protection_models import Dispute, HeatAlert, MedicalCertificate
+from ratepayer.collections.models.protections import Dispute, HeatAlert, MedicalCertificate
 from tests.collections.core_helpers import issue_bill
 
 pytestmark = pytest.mark.django_db

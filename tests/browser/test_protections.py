@@ -10,7 +10,7 @@ import importlib
 import pytest
 from django.utils import timezone
 
-from ratepayer.collections.protection_models import Dispute, HeatAlert, MedicalCertificate, WinterProtection
+from ratepayer.collections.models.protections import Dispute, HeatAlert, MedicalCertificate, WinterProtection
 from tests.browser.conftest import assert_fits_width, login, nav_to, screenshot
 
 pytestmark = pytest.mark.browser

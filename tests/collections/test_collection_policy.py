@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ratepayer.collections import queries, statutes
 from ratepayer.collections.actions import policy as policy_actions
-from ratepayer.collections.core_errors import PolicyError
+from ratepayer.collections.errors import PolicyError
 from ratepayer.collections.models import CollectionPolicy
 from ratepayer.staff import approvals
 from ratepayer.staff.errors import ApprovalError

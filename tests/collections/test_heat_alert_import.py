@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 
 from ratepayer.collections.actions.protections import enter_heat_alert, import_heat_alerts
-from ratepayer.collections.protection_errors import HeatAlertsAlreadyImported, HeatAlertsRefused
-from ratepayer.collections.protection_models import HeatAlert, HeatAlertImport
+from ratepayer.collections.errors import HeatAlertsAlreadyImported, HeatAlertsRefused
+from ratepayer.collections.models.protections import HeatAlert, HeatAlertImport
 from ratepayer.formats import heat_alerts
 from ratepayer.staff.models import AuditEvent
 

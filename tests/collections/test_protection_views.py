@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from ratepayer.collections.protection_models import (
+from ratepayer.collections.models.protections import (
     Dispute,
     HeatAlert,
     MedicalCertificate,

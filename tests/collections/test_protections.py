@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 
 from ratepayer.collections.actions import protections as act
-from ratepayer.collections.protection_errors import ProtectionError
-from ratepayer.collections.protection_models import (
+from ratepayer.collections.errors import ProtectionError
+from ratepayer.collections.models.protections import (
     Dispute,
     HeatAlert,
     MedicalCertificate,
@@ -18,7 +18,7 @@ from ratepayer.collections.protection_models import (
     RegisteredLandlord,
     WinterProtection,
 )
-from ratepayer.collections.protection_queries import bill_is_disputed, disputed_bill_ids, season_start
+from ratepayer.collections.queries.protections import bill_is_disputed, disputed_bill_ids, season_start
 from ratepayer.staff.errors import PermissionRefused
 from ratepayer.staff.models import AuditEvent
 from tests.collections.core_helpers import issue_bill

@@ -47,7 +47,7 @@ def test_worklist_counts_each_step_and_lists_the_chosen_one(users, utility, sign
 
 
 def test_worklist_query_count_does_not_grow_with_accounts(users, utility, django_assert_max_num_queries):
-    from ratepayer.collections import writeoff_queries
+    from ratepayer.collections.queries import writeoffs as writeoff_queries
 
     closed_owing(utility)
     with django_assert_max_num_queries(6):

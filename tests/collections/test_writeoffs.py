@@ -443,7 +443,7 @@ def test_ledger_check_command_passes_after_each_action_of_the_path(users, utilit
 
 
 def test_lien_rates_default_to_the_water_policy_and_small_balances_skip_the_agency(users, utility, water_only):
-    from ratepayer.collections import writeoff_queries
+    from ratepayer.collections.queries import writeoffs as writeoff_queries
 
     assert wo.lien_rates(ON) == (D("7.50"), D("11.50"))  # the water-sewer district's starting policy
     lien = wo.certify_lien(user=users["specialist"], account=water_only, premise=utility.premise,

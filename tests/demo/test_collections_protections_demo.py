@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from ratepayer.collections.facts import facts_for_accounts
-from ratepayer.collections.protection_models import (
+from ratepayer.collections.models.protections import (
     Dispute,
     HeatAlert,
     MedicalCertificate,

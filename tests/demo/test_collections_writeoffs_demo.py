@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
-from ratepayer.collections import writeoff_queries
 from ratepayer.collections.models import AgencyAssignment, AgencyFile, WriteOff
+from ratepayer.collections.queries import writeoffs as writeoff_queries
 from ratepayer.demo import builder
 from ratepayer.ledger import checks
 from ratepayer.staff.models import ApprovalRequest

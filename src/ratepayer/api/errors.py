@@ -19,10 +19,7 @@ from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ratepayer.billing.errors import BillingError
-from ratepayer.collections.actions.writeoffs import WriteOffError
-from ratepayer.collections.core_errors import CollectionsCoreError
-from ratepayer.collections.errors import CollectionsError
-from ratepayer.collections.protection_errors import HeatAlertsRefused, ProtectionError
+from ratepayer.collections.errors import CollectionsError, HeatAlertsRefused
 from ratepayer.customers.errors import CustomerError
 from ratepayer.formats.errors import FormatError
 from ratepayer.kernel.money import MoneyError
@@ -51,7 +48,6 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (ImportRejected, 400, "file_refused"),
     (ImportRefused, 400, "file_refused"),
     (FormatError, 400, "file_refused"),
-    (ProtectionError, 400, "protection_refused"),
     (MoneyError, 400, "invalid_amount"),
     (BillingError, 400, "billing_refused"),
     (PaymentError, 400, "payment_refused"),
@@ -61,9 +57,7 @@ DOMAIN_ERRORS: list[tuple[type[Exception], int, str]] = [
     (RatesError, 400, "rates_refused"),
     (StaffError, 400, "staff_refused"),
     (OutboxError, 400, "outbox_refused"),
-    (CollectionsCoreError, 400, "collections_refused"),  # each subclass names its own code
-    (CollectionsError, 400, "collections_refused"),
-    (WriteOffError, 400, "collections_refused"),
+    (CollectionsError, 400, "collections_refused"),  # each subclass names its own code
 ]
 
 HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "permission_refused", 404: "not_found",

@@ -16,10 +16,8 @@ import copy
 
 from ninja import NinjaAPI, Swagger
 
-from . import billing, collections, customers, errors, metering, outbox, payments, protections, rates, staff
+from . import billing, collections, customers, errors, metering, outbox, payments, rates, staff
 from .auth import ApiTokenAuth
-from .collections_core import router as collections_core_router
-from .collections_writeoffs import router as closed_accounts_router
 from .idempotency import HEADER, MAX_KEY_LENGTH, REPLAYED_HEADER
 
 
@@ -84,7 +82,5 @@ api.add_router("/", metering.router, tags=["meter reads"])
 api.add_router("/", rates.router, tags=["rates"])
 api.add_router("/", staff.router, tags=["approvals and staff"])
 api.add_router("/", outbox.router, tags=["outgoing e-mail"])
-api.add_router("/", collections.router, tags=["collections"])
-api.add_router("/", collections_core_router, tags=["collections: status, service orders, daily run, policy"])
-api.add_router("/", protections.router, tags=["protections from disconnection"])
-api.add_router("/", closed_accounts_router, tags=["closed accounts, agencies, write-offs and liens"])
+for collections_router, tag in collections.ROUTERS:
+    api.add_router("/", collections_router, tags=[tag])

@@ -23,7 +23,7 @@ class CollectionsConfig(AppConfig):
         register_extra_lines(installment_lines, installments_billed)
 
         from .panels import register_panel
-        from .views_plans import arrangements_panel, contracts_panel
+        from .views.plans import arrangements_panel, contracts_panel
 
         # the account's collections tab: arrangements and contracts (helper "plans")
         register_panel("arrangements", "Payment arrangements", "collections/_arrangements_panel.html",
@@ -37,7 +37,7 @@ class CollectionsConfig(AppConfig):
         writeoffs.register_payment_hook()  # payments on written-off accounts credit the allowance (Cr 144)
 
         from .panels import register_panel
-        from .writeoff_views import account_panel
+        from .views.writeoffs import account_panel
 
         register_panel("closed_account", "Closed account", "collections/closed/_panel.html", account_panel, order=80)
 
@@ -59,6 +59,6 @@ class CollectionsConfig(AppConfig):
         # protection, arrangements and registered landlords
         register_facts_builder(add_protections)
 
-        from . import protection_panel
+        from .views import protection_panel
 
         protection_panel.register()  # the account's collections tab shows what protects it

@@ -60,7 +60,7 @@ ul { list-style-type: disc }
 """
 
 KINDS = ("past_due", "final", "disconnect_day", "disconnected", "agency_advice", "lien_notice", "landlord_copy")
-# the notice record's kinds (models_core.Notice.Kind) that are named otherwise here
+# the notice record's kinds (models.core.Notice.Kind) that are named otherwise here
 KIND_ALIASES = {"disconnect": "disconnect_day", "reconnect_rights": "disconnected", "agency_warning": "agency_advice",
                 "lien": "lien_notice"}
 UTILITY_TYPES = ("pud", "water_sewer", "city")

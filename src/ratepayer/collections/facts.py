@@ -33,10 +33,10 @@ from ratepayer.payments.models import Payment
 from . import queries
 from .actions import daily
 from .disconnect_rules import DisconnectFacts, MedicalCertificate, PaymentArrangement, WinterProtectionRequest
-from .models_plans import ArrangementInstallment
-from .models_plans import PaymentArrangement as ArrangementRow
-from .protection_models import Dispute, HeatAlert, PremiseZone, RegisteredLandlord, WinterProtection
-from .protection_models import MedicalCertificate as CertificateRow
+from .models.plans import ArrangementInstallment
+from .models.plans import PaymentArrangement as ArrangementRow
+from .models.protections import Dispute, HeatAlert, PremiseZone, RegisteredLandlord, WinterProtection
+from .models.protections import MedicalCertificate as CertificateRow
 
 ZERO = Decimal("0.00")
 HEAT_ALERT_WINDOW_DAYS = 7  # alerts this many days either side of the date go in the facts (for the clerk)

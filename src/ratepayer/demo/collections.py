@@ -4,14 +4,12 @@ The history leaves some customers behind (the "late", "partial" and "never"
 payers of ``demo.payments``). This step:
 
 1. records a National Weather Service zone for every premise that has none
-   (WAZ558, the Everett lowlands: one zone is enough for a demo) and one heat
-   advisory in it this past summer, so the heat-alert rule has its input;
-2. after the protections step (zones, a medical notice, a dispute, winter protection),
-   runs ``collections run`` for each of the last ``DAYS`` days through
-   yesterday, in order (like the history, nothing is dated today) — late fees, past-due and final notices, disconnect decisions with
-   their reasons, disconnect orders, agency warnings and referral candidates.
-   The days' runs see today's balances (the history's payments are already
-   posted), so only customers still behind today are worked;
+   (``collections_protections.assign_zones``) and one heat advisory in WAZ558
+   this past summer, so the heat-alert rule has its input;
+2. runs ``collections run`` at the end of each of the last ``DAYS`` days of the
+   history (a history day hook), so late fees, past-due and final notices,
+   disconnect decisions with their reasons, disconnect orders, agency warnings
+   and referral candidates fall between the bills and payments of those days;
 3. works the field orders older than two days as a crew would: two accounts
    in three disconnected (one meter in seven locked: no access), the rest
    still waiting for the crew;
@@ -29,8 +27,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ratepayer.collections.actions import daily, orders
-from ratepayer.collections.models import HeatAlert, PremiseZone, ServiceOrder
-from ratepayer.customers.models import Premise
+from ratepayer.collections.models import HeatAlert, ServiceOrder
+
+from . import collections_protections
+from .history import add_day_hook
 
 DAYS = 45
 ZONE = "WAZ558"
@@ -38,23 +38,29 @@ ZONE = "WAZ558"
 
 def _zones(build) -> None:
     supervisor = build.users["supervisor"]
-    have = set(PremiseZone.objects.values_list("premise_id", flat=True))
-    PremiseZone.objects.bulk_create([PremiseZone(premise_id=pk, zone=ZONE, set_by=supervisor)
-                                     for pk in Premise.objects.values_list("pk", flat=True) if pk not in have],
-                                    batch_size=5000)
+    collections_protections.assign_zones(build)
     summer = date(build.today.year - (1 if build.today.month < 8 else 0), 7, 29)
     if not HeatAlert.objects.filter(zone=ZONE, day=summer).exists():
         HeatAlert.objects.create(zone=ZONE, day=summer, kind="heat_advisory", source="entered",
                                  note="NWS Seattle heat advisory (demo)", entered_by=supervisor)
 
 
+def collections_day(build, day: date) -> None:
+    """A history day's hook: the collections run at the end of each of the last ``DAYS``
+    days, so late fees and notices fall between the bills as they would (the next bill
+    states the late fee in its previous balance)."""
+    if not build.months or day < build.today - timedelta(days=DAYS):
+        return
+    if not build.extra.get("collections_zones"):
+        _zones(build)
+        build.extra["collections_zones"] = True
+    daily.run(day)
+
+
 def living_worklist(build) -> None:
     if not build.months:
         return
-    _zones(build)
     today = build.today
-    for back in range(DAYS, 0, -1):
-        daily.run(today - timedelta(days=back))
     crew = build.users["specialist"]
     open_orders = list(ServiceOrder.objects.filter(kind="disconnect", status__in=ServiceOrder.OPEN,
                                                    requested_on__lt=today - timedelta(days=2)).order_by("pk"))
@@ -78,5 +84,6 @@ def living_worklist(build) -> None:
 
 from .builder import Step, add_step  # noqa: E402
 
+add_day_hook(collections_day)
 add_step(Step("collections", living_worklist, "collections run for the last 45 days, field orders worked, "
                                               "two reconnections"), after="collections_protections")

@@ -23,9 +23,9 @@ from django.db.models import Sum
 
 from ratepayer.billing.models import Bill
 from ratepayer.collections.actions import protections
-from ratepayer.collections.models_plans import PaymentArrangement
-from ratepayer.collections.protection_models import PremiseZone
-from ratepayer.collections.protection_queries import premises_of
+from ratepayer.collections.models.plans import PaymentArrangement
+from ratepayer.collections.models.protections import PremiseZone
+from ratepayer.collections.queries.protections import premises_of
 from ratepayer.customers.models import Account, Premise
 from ratepayer.ledger.models import ARBalance
 
@@ -39,14 +39,20 @@ def _zone_for(city: str) -> str:
     return DEMO_ZONES[sum(map(ord, city.strip().lower())) % len(DEMO_ZONES)]
 
 
+def assign_zones(build: DemoBuild) -> None:
+    """A weather zone for every premise that has none (the collections run needs them
+    from its first day: a premise without a zone cannot be checked for heat alerts)."""
+    zones = [PremiseZone(premise_id=pk, zone=_zone_for(city), set_by=build.users["supervisor"])
+             for pk, city in Premise.objects.filter(nws_zone__isnull=True).values_list("pk", "city")]
+    PremiseZone.objects.bulk_create(zones, batch_size=2000)
+    build.counts["premise_zones"] = build.counts.get("premise_zones", 0) + len(zones)
+
+
 def build_protections(build: DemoBuild) -> None:
     user = build.users["supervisor"]
     today = build.today
     made: dict[str, int] = {}
-    zones = [PremiseZone(premise_id=pk, zone=_zone_for(city), set_by=user)
-             for pk, city in Premise.objects.filter(nws_zone__isnull=True).values_list("pk", "city")]
-    PremiseZone.objects.bulk_create(zones, batch_size=2000)
-    made["premise_zones"] = len(zones)
+    assign_zones(build)
     july = date(today.year - 1, 7, 8)
     rows = "".join(f"{HOT_ZONE},{july + timedelta(days=i)},excessive_heat_warning,NWS Seattle (demo)\n"
                    for i in range(3))

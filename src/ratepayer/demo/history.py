@@ -406,6 +406,15 @@ class Office:
             self.interval_days += load_intervals_bulk(intervals)
 
 
+# Work done at the end of each history day by later apps (the collections run): hook(build, day).
+DAY_HOOKS: list = []
+
+
+def add_day_hook(hook) -> None:
+    if hook not in DAY_HOOKS:
+        DAY_HOOKS.append(hook)
+
+
 def live_history(build: DemoBuild) -> None:
     """The days from the conversion to yesterday, in order (see the module docstring)."""
     if not build.months:
@@ -427,6 +436,8 @@ def live_history(build: DemoBuild) -> None:
         office.review_held_bills(day)
         office.read_meters(day, reads.get(day, []), intervals.get(day, []))
         payer.work_day(day)
+        for hook in DAY_HOOKS:
+            hook(build, day)
         if day.day == 1:
             refresh_statistics()
         day += timedelta(days=1)

@@ -58,7 +58,7 @@ from ratepayer.staff.audit import AuditAction
 from .. import queries, statutes
 from ..disconnect_facts import facts_to_mapping
 from ..disconnect_rules import DisconnectFacts, FinalNotice, PaymentArrangement, decide_disconnect
-from ..models_core import (
+from ..models.core import (
     AgencyReferral,
     CollectionPolicy,
     DisconnectDecisionRecord,
@@ -67,7 +67,7 @@ from ..models_core import (
     ServiceOrder,
     ServiceOrderEvent,
 )
-from ..protection_models import HeatAlert, PremiseZone
+from ..models.protections import HeatAlert, PremiseZone
 from . import arrangements
 
 ZERO = Decimal("0.00")

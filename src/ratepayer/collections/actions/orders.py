@@ -16,8 +16,8 @@ from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.transitions import change_status
 
 from .. import queries
-from ..core_errors import ServiceOrderError
-from ..models_core import ServiceOrder, ServiceOrderEvent
+from ..errors import ServiceOrderError
+from ..models.core import ServiceOrder, ServiceOrderEvent
 
 WORK_CAPABILITY = "service.start_stop"  # field orders start and stop service
 

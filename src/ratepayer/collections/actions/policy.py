@@ -17,8 +17,8 @@ from ratepayer.staff import approvals, audit, permissions
 from ratepayer.staff.audit import AuditAction
 
 from .. import statutes
-from ..core_errors import PolicyError
-from ..models_core import UTILITY_TYPES, CollectionPolicy
+from ..errors import PolicyError
+from ..models.core import UTILITY_TYPES, CollectionPolicy
 
 POLICY_KIND = "collections.policy"
 POLICY_CAPABILITY = "approval_limit.edit"  # supervisors set policies, as for billing's and metering's

@@ -24,8 +24,8 @@ from ratepayer.staff import audit, permissions
 from ratepayer.staff.audit import AuditAction
 from ratepayer.staff.transitions import change_status
 
-from ..protection_errors import HeatAlertsAlreadyImported, HeatAlertsRefused, ProtectionError
-from ..protection_models import (
+from ..errors import HeatAlertsAlreadyImported, HeatAlertsRefused, ProtectionError
+from ..models.protections import (
     NWS_ZONE,
     Dispute,
     HeatAlert,
@@ -36,7 +36,7 @@ from ..protection_models import (
     RegisteredLandlord,
     WinterProtection,
 )
-from ..protection_queries import account_balance, season_start
+from ..queries.protections import account_balance, season_start
 
 CAPABILITY = "account.maintain"
 # WAC 480-100-128 practice (DOMAIN §A.6.3): written certificate within 5 business days of the

@@ -39,6 +39,7 @@ from ratepayer.payments.models import SecurityDeposit
 from ratepayer.staff import approvals, audit, permissions, transitions
 from ratepayer.staff.audit import AuditAction
 
+from ..errors import WriteOffError
 from ..landlord_copies import landlord_copy_missing
 from ..models import (
     AgencyAssignment,
@@ -53,7 +54,7 @@ from ..models import (
     WriteOff,
     WriteOffLine,
 )
-from ..models_writeoffs import (
+from ..models.writeoffs import (
     AGENCY_NOTICE_DAYS,
     FEE_BREAK,
     FEE_RATE_ABOVE,
@@ -71,12 +72,6 @@ WRITE_OFF_KIND = "collections.write_off"
 WATER_SEWER = ("water", "sewer")
 LIEN_PENALTY_SHARE = Decimal("0.10")  # RCW 57.08.081(3): penalties not more than 10 % of the charge
 
-
-class WriteOffError(Exception):
-    """A closed-account action was refused; nothing was written."""
-
-    code = "collections_refused"
-    http_status = 400
 
 
 # --------------------------------------------------------------------------- helpers

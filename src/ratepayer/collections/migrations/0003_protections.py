@@ -1,5 +1,5 @@
 # Protections from disconnection: heat alerts per NWS zone, premise zones, medical certificates,
-# disputes, winter-protection requests, registered landlords (collections.protection_models).
+# disputes, winter-protection requests, registered landlords (collections.models.protections).
 
 import django.db.models.deletion
 from django.conf import settings

@@ -20,11 +20,11 @@ from ratepayer.staff.forms import add_domain_error
 from ratepayer.staff.models import ApprovalRequest
 from ratepayer.staff.views import staff_page
 
-from . import panels, queries
-from .actions import daily, orders
-from .actions import policy as policy_actions
-from .core_errors import CollectionsCoreError
-from .models_core import UTILITY_TYPES, CollectionPolicy, ServiceOrder
+from .. import panels, queries
+from ..actions import daily, orders
+from ..actions import policy as policy_actions
+from ..errors import CollectionsError
+from ..models.core import UTILITY_TYPES, CollectionPolicy, ServiceOrder
 
 RUN_CAPABILITY = "billing.run"  # whoever starts bill runs starts the collections run
 
@@ -91,7 +91,7 @@ def reconnect(request, number, order_id):
     try:
         orders.order_reconnect(user=request.user, disconnect=order, reason=request.POST.get("reason", ""),
                                charge_fee=request.POST.get("waive_fee") != "1")
-    except CollectionsCoreError as exc:
+    except CollectionsError as exc:
         messages.error(request, f"{exc} Nothing was changed.")
     else:
         messages.success(request, "Reconnect ordered; the crew sees it on the service-order board.")
@@ -137,7 +137,7 @@ def complete(request, order_id):
     try:
         order = orders.complete_order(user=request.user, order=order, result=form.cleaned_data["field_result"],
                                       on=form.cleaned_data["completed_on"], notes=form.cleaned_data["notes"])
-    except CollectionsCoreError as exc:
+    except CollectionsError as exc:
         messages.error(request, f"Order #{order.pk}: {exc} Nothing was changed.")
     else:
         messages.success(request, f"Order #{order.pk} completed: {order.get_field_result_display()}.")
@@ -211,7 +211,7 @@ def policy(request):
             try:
                 req = policy_actions.request_policy_change(user=request.user, effective_from=data.pop("effective_from"),
                                                            reason=data.pop("reason"), values=data, today=today)
-            except CollectionsCoreError as exc:
+            except CollectionsError as exc:
                 if exc.field in form.fields:
                     form.add_error(exc.field, f"{exc} Nothing was changed.")
                 else:

@@ -1,10 +1,12 @@
-"""Collections data: policy records, notices, service orders, arrangements, contracts,
-write-offs. Workflows live in actions.py."""
+"""Collections data, one module per part of the app: policy, notices, service orders,
+late fees and referrals (core); protections from disconnection (protections); payment
+arrangements and long-term contracts (plans); closed accounts, agencies, write-offs and
+liens (writeoffs). Workflows live in actions/."""
 
 # policy, notices, service orders, late fees, referrals (helper "core")
 # Protections from disconnection (heat alerts, medical certificates, disputes, winter protection,
 # registered landlords): their own module, so each part of the app keeps its own file.
-from ratepayer.collections.protection_models import (  # noqa: E402,F401
+from ratepayer.collections.models.protections import (  # noqa: E402,F401
     Dispute,
     HeatAlert,
     HeatAlertImport,
@@ -14,7 +16,7 @@ from ratepayer.collections.protection_models import (  # noqa: E402,F401
     WinterProtection,
 )
 
-from .models_core import (  # noqa: E402, F401
+from .core import (  # noqa: E402, F401
     AgencyReferral,
     CollectionPolicy,
     DisconnectDecisionRecord,
@@ -23,7 +25,7 @@ from .models_core import (  # noqa: E402, F401
     ServiceOrder,
     ServiceOrderEvent,
 )
-from .models_plans import (  # noqa: F401
+from .plans import (  # noqa: F401
     ArrangementEvent,
     ArrangementInstallment,
     ContractEvent,
@@ -33,7 +35,7 @@ from .models_plans import (  # noqa: F401
 )
 
 # final bills, agencies, write-offs and liens (helper "writeoff")
-from .models_writeoffs import (  # noqa: E402, F401
+from .writeoffs import (  # noqa: E402, F401
     AgencyAssignment,
     AgencyFile,
     AgencyRemittance,

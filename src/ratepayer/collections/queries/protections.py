@@ -12,7 +12,7 @@ from django.db.models import Sum
 from ratepayer.customers.models import Account, Premise, ServiceAgreement
 from ratepayer.ledger.models import ARBalance
 
-from .protection_models import Dispute
+from ..models.protections import Dispute
 
 
 def bill_is_disputed(bill_id: int) -> bool:

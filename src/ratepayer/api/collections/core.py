@@ -16,9 +16,9 @@ from ratepayer.collections.models import ServiceOrder
 from ratepayer.customers.models import Account
 from ratepayer.staff import permissions
 
-from .errors import found
-from .pagination import limit_param, offset_param, page
-from .schemas import examples, read, write
+from ..errors import found
+from ..pagination import limit_param, offset_param, page
+from ..schemas import examples, read, write
 
 router = Router()
 

@@ -7,8 +7,14 @@ from datetime import date
 
 from django.db.models import Q
 
-from .protection_models import Dispute, MedicalCertificate, PremiseZone, RegisteredLandlord, WinterProtection
-from .protection_queries import premises_of
+from ..models.protections import (
+    Dispute,
+    MedicalCertificate,
+    PremiseZone,
+    RegisteredLandlord,
+    WinterProtection,
+)
+from ..queries.protections import premises_of
 
 
 def context(request, account, on: date) -> dict:
@@ -27,7 +33,7 @@ def context(request, account, on: date) -> dict:
 
 
 def register() -> None:
-    from .panels import register_panel
+    from ..panels import register_panel
 
     register_panel("protections", "Protections from disconnection", "collections/protections/_panel.html", context,
                    order=20)

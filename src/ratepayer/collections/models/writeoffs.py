@@ -3,7 +3,7 @@
 water-sewer district liens (RCW 57.08.081(3)).
 
 Imported into ``collections.models``; the workflows are in
-``collections.writeoffs`` (actions) and ``collections.writeoff_queries``.
+``collections.actions.writeoffs`` and ``collections.queries.writeoffs``.
 """
 
 from __future__ import annotations

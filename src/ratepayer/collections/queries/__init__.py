@@ -19,7 +19,7 @@ from ratepayer.customers.models import ServiceAgreement
 from ratepayer.ledger import openitems
 from ratepayer.ledger.models import JournalEntry
 
-from .models_core import (
+from ..models.core import (
     AgencyReferral,
     CollectionPolicy,
     DisconnectDecisionRecord,
@@ -27,7 +27,7 @@ from .models_core import (
     Notice,
     ServiceOrder,
 )
-from .models_plans import ArrangementInstallment, PaymentArrangement
+from ..models.plans import ArrangementInstallment, PaymentArrangement
 
 ZERO = Decimal("0.00")
 BUCKETS = ("current", "days_1_30", "days_31_60", "days_61_90", "over_90")

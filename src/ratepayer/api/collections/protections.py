@@ -22,9 +22,9 @@ from ninja import Field, File, Router, Schema, Status, UploadedFile
 from ratepayer.billing.models import Bill
 from ratepayer.collections.actions import protections as act
 from ratepayer.collections.disconnect_rules import decide_disconnect
+from ratepayer.collections.errors import ProtectionError
 from ratepayer.collections.facts import facts_for_account
-from ratepayer.collections.protection_errors import ProtectionError
-from ratepayer.collections.protection_models import (
+from ratepayer.collections.models.protections import (
     Dispute,
     HeatAlert,
     HeatAlertImport,
@@ -33,12 +33,12 @@ from ratepayer.collections.protection_models import (
     RegisteredLandlord,
     WinterProtection,
 )
-from ratepayer.collections.protection_queries import bill_is_disputed, premises_of
+from ratepayer.collections.queries.protections import bill_is_disputed, premises_of
 from ratepayer.customers.models import Account, Premise
 from ratepayer.staff import permissions
 
-from .errors import ApiError, found
-from .schemas import Problem, curl_example, examples, read, write
+from ..errors import ApiError, found
+from ..schemas import Problem, curl_example, examples, read, write
 
 router = Router()
 RECORD = act.CAPABILITY

@@ -13,14 +13,14 @@ from decimal import Decimal
 
 from ninja import Field, Router, Schema, Status
 
-from ratepayer.collections import writeoff_queries as queries
 from ratepayer.collections.actions import writeoffs as actions
 from ratepayer.collections.models import AgencyAssignment, CollectionAgency, LienCertification
+from ratepayer.collections.queries import writeoffs as queries
 from ratepayer.customers.models import Account, Premise
 from ratepayer.staff import permissions
 
-from .errors import ApiError
-from .schemas import examples, read, write
+from ..errors import ApiError
+from ..schemas import examples, read, write
 
 router = Router()
 

@@ -22,11 +22,11 @@ from ratepayer.staff import limits, permissions
 from ratepayer.staff.errors import PermissionRefused
 from ratepayer.staff.views import staff_page
 
-from . import amortization
-from .actions import arrangements, contracts
-from .errors import CollectionsError
-from .forms_plans import ArrangementForm, ContractForm
-from .models import ArrangementInstallment, LongTermContract, PaymentArrangement
+from .. import amortization
+from ..actions import arrangements, contracts
+from ..errors import CollectionsError
+from ..forms import ArrangementForm, ContractForm
+from ..models import ArrangementInstallment, LongTermContract, PaymentArrangement
 
 
 def _put_error(form, exc: Exception) -> None:

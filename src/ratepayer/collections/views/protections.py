@@ -19,11 +19,11 @@ from ratepayer.kernel.money import format_money
 from ratepayer.staff import permissions
 from ratepayer.staff.views import staff_page
 
-from .actions import protections as act
-from .disconnect_rules import decide_disconnect
-from .facts import facts_for_account
-from .protection_errors import ProtectionError
-from .protection_models import (
+from ..actions import protections as act
+from ..disconnect_rules import decide_disconnect
+from ..errors import ProtectionError
+from ..facts import facts_for_account
+from ..models.protections import (
     Dispute,
     HeatAlert,
     HeatAlertImport,
@@ -33,7 +33,7 @@ from .protection_models import (
     RegisteredLandlord,
     WinterProtection,
 )
-from .protection_queries import premises_of
+from ..queries.protections import premises_of
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 

@@ -20,10 +20,10 @@ from ratepayer.staff import permissions
 from ratepayer.staff.errors import ApprovalError
 from ratepayer.staff.views import staff_page
 
-from . import writeoff_queries as queries
-from .actions import writeoffs as actions
-from .actions.writeoffs import WriteOffError
-from .models import AgencyAssignment, AgencyFile, CollectionAgency, LienCertification, WriteOff
+from ..actions import writeoffs as actions
+from ..actions.writeoffs import WriteOffError
+from ..models import AgencyAssignment, AgencyFile, CollectionAgency, LienCertification, WriteOff
+from ..queries import writeoffs as queries
 
 REFUSALS = (WriteOffError, PaymentError, ApprovalError)
 

@@ -1,8 +1,8 @@
 """API of payment arrangements and long-term contracts: the console's wizard and contract
 pages call the same actions (collections.actions.arrangements and .contracts), so the
 capabilities, limits, the one-open rule, the statutes and the audit rows are theirs.
-(The collections status, service orders and daily run are in collections_core.py; closed
-accounts, write-offs and liens in collections_writeoffs.py.)"""
+(The collections status, service orders and daily run are in core.py; closed
+accounts, write-offs and liens in writeoffs.py.)"""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from ratepayer.collections.models import LongTermContract, PaymentArrangement
 from ratepayer.customers.models import Account, Premise
 from ratepayer.staff import permissions
 
-from .errors import found
-from .schemas import examples, read, write
+from ..errors import found
+from ..schemas import examples, read, write
 
 router = Router()
 

@@ -19,8 +19,8 @@ from ratepayer.db.money import MoneySum
 from ratepayer.ledger.models import ARBalance
 from ratepayer.payments.models import SecurityDeposit
 
-from .models import AgencyAssignment, BalanceTransfer, LienCertification, Recovery, WriteOff
-from .queries import PolicyTable
+from ..models import AgencyAssignment, BalanceTransfer, LienCertification, Recovery, WriteOff
+from . import PolicyTable
 
 ZERO = Decimal("0.00")
 

@@ -87,13 +87,15 @@ def write_referral_file(rows: list[ReferralRow]) -> str:
     return out.getvalue()
 
 
-def _date(text: str, line: int, name: str, *, optional: bool = False) -> date | None:
-    if not text and optional:
-        return None
+def _date(text: str, line: int, name: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise FormatError(f"{text!r} is not a date YYYY-MM-DD", line=line, field=name) from None
+
+
+def _optional_date(text: str, line: int, name: str) -> date | None:
+    return _date(text, line, name) if text else None
 
 
 def read_referral_file(text: str) -> list[ReferralRow]:
@@ -124,7 +126,7 @@ def read_referral_file(text: str) -> list[ReferralRow]:
             debtor_name=values["debtor_name"], address_line1=values["address_line1"],
             address_line2=values["address_line2"], city=values["city"], state=values["state"], zip=values["zip"],
             phone=values["phone"], email=values["email"], amount_assigned=amount,
-            service_ended_on=_date(values["service_ended_on"], number, "service_ended_on", optional=True),
+            service_ended_on=_optional_date(values["service_ended_on"], number, "service_ended_on"),
             advised_on=_date(values["advised_on"], number, "advised_on"),
             assigned_on=_date(values["assigned_on"], number, "assigned_on")))
     if trailer is None:

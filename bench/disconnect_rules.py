@@ -4,7 +4,7 @@ Decides N accounts (default 100,000) of seeded, varied facts — PUD, city and
 water-sewer; winter requests, medical certificates, arrangements, heat alerts,
 notices — on one date, as the daily job does after loading them, and reports
 decisions per second, with the facts built beforehand (building facts from the
-database is the job's cost, measured by bench/collections.py), with the garbage
+database is the job's cost, measured by bench/collections_daily.py), with the garbage
 collector paused as the job's chunks run. No database.
 Prints one JSON object.
 

@@ -18,23 +18,17 @@ the load average before and after (the machine is shared).
 
 from __future__ import annotations
 
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import statistics
 import sys
-
-# run as a script, bench/ comes first on the path, and bench/collections.py would
-# shadow the standard library's collections module (imported by argparse, json, …)
-if sys.path and sys.path[0].rstrip("/").endswith("bench"):
-    sys.path.pop(0)
-
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import io  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import pstats  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from collections import defaultdict  # noqa: E402
-from pathlib import Path  # noqa: E402
+import time
+from collections import defaultdict
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 

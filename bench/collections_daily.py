@@ -23,24 +23,18 @@ autumn), and the cached balances. Then it times:
 
 Prints one JSON object.
 
-    .venv/bin/python bench/collections.py --database-url postgresql://... [--accounts 100000] [--check]
+    .venv/bin/python bench/collections_daily.py --database-url postgresql://... [--accounts 100000] [--check]
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
-
-# run as a script, this file's directory comes first on the path and this file would shadow the standard
-# library's ``collections`` (which argparse, json and Django import): take the directory off first
-if sys.path and sys.path[0].rstrip("/").endswith("bench"):
-    sys.path.pop(0)
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import time  # noqa: E402
-from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
+import time
+from datetime import date
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST_BILL = date(2025, 1, 10)
@@ -62,7 +56,7 @@ def _configure(url: str) -> None:
 
 def _fresh_database(url: str | None):
     if not url or not url.startswith("postgres"):
-        raise SystemExit("bench/collections.py needs --database-url postgresql://... (a server it may create a "
+        raise SystemExit("bench/collections_daily.py needs --database-url postgresql://... (a server it may create a "
                          "scratch database on); the year of history is written with PostgreSQL's SQL")
     import dj_database_url
     import psycopg

@@ -36,7 +36,6 @@ class CollectionsConfig(AppConfig):
         writeoffs.register_approval_handlers()  # write-offs above the maker's limit
         writeoffs.register_payment_hook()  # payments on written-off accounts credit the allowance (Cr 144)
 
-        from .panels import register_panel
         from .views.writeoffs import account_panel
 
         register_panel("closed_account", "Closed account", "collections/closed/_panel.html", account_panel, order=80)
